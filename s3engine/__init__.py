@@ -1,0 +1,26 @@
+"""s3flow's engine: Sociocracy 3.0 processes on a durable, hash-chained journal.
+
+Pure Python: this package never imports ipywidgets, IPython or jupyter_server (a test enforces it).
+Heavy parts are imported lazily so ``import s3engine`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = ["Workspace", "S3Error", "__version__", "open_workspace"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Workspace":
+        from .workspace import Workspace
+        return Workspace
+    if name == "S3Error":
+        from .errors import S3Error
+        return S3Error
+    if name == "open_workspace":
+        from .workspace import Workspace
+        return Workspace.open
+    raise AttributeError(name)

@@ -1,0 +1,160 @@
+"""The one error hierarchy of s3flow.
+
+Every error a user can cause is an :class:`S3Error` subclass whose message says what went wrong and
+what to do instead. Front ends (CLI, widgets) catch ``S3Error`` at the boundary and show ``str(err)``;
+they never parse messages. Errors carry the data they talk about as attributes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+
+class S3Error(Exception):
+    """Base class of every error s3flow raises on purpose.
+
+    Args:
+        message: What went wrong.
+        hint: What the user can do about it.
+    """
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{message} {hint}".strip() if hint else message)
+
+
+# --- workspace and journal -------------------------------------------------------------------------
+
+
+class WorkspaceError(S3Error):
+    """The workspace folder cannot be used (missing, not writable, not a workspace)."""
+
+
+class JournalError(S3Error):
+    """Base class for problems with the journal file."""
+
+
+class TornTailError(JournalError):
+    """The journal's last line is incomplete, most likely a crash in the middle of a write."""
+
+    def __init__(self, path: str, offset: int, length: int) -> None:
+        self.path = path
+        self.offset = offset
+        self.length = length
+        super().__init__(
+            f"The journal {path} ends with an incomplete line ({length} bytes at byte {offset}), "
+            "probably from a crash during a write.",
+            "Run `s3flow repair` to set the incomplete line aside; every complete event is kept.",
+        )
+
+
+class CorruptJournalError(JournalError):
+    """A journal line cannot be read or does not continue the hash chain."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        self.seq = seq
+        self.reason = reason
+        super().__init__(
+            f"The journal is damaged at event {seq}: {reason}.",
+            "Run `s3flow verify` for details; restore the journal from a backup or an export.",
+        )
+
+
+class JournalWriteError(JournalError):
+    """An event could not be written durably (disk full, permission denied, read-only folder)."""
+
+
+# --- processes ---------------------------------------------------------------------------------------
+
+
+class ProcessError(S3Error):
+    """Base class for refused process actions. Nothing was written when one is raised."""
+
+
+class UnknownProcessError(ProcessError):
+    """No process with this id (or of this type) exists."""
+
+
+class UnknownActionError(ProcessError):
+    """The process type has no action of this name."""
+
+
+class ActionNotAllowedNow(ProcessError):
+    """The action exists but cannot be taken in the current step."""
+
+    def __init__(self, action: str, state: str, allowed: Iterable[str], reason: str = "") -> None:
+        self.action = action
+        self.state = state
+        self.allowed = list(allowed)
+        allowed_txt = ", ".join(self.allowed) if self.allowed else "none (the process has ended)"
+        msg = f"'{action}' is not possible in step '{state}'"
+        msg += f": {reason}." if reason else "."
+        super().__init__(msg, f"Possible now: {allowed_txt}.")
+
+
+class NotAllowedForActor(ProcessError):
+    """The person acting does not hold the role the action needs."""
+
+    def __init__(self, action: str, actor: str, role: str, who: str = "") -> None:
+        self.action = action
+        self.actor = actor
+        self.role = role
+        extra = f" ({who})" if who else ""
+        super().__init__(
+            f"'{actor}' cannot do '{action}': only the {role}{extra} may.",
+            f"Ask the {role} to do it, or act as them.",
+        )
+
+
+class InvalidField(ProcessError):
+    """A field of an action is missing or has a wrong value."""
+
+    def __init__(self, field: str, problem: str, expected: str = "") -> None:
+        self.field = field
+        self.problem = problem
+        self.expected = expected
+        super().__init__(
+            f"Field '{field}': {problem}.", f"Expected: {expected}." if expected else ""
+        )
+
+
+# --- patterns and notebooks ----------------------------------------------------------------------------
+
+
+class PatternError(S3Error):
+    """A pattern file or pattern notebook is invalid."""
+
+    def __init__(self, source: str, field: str, problem: str, expected: str = "") -> None:
+        self.source = source
+        self.field = field
+        self.problem = problem
+        self.expected = expected
+        where = f"{source}, field '{field}'" if field else source
+        super().__init__(f"{where}: {problem}.", f"Expected: {expected}." if expected else "")
+
+
+class UnknownPatternError(S3Error):
+    """No pattern with this id exists."""
+
+
+class NotebookError(S3Error):
+    """A notebook cannot be read, validated or imported."""
+
+
+class InstrumentError(S3Error):
+    """An evaluation instrument file is invalid."""
+
+
+class MitsRuleError(ProcessError):
+    """A MiTS cycle rule is not met (for example the preparation rule on local actors)."""
+
+    def __init__(self, message: str, missing: list[str], hint: str = "") -> None:
+        self.missing = missing
+        super().__init__(message, hint)
+
+
+def describe(value: Any) -> str:
+    """Return a short, safe representation of a value for error messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
