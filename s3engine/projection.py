@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from tinydb import Storage, TinyDB
 
-TABLES = ("processes", "agreements", "concerns", "objections", "drivers", "roles",
+TABLES = ("processes", "agreements", "proposals", "concerns", "objections", "drivers", "roles",
           "role_assignments", "domains", "reviews", "cycles", "actions", "evaluations",
           "patterns_used", "imported_patterns", "settings")
 

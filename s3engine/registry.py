@@ -6,7 +6,10 @@ Allowed imports: s3engine.
 from __future__ import annotations
 
 from .processes.consent import ConsentDecision
+from .processes.evaluate import EvaluateAgreement
+from .processes.proposal_forming import ProposalForming
+from .processes.tension import NavigateTension
 from .workspace import Workspace
 
-for _cls in (ConsentDecision,):
+for _cls in (ConsentDecision, ProposalForming, NavigateTension, EvaluateAgreement):
     Workspace.process_types[_cls.definition.kind] = _cls

@@ -218,15 +218,19 @@ class Workspace:
     def on_changed(self, proc: Process, event: dict[str, Any]) -> None:
         """Update the query side for the root of ``proc``."""
         root = proc.root
-        project = getattr(root, "project", None)
         row = {"id": root.id, "kind": root.kind, "title": root.title, "state": root.state,
                "step": root.step.title, "active": root.leaf().id,
                "active_step": root.leaf().step.title, "finished": root.finished,
                "outcome": root.outcome, "started": root.started, "updated": event["time"],
                "facilitator": root.data.get("facilitator"), "events": len(root.history)}
         self.projection.put("processes", root.id, row)
-        if project is not None:
-            for table, key, doc in project():
+        chain: list[Process] = []
+        p: Process | None = proc
+        while p is not None:
+            chain.append(p)
+            p = p.parent
+        for p in reversed(chain):
+            for table, key, doc in p.project():
                 self.projection.put(table, key, doc)
 
     # -- queries -----------------------------------------------------------------------------------

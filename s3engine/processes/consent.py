@@ -355,6 +355,21 @@ class ConsentDecision(ObjectionCheckMixin):
 
 
     @classmethod
+    def validate_start(cls, ws: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        src = fields.get("from_proposal")
+        if src:
+            row = ws.projection.get("proposals", src)
+            if row is None:
+                raise InvalidField("from_proposal", f"there is no formed proposal '{src}'",
+                                   "the id of a finished proposal forming process")
+            fields = dict(fields)
+            for key in ("title", "driver", "requirement", "proposal", "responsibilities",
+                        "review_date", "evaluation_criteria", "patterns", "cycle", "proposers"):
+                if not fields.get(key) and row.get(key):
+                    fields[key] = row[key]
+        return super().validate_start(ws, fields)
+
+    @classmethod
     def check_start(cls, ws: Any, data: dict[str, Any]) -> None:
         super().check_start(ws, data)
         if len(data["participants"]) < 2:
