@@ -324,7 +324,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            if hasattr(args, "fields") and all("=" in x and not x.startswith("-") for x in extra):
+                args.fields = [*args.fields, *extra]
+            else:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else 2
     if not getattr(args, "func", None):

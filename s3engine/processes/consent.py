@@ -247,7 +247,8 @@ class ConsentDecision(ObjectionCheckMixin):
             if data.get(key):
                 self.data[key] = data[key]
         text = data.get("proposal") or self.data["proposal"]
-        self._new_version(f"presented by {actor}", text)
+        if not self.proposal_versions or self.proposal_versions[-1]["text"] != text:
+            self._new_version(f"presented by {actor}", text)
 
     def do_ask_question(self, actor: str, data: dict[str, Any], event: Any) -> None:
         self.questions.append({"by": actor, **data, "time": self.last_time})

@@ -131,7 +131,8 @@ class ObjectionTest(Process):
         return None
 
     def g_deeper(self, _e: Any) -> bool:
-        return len(self.stack) > 1
+        # Evaluated after the effect has settled (popped) the top level.
+        return bool(self.stack)
 
     # effects
     def do_present_argument(self, actor: str, data: dict[str, Any], event: Any) -> None:

@@ -1,0 +1,131 @@
+"""Reliability with real OS processes: concurrent appends, SIGKILL at random moments, tampering.
+
+Trial counts grow with S3FLOW_RELIABILITY_TRIALS (the full run uses 100).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from s3engine.journal import Journal
+from s3engine.workspace import Workspace
+
+pytestmark = pytest.mark.reliability
+WORKER = str(Path(__file__).with_name("workers.py"))
+TRIALS = int(os.environ.get("S3FLOW_RELIABILITY_TRIALS", "20"))
+
+
+def spawn(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, WORKER, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_four_processes_append_250_each(tmp_path: Path) -> None:
+    folder = str(tmp_path / "ws")
+    procs = [spawn("append", folder, "250", f"w{n}") for n in range(4)]
+    acked: list[int] = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        acked += [int(x) for x in out.split()]
+    assert sorted(acked) == list(range(1, 1001))          # no seq given twice, none missing
+    events = list(Workspace(Path(folder)).events())
+    assert len(events) == 1000
+    pairs = {(e["data"]["tag"], e["data"]["i"]) for e in events}
+    assert len(pairs) == 1000                              # no duplicates, none lost
+    assert Journal(Path(folder) / "journal.jsonl").verify().ok
+
+
+def test_eight_processes_500_each_with_readers(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    n_writers, per = (8, 500) if TRIALS >= 100 else (8, 125)
+    writers = [spawn("append", str(folder), str(per), f"w{n}") for n in range(n_writers)]
+    time.sleep(0.2)
+    readers = [spawn("read", str(folder), "4") for _ in range(2)]
+    for p in writers:
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+    for r in readers:
+        out, err = r.communicate(timeout=60)
+        assert r.returncode == 0, err                     # never saw a torn or broken chain
+        seen, last = map(int, out.split())
+        assert seen == last
+    rep = Journal(folder / "journal.jsonl").verify()
+    assert rep.ok and rep.events == n_writers * per
+
+
+def test_sigkill_never_loses_acknowledged_events(tmp_path: Path) -> None:
+    rng = random.Random(1234)
+    torn_seen = 0
+    for trial in range(TRIALS):
+        folder = tmp_path / f"ws{trial}"
+        p = spawn("consent", str(folder))
+        time.sleep(rng.uniform(0.3, 1.2))
+        p.send_signal(signal.SIGKILL)
+        out, _ = p.communicate()
+        acked = [int(x) for x in out.split()]
+        journal = Journal(folder / "journal.jsonl")
+        rep = journal.verify()
+        if not rep.ok:
+            assert rep.torn_bytes > 0, rep          # the only damage a crash may cause
+            torn_seen += 1
+            removed, saved = journal.repair()
+            assert removed == rep.torn_bytes and saved is not None and saved.exists()
+        rep = Journal(folder / "journal.jsonl").verify()
+        assert rep.ok
+        if acked:
+            assert rep.events >= max(acked), (trial, rep.events, max(acked))
+        # the workspace opens and replays after the crash
+        ws = Workspace(folder)
+        assert ws.journal.last_seq == rep.events
+
+
+def test_torn_tails_of_every_length(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    ws = Workspace(folder)
+    for i in range(3):
+        ws.write("t", "", "test.tick", {"i": i})
+    data = (folder / "journal.jsonl").read_bytes()
+    line = json.dumps({"seq": 4, "partial": "é" * 20}, ensure_ascii=False).encode()
+    for n in range(1, len(line)):
+        path = folder / "journal.jsonl"
+        path.write_bytes(data + line[:n])
+        assert not Journal(path).verify().ok
+        with pytest.raises(Exception) as err:
+            Workspace(folder)
+        assert "s3flow repair" in str(err.value)
+        removed, saved = Journal(path).repair()
+        assert removed == n and saved.read_bytes() == line[:n]
+        assert path.read_bytes() == data
+        saved.unlink()
+
+
+def test_one_changed_byte_is_found_with_the_right_seq(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    ws = Workspace(folder)
+    for i in range(40):
+        ws.write("t", f"p{i % 4}", "test.tick", {"i": i, "note": f"décision {i}"})
+    path = folder / "journal.jsonl"
+    good = path.read_bytes()
+    lines = good.splitlines(keepends=True)
+    starts = [sum(len(x) for x in lines[:k]) for k in range(len(lines))]
+    rng = random.Random(7)
+    for _ in range(max(TRIALS, 20) * 5):
+        k = rng.randrange(len(lines))
+        pos = starts[k] + rng.randrange(len(lines[k]) - 1)
+        old = good[pos]
+        new = rng.choice([b for b in b"0123456789abcdefXYZ:,{}\" " if b != old])
+        path.write_bytes(good[:pos] + bytes([new]) + good[pos + 1:])
+        rep = Journal(path).verify()
+        assert not rep.ok and rep.first_bad_seq == k + 1, (k, pos, chr(old), chr(new), rep)
+    path.write_bytes(good)
+    assert Journal(path).verify().ok
