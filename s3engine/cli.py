@@ -104,9 +104,11 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from .projection import Projection
-    from .workspace import resolve_path
-    Projection(resolve_path(args.workspace) / "query").wipe()
-    ws = _ws(args, create=False)
+    from .workspace import Workspace, resolve_path
+    path = resolve_path(args.workspace)
+    Projection(path / "query").wipe()
+    (path / "snapshot.json").unlink(missing_ok=True)
+    ws = Workspace(path, create=False, use_snapshot=False)
     ws.flush(everything=True)
     print(f"Rebuilt the query side from {ws.journal.last_seq} events.")
     return 0

@@ -115,7 +115,8 @@ class InvalidField(ProcessError):
         self.problem = problem
         self.expected = expected
         super().__init__(
-            f"Field '{field}': {problem}.", f"Expected: {expected}." if expected else ""
+            f"Field '{field}': {problem}.",
+            f"Expected: {expected.rstrip('.')}." if expected else "",
         )
 
 

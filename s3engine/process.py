@@ -199,6 +199,30 @@ class _SafeMachine(Machine):
         return func
 
 
+class _Lazy(list):  # type: ignore[type-arg]
+    """A list computed only when an error message needs it (keeps validation cheap)."""
+
+    def __init__(self, fn: Callable[[], list[str]]) -> None:
+        super().__init__()
+        self._fn: Callable[[], list[str]] | None = fn
+
+    def _fill(self) -> None:
+        if self._fn is not None:
+            fn, self._fn = self._fn, None
+            self.extend(fn())
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
 @dataclass(frozen=True)
 class ActionView:
     """An action available now, as front ends show it."""
@@ -375,7 +399,7 @@ class Process:
             The cleaned field values that will be journaled.
         """
         action = self.definition.action_map.get(name)
-        allowed = [a.name for a in self.available_actions()]
+        allowed = _Lazy(lambda: [a.name for a in self.available_actions()])
         if action is None:
             raise UnknownActionError(
                 f"A {self.definition.title} has no action '{name}'.",

@@ -15,6 +15,7 @@ Allowed imports: standard library, s3engine.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..errors import InvalidField
@@ -44,6 +45,9 @@ START_FIELDS = (
     Field("supersedes", "line", required=False, help="Agreement this one evolves."),
     Field("from_proposal", "line", required=False, help="Proposal forming process it came from."),
 )
+
+NOT_FINAL = ("driver", "present", "understand", "respond", "check", "choose", "celebrate",
+             "concerns")
 
 DEFINITION = ProcessDef(
     kind="consent",
@@ -130,6 +134,9 @@ DEFINITION = ProcessDef(
                (Field("response", "text"),), "A sentence or two about the proposal."),
         Action("check_objections", "Check for possible objections", ("respond",), "check",
                FACILITATOR, (), "Everyone has responded: check for possible objections."),
+        Action("apply_patterns", "Name the patterns applied", NOT_FINAL, None, FACILITATOR,
+               (Field("patterns", "patterns", help="Pattern ids, comma-separated."),),
+               "Record which patterns from the toolbox this decision applies."),
     ) + check_actions() + (
         Action("celebrate", "Celebrate!", ("celebrate",), "concerns", FACILITATOR, (),
                "Acknowledge the agreement, then consider the concerns."),
@@ -314,6 +321,9 @@ class ConsentDecision(ObjectionCheckMixin):
                 *self.data["responsibilities"],
                 f"{am.get('owner')}: {am['text']} (by {am.get('due')})"]
 
+    def do_apply_patterns(self, actor: str, data: dict[str, Any], event: Any) -> None:
+        self.data["patterns"] = list(dict.fromkeys([*self.data["patterns"], *data["patterns"]]))
+
     def do_record_agreement(self, actor: str, data: dict[str, Any], event: Any) -> None:
         if data.get("title"):
             self.data["title"] = data["title"]
@@ -324,8 +334,8 @@ class ConsentDecision(ObjectionCheckMixin):
 
     def build_agreement(self) -> dict[str, Any]:
         """The agreement record (S3 guide §4: minimum plus full record)."""
-        d = self.data
-        return {
+        d = copy.deepcopy(self.data)
+        return copy.deepcopy({
             "id": self.id, "title": d["title"], "version": 1, "status": "active",
             "driver": d["driver"], "requirement": d["requirement"], "text": d["proposal"],
             "responsibilities": list(d["responsibilities"]), "review_date": d["review_date"],
@@ -339,7 +349,7 @@ class ConsentDecision(ObjectionCheckMixin):
             "domain": d.get("domain"), "cycle": d.get("cycle"),
             "supersedes": d.get("supersedes"), "superseded_by": None,
             "agreed_on": self.last_time, "decided_in": self.id, "reviews": [],
-        }
+        })
 
     def details(self) -> dict[str, Any]:
         d = self.data
@@ -397,7 +407,7 @@ class ConsentDecision(ObjectionCheckMixin):
             out.append(("concerns", f"{self.id}#{n}", {
                 "id": f"{self.id}#{n}", "process": self.id, "title": self.title, **c}))
         if self.agreement is not None:
-            out.append(("agreements", self.id, self.agreement))
+            out.append(("agreements", self.id, dict(self.agreement)))
             for pat in self.agreement["patterns"]:
                 row = self.ws.projection.get("patterns_used", pat) or {"pattern": pat,
                                                                        "records": []}

@@ -51,23 +51,27 @@ class ObjectionCheckMixin(Process):
     def setup_check(self) -> None:
         """Initialise the data the loop needs."""
         self.rounds: list[dict[str, Any]] = []
-        self.round: dict[str, Any] | None = None
         self.objections: list[dict[str, Any]] = []
         self.concerns: list[dict[str, Any]] = []
         self.subject = "proposal"
 
     # -- the hidden round ---------------------------------------------------------------------
 
+    @property
+    def round(self) -> dict[str, Any] | None:
+        """The current (latest) round, or None before the first."""
+        return self.rounds[-1] if self.rounds else None
+
     def open_round(self, about: str) -> None:
         """Start a new hidden round of signals."""
-        self.round = {"no": len(self.rounds) + 1, "about": about, "signals": {},
-                      "revealed": False, "opened": self.last_time}
-        self.rounds.append(self.round)
+        self.rounds.append({"no": len(self.rounds) + 1, "about": about, "signals": {},
+                            "revealed": False, "opened": self.last_time})
 
     def do_signal(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
         assert self.round is not None
         self.round["signals"][actor] = data["signal"]
-        if all(p in self.round["signals"] for p in self.participants):
+        if len(self.round["signals"]) >= len(self.participants) and all(
+                p in self.round["signals"] for p in self.participants):
             self.reveal()
             self.fire("reveal_objections" if self.g_has_possible_objection(None)
                       else "reveal_clear")

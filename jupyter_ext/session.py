@@ -1,0 +1,158 @@
+"""Sessions: the one widget a tutor notebook shows for a process type.
+
+A session lets the tutor continue an existing process or start a new one from a form built from the
+process type's start fields, and then shows the stepper. A language menu switches the interface
+language for the whole notebook.
+
+Allowed imports: ipywidgets, s3engine, jupyter_ext.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as w
+
+from s3engine.errors import InvalidField, S3Error
+from s3engine.workspace import Workspace
+
+from . import i18n
+from .form import FieldForm
+from .i18n import _
+from .stepper import ProcessStepper, esc
+
+_WS: dict[str, Workspace] = {}
+
+
+def workspace(path: str | None = None) -> Workspace:
+    """The workspace of this kernel (``$S3FLOW_WORKSPACE`` unless a path is given), opened once."""
+    from s3engine.workspace import resolve_path
+    key = str(resolve_path(path).resolve())
+    if key not in _WS:
+        ws = Workspace.open(key)
+        ws.autoflush_seconds = 0.5
+        _WS[key] = ws
+        if ws.settings.get("language") and i18n.language() == "en":
+            i18n.set_language(ws.settings["language"])
+        try:
+            from s3engine import pattern_db
+            pattern_db.attach(ws)
+        except (ImportError, S3Error):
+            pass
+    return _WS[key]
+
+
+class LanguageMenu(w.Dropdown):
+    """Switch the interface language; calls ``on_change`` so views redraw."""
+
+    def __init__(self, on_change: Any) -> None:
+        super().__init__(options=[(v, k) for k, v in i18n.LANGUAGES.items()],
+                         value=i18n.language(), description="🌐",
+                         layout=w.Layout(width="160px"))
+        self.add_class("s3-language")
+
+        def changed(change: dict[str, Any]) -> None:
+            i18n.set_language(change["new"])
+            on_change()
+
+        self.observe(changed, names="value")
+
+
+class Session(w.VBox):
+    """Continue or start a process of one kind, then step through it.
+
+    Args:
+        kind: Process type (consent, proposal-forming, tension, evaluate, role-selection, mits).
+        ws: Workspace (default: this kernel's workspace).
+        pid: Open this process directly.
+        actor: Who starts / acts first.
+    """
+
+    def __init__(self, kind: str, ws: Workspace | None = None, pid: str | None = None,
+                 actor: str | None = None, **prefill: Any) -> None:
+        self.ws = ws or workspace()
+        if kind not in self.ws.process_types:
+            raise ValueError(f"unknown process kind {kind!r}")
+        self.kind = kind
+        self.cls = self.ws.process_types[kind]
+        self.actor = actor
+        self.prefill = prefill
+        self.title = w.HTML()
+        self.language = LanguageMenu(self.redraw)
+        self.choose = w.Dropdown(layout=w.Layout(width="60%"))
+        self.choose.add_class("s3-choose")
+        self.open_button = w.Button(description=_("Open"))
+        self.open_button.add_class("s3-open")
+        self.open_button.on_click(lambda _b: self.open(self.choose.value))
+        self.new_button = w.Button(description=_("Start a new one"), button_style="primary")
+        self.new_button.add_class("s3-new")
+        self.new_button.on_click(lambda _b: self.show_start_form())
+        self.start_box = w.VBox()
+        self.message = w.HTML()
+        self.body = w.VBox()
+        self.stepper: ProcessStepper | None = None
+        super().__init__([w.HBox([self.title, self.language]),
+                          w.HBox([self.choose, self.open_button, self.new_button]),
+                          self.start_box, self.message, self.body])
+        self.add_class("s3-session")
+        self.redraw()
+        if pid:
+            self.open(pid)
+
+    def redraw(self) -> None:
+        """Redraw texts (after a language change) and the list of processes."""
+        self.title.value = (f"<h3 style='margin:4px 0'>{esc(_(self.cls.definition.title))}</h3>")
+        self.open_button.description = _("Open")
+        self.new_button.description = _("Start a new one")
+        roots = self.ws.roots(self.kind)
+        opts = [(f"{p.title} — {_(p.leaf().step.title)} ({p.id})", p.id) for p in reversed(roots)]
+        self.choose.options = [(_("Choose one to continue…"), None)] + opts
+        if self.start_box.children:
+            self.show_start_form()
+        if self.stepper is not None:
+            self.open(self.stepper.proc.id)
+
+    def show_start_form(self) -> None:
+        """The form for starting a new process of this kind."""
+        form = FieldForm(self.cls.definition.start_fields, [])
+        if self.prefill:
+            form.set_values(self.prefill)
+        go = w.Button(description=_("Start"), button_style="success")
+        go.add_class("s3-start")
+        cancel = w.Button(description=_("Cancel"))
+        cancel.on_click(lambda _b: setattr(self.start_box, "children", []))
+
+        def start(_b: Any) -> None:
+            values = form.values()
+            actor = self.actor or values.get("facilitator") or "tutor"
+            try:
+                proc = self.ws.start(self.kind, actor, **values)
+            except InvalidField as err:
+                if not form.show_error(err.field, str(err)):
+                    self.message.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"
+                return
+            except S3Error as err:
+                self.message.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"
+                return
+            self.start_box.children = []
+            self.message.value = ""
+            self.redraw()
+            self.open(proc.id)
+
+        go.on_click(start)
+        self.form = form
+        self.start_box.children = [w.HTML(f"<b>{esc(_('New'))}: "
+                                          f"{esc(_(self.cls.definition.title))}</b>"),
+                                   form, w.HBox([go, cancel])]
+
+    def open(self, pid: str | None) -> None:
+        """Show the stepper for process ``pid``."""
+        if not pid:
+            return
+        try:
+            self.stepper = ProcessStepper(self.ws, pid, actor=self.actor)
+        except S3Error as err:
+            self.message.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"
+            return
+        self.body.children = [self.stepper]

@@ -1,0 +1,303 @@
+"""The process stepper: one widget that steps a group through any process on the contract.
+
+It shows where the process is (a step bar), the guide's advice for the current step, the people and
+their signals (a hidden round shows only who has signalled until it is revealed), the actions the
+person acting may take now as buttons, a form for actions that need input (with the engine's
+message next to the wrong field), and, folded away, a process-specific board, the history and the
+process diagram. All rules live in the engine: the widget only calls ``process.act`` and renders
+``process.view()``. "Refresh" picks up events written by other kernels or the CLI and keeps what
+the user has typed in an open form.
+
+Allowed imports: ipywidgets, IPython.display, s3engine, jupyter_ext.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from typing import Any, Callable
+
+import ipywidgets as w
+
+from s3engine.errors import InvalidField, S3Error
+from s3engine.process import ActionView, Process
+from s3engine.workspace import Workspace
+
+from . import boards
+from .form import FieldForm
+from .i18n import _
+
+ACCENT = "#2f6f4f"
+
+
+def slug(text: str) -> str:
+    """A CSS-class-safe slug."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def esc(value: Any) -> str:
+    """HTML-escape anything shown in a widget (all user text is untrusted)."""
+    return html.escape(str(value if value is not None else ""))
+
+
+class ProcessStepper(w.VBox):
+    """Step through one process.
+
+    Args:
+        ws: The workspace.
+        pid: Id of a top-level process.
+        actor: Who is acting at first (default: the facilitator).
+    """
+
+    def __init__(self, ws: Workspace, pid: str, actor: str | None = None) -> None:
+        self.ws = ws
+        self.proc: Process = ws.get(pid)
+        self.on_change: list[Callable[[ProcessStepper], None]] = []
+        self.header = w.HTML()
+        self.steps = w.HTML()
+        self.guidance = w.HTML()
+        self.people = w.HTML()
+        self.actor = w.Dropdown(options=self.proc.participants,
+                                value=actor or self.proc.facilitator,
+                                description=_("Acting as"), style={"description_width": "initial"})
+        self.actor.add_class("s3-actor")
+        self.actor.observe(lambda _c: self.render_actions(), names="value")
+        self.buttons = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self.buttons.add_class("s3-actions")
+        self.others = w.HTML()
+        self.form_box = w.VBox()
+        self.message = w.HTML()
+        self.message.add_class("s3-message")
+        self.refresh_button = w.Button(description=_("Refresh"), icon="refresh",
+                                       tooltip=_("Show what others have recorded meanwhile"))
+        self.refresh_button.add_class("s3-refresh")
+        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.board = w.HTML()
+        self.history = w.HTML()
+        self.diagram = w.Output()
+        self.details = w.Accordion(children=[self.board, self.history, self.diagram],
+                                   selected_index=None)
+        self._form: FieldForm | None = None
+        self._form_action: str | None = None
+        self._form_process: str | None = None
+        super().__init__([self.header, self.steps, self.guidance, self.people,
+                          w.HBox([self.actor, self.refresh_button]), self.buttons, self.others,
+                          self.form_box, self.message, self.details])
+        self.add_class("s3-stepper")
+        self.render()
+
+    # -- rendering -------------------------------------------------------------------------------
+
+    def render(self) -> None:
+        """Redraw everything from the engine."""
+        p = self.proc
+        leaf = p.leaf()
+        self.details.set_title(0, _(boards.board_title(p)))
+        self.details.set_title(1, _("History"))
+        self.details.set_title(2, _("Process diagram"))
+        state = _("finished") + f": {_(p.outcome or '')}" if p.finished else ""
+        self.header.value = (
+            f"<div class='s3-header' style='border-left:6px solid {ACCENT};padding-left:8px'>"
+            f"<div style='font-size:1.3em;font-weight:bold'>{esc(p.title)}</div>"
+            f"<div>{esc(_(p.definition.title))} · <code>{esc(p.id)}</code> · "
+            f"{esc(_('Facilitator'))}: {esc(p.facilitator)} {esc(state)}</div></div>")
+        self.steps.value = self._step_bar(p) + (self._step_bar(leaf, nested=True)
+                                                if leaf is not p else "")
+        step = leaf.step
+        num = f"{_('Step')} {step.number}: " if step.number else ""
+        self.guidance.value = (
+            f"<div class='s3-guidance' style='background:#f3f8f5;padding:8px;border-radius:6px'>"
+            f"<div class='s3-current-step' style='font-weight:bold'>{esc(num + _(step.title))}"
+            f"</div><div>{esc(_(step.guidance))}</div></div>")
+        self.people.value = self._people(leaf)
+        self.board.value = boards.board_html(p)
+        self.history.value = self._history(p)
+        self.diagram.clear_output()
+        with self.diagram:
+            from IPython.display import Markdown, display
+            display(Markdown(f"```mermaid\n{leaf.definition.mermaid(leaf.state)}\n```"))
+        self.render_actions()
+
+    def _step_bar(self, p: Process, nested: bool = False) -> str:
+        seen: list[tuple[str, str]] = []
+        for s in p.definition.steps:
+            if s.number and s.number not in [n for n, _t in seen]:
+                seen.append((s.number, s.title))
+        cur = p.step.number
+        chips = []
+        for n, title in seen:
+            on = n == cur and not p.finished
+            style = (f"background:{ACCENT};color:white" if on else "background:#e8ece9;color:#333")
+            chips.append(f"<span class='s3-chip{' s3-chip-current' if on else ''}' "
+                         f"title='{esc(_(title))}' style='{style};padding:2px 8px;"
+                         f"border-radius:10px;margin:2px;display:inline-block'>"
+                         f"{esc(n)} {esc(_(title)) if on else ''}</span>")
+        label = f"{esc(_(p.definition.title))}: " if nested else ""
+        return f"<div class='s3-stepbar{' s3-nested' if nested else ''}'>{label}{''.join(chips)}</div>"
+
+    def _people(self, leaf: Process) -> str:
+        rnd = leaf.round_view(self.actor.value if self.actor.value else None)
+        names = leaf.participants
+        if not rnd:
+            return (f"<div class='s3-people'>{esc(_('Participants'))}: "
+                    f"{esc(', '.join(names))}</div>")
+        cells = []
+        for n in names:
+            if rnd["revealed"]:
+                mark = esc(_(rnd["signals"].get(n, "")))
+            else:
+                mark = "✔ " + esc(_("signalled")) if n in rnd["signalled"] else "…"
+            cells.append(f"<tr><td>{esc(n)}</td><td class='s3-signal'>{mark}</td></tr>")
+        head = (esc(_("Signals revealed")) if rnd["revealed"] else
+                esc(_("Hidden round")) + f": {rnd['count']} / {rnd['of']} " + esc(_("signalled")))
+        return (f"<div class='s3-people s3-round'><b>{head}</b> — {esc(_(rnd['about']))}"
+                f"<table>{''.join(cells)}</table></div>")
+
+    def _history(self, p: Process) -> str:
+        rows = []
+        events = [e for q in self._tree(p) for e in q.history]
+        events.sort(key=lambda e: e["seq"])
+        for e in events[-40:]:
+            rows.append(f"<tr><td>{e['seq']}</td><td>{esc(e['time'][11:19])}</td>"
+                        f"<td>{esc(e['actor'])}</td><td>{esc(_(e['type'].split('.', 1)[1]))}"
+                        f"</td><td>{esc(_short(e['data']))}</td></tr>")
+        return ("<table class='s3-history'><tr><th>#</th><th>" + esc(_("Time")) + "</th><th>"
+                + esc(_("Who")) + "</th><th>" + esc(_("Action")) + "</th><th></th></tr>"
+                + "".join(rows) + "</table>")
+
+    def _tree(self, p: Process) -> list[Process]:
+        out = [p]
+        for c in p.children:
+            out += self._tree(c)
+        return out
+
+    def render_actions(self) -> None:
+        """Buttons for what the person acting may do now; others' actions listed below."""
+        actor = self.actor.value
+        mine: list[w.Button] = []
+        others: list[str] = []
+        for a in self.proc.available_actions():
+            if a.who is not None and actor not in a.who:
+                others.append(f"{esc(', '.join(a.who))}: {esc(_(a.title))}")
+                continue
+            mine += self._buttons_for(a)
+        self.buttons.children = mine
+        if not mine and not self.proc.finished:
+            mine_txt = esc(_("Nothing for this person to do now; choose who is acting."))
+        else:
+            mine_txt = ""
+        self.others.value = (f"<div class='s3-others' style='color:#555'>{mine_txt}"
+                             + (f"<div>{esc(_('Others can now'))}: " + "; ".join(others)
+                                + "</div>" if others else "") + "</div>")
+        if self._form_action and not any(a.name == self._form_action and
+                                         a.process == self._form_process
+                                         for a in self.proc.available_actions(actor)):
+            self.close_form()
+
+    def _buttons_for(self, a: ActionView) -> list[w.Button]:
+        choice_only = [f for f in a.fields if f.required]
+        if (len(a.fields) == 1 and choice_only and choice_only[0].type == "choice"
+                and choice_only[0].choices):
+            f = choice_only[0]
+            out = []
+            for c in f.choices:
+                b = w.Button(description=f"{_(a.title)}: {_(c)}", tooltip=_(a.guidance),
+                             layout=w.Layout(width="auto"))
+                b.add_class(f"s3-act-{a.name}")
+                b.add_class(f"s3-act-{a.name}-{slug(c)}")
+                b.on_click(lambda _b, a=a, c=c, f=f: self.do(a.name, {f.name: c}))
+                out.append(b)
+            return out
+        b = w.Button(description=_(a.title), tooltip=_(a.guidance),
+                     button_style="success" if not a.fields else "",
+                     layout=w.Layout(width="auto"))
+        b.add_class(f"s3-act-{a.name}")
+        if a.fields:
+            b.on_click(lambda _b, a=a: self.open_form(a))
+        else:
+            b.on_click(lambda _b, a=a: self.do(a.name, {}))
+        return [b]
+
+    # -- acting ------------------------------------------------------------------------------------
+
+    def open_form(self, a: ActionView) -> None:
+        """Show the form for an action that needs input."""
+        if self._form_action == a.name and self._form_process == a.process and self._form:
+            return
+        self._form = FieldForm(a.fields, self.proc.participants)
+        self._form_action, self._form_process = a.name, a.process
+        ok = w.Button(description=_("Confirm") + ": " + _(a.title), button_style="success",
+                      layout=w.Layout(width="auto"))
+        ok.add_class("s3-confirm")
+        cancel = w.Button(description=_("Cancel"))
+        cancel.add_class("s3-cancel")
+        ok.on_click(lambda _b: self.submit())
+        cancel.on_click(lambda _b: self.close_form())
+        guidance = w.HTML(f"<i>{esc(_(a.guidance))}</i>")
+        self.form_box.children = [guidance, self._form, w.HBox([ok, cancel])]
+        self.form_box.add_class("s3-open-form")
+
+    def close_form(self) -> None:
+        """Close the open form."""
+        self._form = None
+        self._form_action = self._form_process = None
+        self.form_box.children = []
+
+    def submit(self) -> None:
+        """Send the open form's values to the engine."""
+        if self._form is None or self._form_action is None:
+            return
+        self.do(self._form_action, self._form.values())
+
+    def do(self, action: str, fields: dict[str, Any]) -> bool:
+        """Act as the chosen person; show the engine's message on refusal. True when recorded."""
+        t0 = time.perf_counter()
+        try:
+            self.proc.act(action, actor=self.actor.value, **fields)
+        except InvalidField as err:
+            if not (self._form and self._form.show_error(err.field, str(err))):
+                self._show_error(str(err))
+            return False
+        except S3Error as err:
+            self._show_error(str(err))
+            return False
+        self.close_form()
+        self.message.value = ""
+        self.render()
+        self.last_render_ms = (time.perf_counter() - t0) * 1000
+        for cb in self.on_change:
+            cb(self)
+        return True
+
+    def _show_error(self, text: str) -> None:
+        self.message.value = (f"<div class='s3-error' style='color:#b00020;font-weight:bold'>"
+                              f"{esc(text)}</div>")
+
+    def refresh(self) -> None:
+        """Pick up events from other programs; keep an open form and what was typed in it."""
+        try:
+            self.ws.refresh()
+        except S3Error as err:
+            self._show_error(str(err))
+            return
+        self.render()
+
+    def click(self, action: str, choice: str | None = None) -> None:
+        """Press an action button (used by tests and by the magics)."""
+        cls = f"s3-act-{action}" + (f"-{slug(choice)}" if choice else "")
+        for b in self.buttons.children:
+            if cls in b._dom_classes:
+                b.click()
+                return
+        raise LookupError(f"no button {cls!r} for {self.actor.value}")
+
+
+def _short(data: dict[str, Any]) -> str:
+    parts = []
+    for k, v in data.items():
+        if k == "id":
+            continue
+        s = ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+        parts.append(f"{k}: {s[:60]}")
+    return "; ".join(parts)[:160]

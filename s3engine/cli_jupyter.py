@@ -1,0 +1,87 @@
+"""``s3flow lab`` and ``s3flow app``: start JupyterLab on the tutor notebooks, or serve one
+notebook as a Voila app. Both run the Jupyter programs as subprocesses (the engine never imports
+Jupyter) with the workspace set in ``$S3FLOW_WORKSPACE``; further options go to JupyterLab/Voila.
+
+Allowed imports: standard library, s3engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import S3Error
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def _env(args: argparse.Namespace) -> dict[str, str]:
+    from .workspace import Workspace, resolve_path
+    path = resolve_path(args.workspace).resolve()
+    ws = Workspace(path)
+    if ws.journal.last_seq == 0:
+        ws.write(args.actor, "", "workspace.created", {"s3flow": "lab"})
+    ws.flush(everything=True)
+    env = dict(os.environ)
+    env["S3FLOW_WORKSPACE"] = str(path)
+    return env
+
+
+def _tool(name: str) -> str:
+    exe = Path(sys.executable).with_name(name)
+    if exe.exists():
+        return str(exe)
+    found = shutil.which(name)
+    if not found:
+        raise S3Error(f"{name} is not installed.",
+                      "Install s3flow with its Jupyter parts: pip install -e '.[jupyter]'.")
+    return found
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    env = _env(args)
+    root = Path(args.notebooks).resolve() if args.notebooks else NOTEBOOKS
+    if not root.is_dir():
+        raise S3Error(f"No notebooks folder at {root}.", "Give one with --notebooks DIR.")
+    cmd = [_tool("jupyter-lab"), f"--ServerApp.root_dir={root}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args.rest:
+        cmd.append("--allow-root")
+    cmd += args.rest
+    print(f"Starting JupyterLab on {root} with the workspace {env['S3FLOW_WORKSPACE']}",
+          flush=True)
+    os.execve(cmd[0], cmd, env)
+    return 0  # pragma: no cover
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    env = _env(args)
+    nb = Path(args.notebook)
+    if not nb.exists() and (NOTEBOOKS / nb).exists():
+        nb = NOTEBOOKS / nb
+    if not nb.exists() or nb.suffix != ".ipynb":
+        raise S3Error(f"No notebook {args.notebook}.", "Give the path of an .ipynb file, e.g. "
+                      "notebooks/consent-decision.ipynb.")
+    cmd = [_tool("voila"), str(nb.resolve()), "--strip_sources=True"] + list(args.rest)
+    if "--no-browser" not in args.rest:
+        cmd.append("--no-browser")
+    print(f"Serving {nb} as an app with the workspace {env['S3FLOW_WORKSPACE']}", flush=True)
+    os.execve(cmd[0], cmd, env)
+    return 0  # pragma: no cover
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``lab`` and ``app`` commands."""
+    p = sub.add_parser("lab", parents=[common],
+                       help="start JupyterLab on the tutor notebooks (extra options go to Lab)")
+    p.add_argument("--notebooks", metavar="DIR", help="folder to open (default: notebooks/)")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="options for JupyterLab")
+    p.set_defaults(func=cmd_lab)
+    p = sub.add_parser("app", parents=[common],
+                       help="serve a notebook as a Voila app (no code shown)")
+    p.add_argument("notebook")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="options for Voila")
+    p.set_defaults(func=cmd_app)

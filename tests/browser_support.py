@@ -1,0 +1,147 @@
+"""Real JupyterLab / Voila servers and a real Chromium for the browser tests.
+
+Servers run on a free loopback port with a fixed token, in a temporary folder holding copies of the
+notebooks and a fresh workspace; Chromium is Debian's (/usr/bin/chromium) driven by Playwright.
+Screenshots go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("S3FLOW_CHROMIUM", "/usr/bin/chromium")
+CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run",
+               "--disable-quic", "--disable-dev-shm-usage"]
+TOKEN = "s3flow-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bin_path(name: str) -> str:
+    exe = Path(sys.executable).with_name(name)
+    return str(exe) if exe.exists() else name
+
+
+class Server:
+    """A JupyterLab or Voila process on loopback."""
+
+    def __init__(self, kind: str, root: Path, workspace: Path, notebook: str | None = None,
+                 extra_env: dict[str, str] | None = None) -> None:
+        self.kind = kind
+        self.root = root
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ)
+        home = root.parent / "home"
+        home.mkdir(exist_ok=True)
+        env.update({"S3FLOW_WORKSPACE": str(workspace), "JUPYTER_CONFIG_DIR": str(home / "cfg"),
+                    "JUPYTER_RUNTIME_DIR": str(home / "rt"), "IPYTHONDIR": str(home / "ipy"),
+                    "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-ws"),
+                    "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")})
+        env.update(extra_env or {})
+        if kind == "lab":
+            cmd = [bin_path("jupyter-lab"), "--no-browser", "--ip=127.0.0.1",
+                   f"--port={self.port}", f"--IdentityProvider.token={TOKEN}",
+                   f"--ServerApp.root_dir={root}", "--ServerApp.disable_check_xsrf=True",
+                   "--LabApp.news_url=", "--LabApp.check_for_updates_class="
+                   "jupyterlab.NeverCheckForUpdate",
+                   f"--LabApp.workspaces_dir={home / 'lab-ws'}"]
+            if os.geteuid() == 0:
+                cmd.append("--allow-root")
+        else:
+            cmd = [bin_path("s3flow"), "app", str(root / (notebook or "")),
+                   "--workspace", str(workspace), f"--port={self.port}",
+                   "--Voila.ip=127.0.0.1", "--no-browser"]
+        self.log = open(root.parent / f"{kind}-{self.port}.log", "w")
+        self.proc = subprocess.Popen(cmd, cwd=str(root), env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self._wait()
+
+    def _wait(self, timeout: float = 90) -> None:
+        url = f"{self.base}/api/status?token={TOKEN}" if self.kind == "lab" else self.base + "/"
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.kind} exited: " + Path(self.log.name).read_text())
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200 or self.kind != "lab":
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"{self.kind} did not start: " + Path(self.log.name).read_text())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def prepare(tmp: Path) -> tuple[Path, Path]:
+    """A folder with copies of the tutor notebooks, and a workspace path."""
+    root = tmp / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root)
+    return root, tmp / "workspace"
+
+
+def launch_browser(pw: Any) -> Any:
+    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
+
+
+def shot(page: Any, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def run_all_lab(page: Any, nb: str, base: str) -> None:
+    """Open a notebook in JupyterLab and run all cells."""
+    page.goto(f"{base}/lab/tree/{nb}?token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.click(".jp-Notebook .jp-Cell >> nth=0")
+    page.keyboard.press("Escape")
+    for _ in range(2):
+        page.keyboard.press("Shift+Enter")
+    page.wait_for_selector(".s3-session, .s3-journal-view, .s3-pattern-browser", timeout=60_000)
+
+
+def select_actor(page: Any, name: str) -> None:
+    page.select_option(".s3-actor select", label=name)
+
+
+def current_step(page: Any) -> str:
+    return str(page.inner_text(".s3-current-step"))
+
+
+def click_and_time(page: Any, selector: str, watch: str = ".s3-stepper") -> float:
+    """Click and return the ms until the watched part of the screen has changed."""
+    before = page.inner_text(watch)
+    t0 = time.perf_counter()
+    page.click(selector)
+    page.wait_for_function(
+        "([sel, old]) => { const e = document.querySelector(sel); return e && e.innerText !== old; }",
+        arg=[watch, before], timeout=30_000)
+    return (time.perf_counter() - t0) * 1000
+
+
+def iter_notebooks() -> Iterator[Path]:
+    yield from sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -1,0 +1,84 @@
+"""Snapshots: verified against the journal, equal to a full replay, ignored when they do not fit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from s3engine import snapshot
+from s3engine.demo import consent
+from s3engine.workspace import Workspace
+
+
+def state(ws: Workspace) -> dict:
+    return {pid: (type(p).__name__, snapshot._state(p), [e["seq"] for e in p.history])
+            for pid, p in ws.processes.items()}
+
+
+def demo(tmp_path: Path) -> Workspace:
+    ws = Workspace(tmp_path / "w")
+    consent(ws, lambda _s: None)
+    return ws
+
+
+def test_snapshot_open_equals_replay_and_continues(tmp_path: Path) -> None:
+    ws = demo(tmp_path)
+    assert snapshot.save(ws)
+    fast = Workspace(ws.path)
+    slow = Workspace(ws.path, use_snapshot=False)
+    assert fast.snapshot_seq == ws.head[0]
+    assert state(fast) == state(slow) and fast.projection.tables == slow.projection.tables
+    # events written after the snapshot are applied on top of it
+    p = slow.start("tension", "Bo", tension="Bins overflow", facilitator="Bo")
+    p.act("assess", "Bo")
+    again = Workspace(ws.path)
+    assert again.snapshot_seq == fast.snapshot_seq
+    assert state(again) == state(Workspace(ws.path, use_snapshot=False))
+    assert again.get(p.id).state == "is_driver"
+    # lazily loaded history reads the real events
+    assert [e["type"] for e in again.get("consent-1").history][:2] == ["consent.started",
+                                                                      "consent.consent_driver"]
+
+
+def test_snapshot_that_does_not_match_the_journal_is_ignored(tmp_path: Path) -> None:
+    ws = demo(tmp_path)
+    snapshot.save(ws)
+    path = ws.path / "snapshot.json"
+    first, _, body = path.read_text().partition("\n")
+    doc = json.loads(body)
+    doc["head"]["hash"] = "0" * 64
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
+    import hashlib
+    path.write_text(json.dumps({"digest": hashlib.sha256(text.encode()).hexdigest()}) + "\n" + text)
+    w2 = Workspace(ws.path)
+    assert w2.snapshot_seq == 0 and state(w2) == state(ws)
+
+
+def test_corrupt_or_planted_snapshot_is_ignored(tmp_path: Path) -> None:
+    ws = demo(tmp_path)
+    snapshot.save(ws)
+    path = ws.path / "snapshot.json"
+    raw = path.read_text()
+    path.write_text(raw.replace("Saturday", "Sunday", 1))  # digest no longer matches
+    assert Workspace(ws.path).snapshot_seq == 0
+    first, _, body = raw.partition("\n")
+    doc = json.loads(body)
+    doc["processes"][0]["cls"] = "os:system"  # only engine process classes are accepted
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
+    import hashlib
+    path.write_text(json.dumps({"digest": hashlib.sha256(text.encode()).hexdigest()}) + "\n" + text)
+    w2 = Workspace(ws.path)
+    assert w2.snapshot_seq == 0 and state(w2) == state(ws)
+
+
+def test_rebuild_removes_snapshot_and_close_writes_one(tmp_path: Path, capsys) -> None:
+    from s3engine.cli import main
+    ws = demo(tmp_path)
+    snapshot.EVERY, old = 10, snapshot.EVERY
+    try:
+        ws.close()
+        assert (ws.path / "snapshot.json").exists()
+        assert main(["rebuild", "-w", str(ws.path)]) == 0
+    finally:
+        snapshot.EVERY = old
+    assert not (ws.path / "snapshot.json").exists() or Workspace(ws.path).snapshot_seq == ws.head[0]
