@@ -48,7 +48,7 @@ class LanguageMenu(w.Dropdown):
 
     def __init__(self, on_change: Any) -> None:
         super().__init__(options=[(v, k) for k, v in i18n.LANGUAGES.items()],
-                         value=i18n.language(), description="🌐",
+                         value=i18n.language(), description=_("Language"),
                          layout=w.Layout(width="160px"))
         self.add_class("s3-language")
 
@@ -84,7 +84,7 @@ class Session(w.VBox):
         self.choose.add_class("s3-choose")
         self.open_button = w.Button(description=_("Open"))
         self.open_button.add_class("s3-open")
-        self.open_button.on_click(lambda _b: self.open(self.choose.value))
+        self.open_button.on_click(lambda _b: self.open_process(self.choose.value))
         self.new_button = w.Button(description=_("Start a new one"), button_style="primary")
         self.new_button.add_class("s3-new")
         self.new_button.on_click(lambda _b: self.show_start_form())
@@ -98,7 +98,7 @@ class Session(w.VBox):
         self.add_class("s3-session")
         self.redraw()
         if pid:
-            self.open(pid)
+            self.open_process(pid)
 
     def redraw(self) -> None:
         """Redraw texts (after a language change) and the list of processes."""
@@ -107,11 +107,12 @@ class Session(w.VBox):
         self.new_button.description = _("Start a new one")
         roots = self.ws.roots(self.kind)
         opts = [(f"{p.title} — {_(p.leaf().step.title)} ({p.id})", p.id) for p in reversed(roots)]
-        self.choose.options = [(_("Choose one to continue…"), None)] + opts
+        self.choose.options = [(_("Choose one to continue…"), "")] + opts
+        self.choose.value = ""
         if self.start_box.children:
             self.show_start_form()
         if self.stepper is not None:
-            self.open(self.stepper.proc.id)
+            self.open_process(self.stepper.proc.id)
 
     def show_start_form(self) -> None:
         """The form for starting a new process of this kind."""
@@ -138,7 +139,7 @@ class Session(w.VBox):
             self.start_box.children = []
             self.message.value = ""
             self.redraw()
-            self.open(proc.id)
+            self.open_process(proc.id)
 
         go.on_click(start)
         self.form = form
@@ -146,7 +147,7 @@ class Session(w.VBox):
                                           f"{esc(_(self.cls.definition.title))}</b>"),
                                    form, w.HBox([go, cancel])]
 
-    def open(self, pid: str | None) -> None:
+    def open_process(self, pid: str | None) -> None:
         """Show the stepper for process ``pid``."""
         if not pid:
             return

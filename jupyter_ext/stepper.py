@@ -78,12 +78,15 @@ class ProcessStepper(w.VBox):
         self.diagram = w.Output()
         self.details = w.Accordion(children=[self.board, self.history, self.diagram],
                                    selected_index=None)
+        self.revision = 0
+        self.rev = w.HTML()  # updated last in render(): tests wait for it to know the screen is new
+        self.rev.add_class("s3-rev")
         self._form: FieldForm | None = None
         self._form_action: str | None = None
         self._form_process: str | None = None
         super().__init__([self.header, self.steps, self.guidance, self.people,
                           w.HBox([self.actor, self.refresh_button]), self.buttons, self.others,
-                          self.form_box, self.message, self.details])
+                          self.form_box, self.message, self.details, self.rev])
         self.add_class("s3-stepper")
         self.render()
 
@@ -118,6 +121,11 @@ class ProcessStepper(w.VBox):
             from IPython.display import Markdown, display
             display(Markdown(f"```mermaid\n{leaf.definition.mermaid(leaf.state)}\n```"))
         self.render_actions()
+
+    def bump(self) -> None:
+        """Mark the screen as fully updated (the marker is sent after everything else)."""
+        self.revision += 1
+        self.rev.value = f"<span class='s3-rev-{self.revision}'></span>"
 
     def _step_bar(self, p: Process, nested: bool = False) -> str:
         seen: list[tuple[str, str]] = []
@@ -194,6 +202,7 @@ class ProcessStepper(w.VBox):
                                          a.process == self._form_process
                                          for a in self.proc.available_actions(actor)):
             self.close_form()
+        self.bump()
 
     def _buttons_for(self, a: ActionView) -> list[w.Button]:
         choice_only = [f for f in a.fields if f.required]
@@ -214,6 +223,7 @@ class ProcessStepper(w.VBox):
                      layout=w.Layout(width="auto"))
         b.add_class(f"s3-act-{a.name}")
         if a.fields:
+            b.add_class("s3-needs-form")
             b.on_click(lambda _b, a=a: self.open_form(a))
         else:
             b.on_click(lambda _b, a=a: self.do(a.name, {}))
@@ -258,9 +268,11 @@ class ProcessStepper(w.VBox):
         except InvalidField as err:
             if not (self._form and self._form.show_error(err.field, str(err))):
                 self._show_error(str(err))
+            self.bump()
             return False
         except S3Error as err:
             self._show_error(str(err))
+            self.bump()
             return False
         self.close_form()
         self.message.value = ""

@@ -136,7 +136,7 @@ def format_role(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# -- MiTS ------------------------------------------------------------------------------------------
+# -- MiTS -----------------------------------------------------------------------------------------
 
 LIT = [("Luca", "Town hall of Valverde"), ("Paolo", "Town hall of Valverde"),
        ("Sara", "Valverde in Transition"), ("Ivo", "Sun Energy Cooperative"),
@@ -166,6 +166,22 @@ def scores(inst: Any, evaluation: int, member: int) -> dict[str, Any]:
             out[item.id] = max(inst.scale_min, min(inst.scale_max,
                                                    level + (k + member) % 3 - 1))
     return out
+
+
+def _sections(m: Any) -> Callable[..., str]:
+    """Section ids of the chosen instrument: the preferred one if it has it, else a weak one.
+
+    Keeps the scenario running if the shipped instrument's sections are renamed.
+    """
+    ids = [s.id for s in m.inst.sections]
+
+    def sec(preferred: str, critical: bool = False) -> str:
+        if preferred in ids:
+            return preferred
+        chosen = set(m.critical_areas())
+        weak = [p["section"] for p in m.proposed_critical_areas() if p["section"] not in chosen]
+        return weak[0] if critical and weak else ids[0]
+    return sec
 
 
 def agree(ws: Workspace, fac: str, people: list[str], title: str, proposal: str,
@@ -249,11 +265,13 @@ def mits(ws: Workspace, out: Out = print) -> str:
     # -- cycle 1: evaluation and diagnosis
     step("choose_instrument", fac, instrument=INSTRUMENT)
     evaluate(m, 1, out, resume=True)
-    step("map_project", fac, project="Energy help desk", sections=["delivery", "communications"],
+    sec = _sections(m)
+    step("map_project", fac, project="Energy help desk",
+         sections=[sec("delivery"), sec("communications")],
          decision="continue")
-    step("map_project", fac, project="School gardens", sections=["culture-change"],
+    step("map_project", fac, project="School gardens", sections=[sec("culture-change")],
          decision="invest more")
-    step("map_project", fac, project="Paper newsletter", sections=["communications"],
+    step("map_project", fac, project="Paper newsletter", sections=[sec("communications")],
          decision="stop", note="Few readers; replaced by the shared channel.")
     proposed = m.proposed_critical_areas()
     out("  proposed critical areas (weakest, lacking action): "
@@ -261,16 +279,17 @@ def mits(ws: Workspace, out: Out = print) -> str:
     gate()
 
     # -- co-design
-    step("choose_critical_area", fac, section="governance",
+    governance, data = sec("governance", True), sec("data-and-evaluation", True)
+    step("choose_critical_area", fac, section=governance,
          reason="Decisions are not written down where partners can find them.")
-    step("choose_critical_area", fac, section="data-and-evaluation")
-    step("design_action", "Sara", title="Shared decision log", area="governance",
+    step("choose_critical_area", fac, section=data)
+    step("design_action", "Sara", title="Shared decision log", area=governance,
          description="Record every LIT decision with its reasons in one logbook open to all "
                      "partners and residents.",
          patterns=["logbook", "record-agreements"], actors=["Valverde in Transition",
                                                             "Town hall of Valverde"],
          milestones=["Logbook template agreed", "First 10 decisions recorded"])
-    step("design_action", "Ivo", title="Energy data dashboard", area="data-and-evaluation",
+    step("design_action", "Ivo", title="Energy data dashboard", area=data,
          description="Publish monthly energy use of public buildings with the cooperative's "
                      "meters.", patterns=["data-and-evaluation"],
          actors=["Sun Energy Cooperative", "Town hall of Valverde"],
@@ -308,11 +327,13 @@ def mits(ws: Workspace, out: Out = print) -> str:
     gate()
 
     # -- cycle 2
-    step("map_project", fac, project="Shared decision log", sections=["governance"],
+    step("map_project", fac, project="Shared decision log", sections=[governance],
          decision="continue")
     gate()
-    step("choose_critical_area", fac, section="funding-and-commissioning")
-    step("design_action", "Paolo", title="Pooled small-grants fund", area="funding-and-commissioning",
+    funding = sec("funding-and-commissioning", True)
+    step("choose_critical_area", fac, section=funding)
+    step("design_action", "Paolo", title="Pooled small-grants fund",
+         area=funding,
          description="The town hall and the cooperative pool a small fund for resident-led "
                      "projects, decided by the LIT.", patterns=["funding-and-commissioning"],
          actors=["Town hall of Valverde", "Sun Energy Cooperative"],

@@ -6,12 +6,13 @@ query-side tables ``domains``, ``circles``, ``roles`` and ``role_assignments``:
 * ``domain.described`` — a new version of a domain description: the eleven fields of the guide
   (purpose, key responsibilities, customers and deliverables, dependencies, external constraints,
   key challenges, key resources, delegator responsibilities, competencies, key metrics, evaluation
-  schedule) plus the additional information (name, delegator, delegatees, authors, the circle or team
-  holding it, review date, a short description). Fields not given are kept from the previous version.
+  schedule) plus the additional information (name, delegator, delegatees, authors, the circle or
+  team holding it, review date, a short description). Fields not given are kept from the previous
+  version.
 * ``circle.formed`` / ``circle.changed`` — circles and teams with their members.
 * ``role.assigned`` / ``role.released`` — a keeper for a role with a term (roles, representatives,
-  facilitators, coordinators ...). A completed Role Selection records its assignment through the same
-  :func:`record_assignment`, with the nominations and their reasons.
+  facilitators, coordinators ...). A completed Role Selection records its assignment through the
+  same :func:`record_assignment`, with the nominations and their reasons.
 
 Each writer function validates against the caught-up state before anything is written (an
 ``S3Error`` names the problem and the fix); the handlers only apply. Queries: who holds what now,
@@ -57,7 +58,8 @@ INFO_FIELDS: tuple[Field, ...] = (
     Field("delegatees", "list", False, "Who holds the domain (people, a role, a team)."),
     Field("authors", "list", False, "Who wrote this version."),
     Field("circle", "line", False, "The circle or team holding the domain."),
-    Field("review_date", "date", False, "When the design is next reviewed (review new ones early)."),
+    Field("review_date", "date", False,
+          "When the design is next reviewed (review new domains early)."),
 )
 MINIMUM = ("purpose", "key_responsibilities", "customers_and_deliverables",
            "delegator_responsibilities", "review_date")
@@ -110,7 +112,7 @@ RELEASE_SPECS = (
 )
 
 
-# -- helpers ---------------------------------------------------------------------------------------
+# -- helpers --------------------------------------------------------------------------------------
 
 
 def slug(text: str) -> str:
@@ -234,8 +236,8 @@ def change_circle(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
 def assign_role(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
     """Record a keeper for a role with a term, without a selection process (``role.assigned``).
 
-    Use it for keepers chosen elsewhere (an appointment by the delegator, an existing facilitator or
-    representative); a Role Selection records its own assignment when it is celebrated.
+    Use it for keepers chosen elsewhere (an appointment by the delegator, an existing facilitator
+    or representative); a Role Selection records its own assignment when it is celebrated.
     """
     def check() -> dict[str, Any]:
         data = clean(ws, ASSIGN_SPECS, fields)

@@ -91,7 +91,7 @@ class Instrument:
     scale_max: int
     labels: dict[str, str]
     sections: tuple[Section, ...]
-    origin: str = ""
+    origin: str = field(default="", compare=False)
     digest: str = field(default="", compare=False)
 
     @property
@@ -143,11 +143,11 @@ class Instrument:
         return int(num)
 
 
-# -- loading ---------------------------------------------------------------------------------------
+# -- loading --------------------------------------------------------------------------------------
 
 
 def _text(file: str, where: str, value: Any, required: bool = True) -> str:
-    if value is None and not required:
+    if not required and (value is None or value == ""):
         return ""
     if not isinstance(value, str) or not value.strip():
         raise instrument_error(file, where, "is missing or empty" if value in (None, "")
@@ -367,7 +367,7 @@ def available(workspace: str | os.PathLike[str] | None = None) -> list[tuple[str
     return out
 
 
-# -- aggregation -----------------------------------------------------------------------------------
+# -- aggregation ----------------------------------------------------------------------------------
 
 
 def stats(values: Iterable[Score]) -> dict[str, Any]:
@@ -385,7 +385,8 @@ def aggregate(inst: Instrument, responses: Responses) -> dict[str, Any]:
 
     Args:
         inst: The instrument.
-        responses: ``{respondent: {item_id: score or None}}``; blanks and missing items are left out.
+        responses: ``{respondent: {item_id: score or None}}``; blanks and missing items are
+            left out.
 
     Returns:
         ``{"respondents": n, "items": {item: stats}, "sections": {section: stats},

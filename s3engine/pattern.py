@@ -17,8 +17,8 @@ from typing import Any
 
 from .errors import PatternError, describe
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
-URL_RE = re.compile(r"^https?://[^\s<>\"']+$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}\Z")
+URL_RE = re.compile(r"^https?://[^\s<>\"']+\Z")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 TRAVERSAL_RE = re.compile(r"(^|[\\/])\.\.([\\/]|$)")
 
@@ -164,7 +164,7 @@ def load_yaml(front: str, source: str) -> dict[str, Any]:
         where = f" at line {mark.line + 2}" if mark is not None else ""
         raise PatternError(source, "", f"the front matter is not valid YAML{where}: "
                            f"{exc.problem or exc}", "YAML like the other pattern files") from None
-    except Exception as exc:  # noqa: BLE001 - untrusted text: every parser failure is a PatternError
+    except Exception as exc:  # noqa: BLE001 - untrusted text: any failure is a PatternError
         raise PatternError(source, "", f"the front matter is not valid YAML: "
                            f"{type(exc).__name__}", "YAML like the other pattern files") from None
     if not isinstance(data, dict):

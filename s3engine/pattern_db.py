@@ -2,8 +2,8 @@
 
 :class:`PatternDB` reads ``patterns/<folder>/<id>.md`` incrementally (a cache keyed by file path
 holds ``(mtime_ns, size)``; only changed files are parsed again), checks what no single file can
-(unique ids, every ``related`` id resolves), keeps the related graph both ways, answers "patterns for
-this step" and runs the search index (:mod:`s3engine.search`).
+(unique ids, every ``related`` id resolves), keeps the related graph both ways, answers
+"patterns for this step" and runs the search index (:mod:`s3engine.search`).
 
 A workspace gets its database with :func:`attach`: shipped patterns are put into the query-side
 table ``patterns`` (so they land in TinyDB on flush), and patterns imported from notebooks come from
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PatternError, S3Error, UnknownPatternError
-from .pattern import PHASES, Pattern, make_pattern, parse_file
+from .pattern import MITS_PHASES, PHASES, Pattern, make_pattern, parse_file
 from .search import Hit, SearchIndex, fold
 from .workspace import _OPEN, Workspace
 
@@ -326,7 +326,8 @@ class PatternDB:
 
         Returns:
             Per phase (the step's own first, then its process's), the patterns listing it: those
-            the process type names first, then those listing the phase earliest.
+            the process type names first, toolbox patterns first for MiTS phases, then those
+            listing the phase earliest.
 
         Raises:
             UnknownPatternError: The step cannot be matched to any phase.
@@ -337,8 +338,10 @@ class PatternDB:
         seen: set[str] = set()
         for phase in phases:
             matching = [p for p in self._defaults() if phase in p.phases and p.id not in seen]
+            mits = phase in MITS_PHASES  # the toolbox describes the MiTS cycle's phases
             matching.sort(key=lambda p: (p.id not in named, not p.id.startswith(phase),
-                                         p.phases.index(phase), p.name))
+                                         mits and p.kind != "toolbox", p.phases.index(phase),
+                                         p.name))
             out += matching
             seen.update(p.id for p in matching)
         out += [self.get(pid) for pid in named if pid not in seen and self.has(pid)]
@@ -361,8 +364,10 @@ class PatternDB:
         table = ws.projection.tables.get("patterns", {})
         keys = set()
         for p in self.patterns():
-            row = _row(p, self._files.get(p.path or "", ((0, 0), None))[0])
             keys.add(p.key)
+            if p.origin != "shipped" and p.key in table:
+                continue  # rows of imports are written by apply_imported, with who and when
+            row = _row(p, self._files.get(p.path or "", ((0, 0), None))[0])
             if table.get(p.key) != row:
                 ws.projection.put("patterns", p.key, row)
         for key in [k for k in table if k not in keys]:
@@ -439,7 +444,7 @@ STATE_PHASES = {
     "changes": "role-selection", "accept": "role-selection", "tuners": "proposal-forming",
     "ideas": "proposal-forming", "considerations": "proposal-forming",
     "agreement_review": "agreement-review", "driver_review": "agreement-review",
-    "is_driver": "navigate-tension", "in_domain": "navigate-tension",
+    "is_driver": "navigate-tension", "in_domain": "navigate-tension", "lit": "team-formation",
 }
 _KEYWORDS = (
     (("objection", "resolv"), "objection-resolution"), (("objection", "amend"),
@@ -506,7 +511,7 @@ def step_phases(step: Any) -> tuple[list[str], list[str]]:
     return phases, named
 
 
-# --- workspace hook --------------------------------------------------------------------------------
+# --- workspace hook -------------------------------------------------------------------------------
 
 
 def apply_imported(ws: Workspace, event: dict[str, Any]) -> None:

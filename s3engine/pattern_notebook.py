@@ -1,7 +1,7 @@
 """Pattern notebooks: export patterns to a Jupyter notebook and import them into a workspace.
 
-A pattern notebook (nbformat 4.5) holds a title cell and one Markdown cell per pattern: the name as a
-heading, the summary, then the body. The structured fields sit in the cell metadata under
+A pattern notebook (nbformat 4.5) holds a title cell and one Markdown cell per pattern: the name as
+a heading, the summary, then the body. The structured fields sit in the cell metadata under
 ``s3flow`` and the provenance (community, author, date, version, s3flow version) in the notebook
 metadata under ``s3flow``. Cell ids are derived from the pattern id and the cell position, so the
 same export gives the same file.
@@ -42,7 +42,7 @@ PROVENANCE_KEYS = ("community", "author", "date", "version", "s3flow_version")
 Progress = Callable[[int, int, str], Any]
 
 
-# --- sanitising --------------------------------------------------------------------------------------
+# --- sanitising -----------------------------------------------------------------------------------
 
 _HTML_RE = re.compile(
     r"(?P<block><(script|style|iframe|object|embed|noscript|template|textarea|title|xmp|"
@@ -134,7 +134,7 @@ def _sanitize_value(value: Any, multiline: bool) -> Any:
     return value
 
 
-# --- export ------------------------------------------------------------------------------------------
+# --- export ---------------------------------------------------------------------------------------
 
 
 def cell_id(pattern_id: str, position: int) -> str:
@@ -224,7 +224,7 @@ def export_patterns(db: "PatternDB", keys: Iterable[str], path: str | Path,
                           path)
 
 
-# --- import ------------------------------------------------------------------------------------------
+# --- import ---------------------------------------------------------------------------------------
 
 
 @dataclass

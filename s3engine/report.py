@@ -132,7 +132,7 @@ def _ev_summary(ev: dict[str, Any] | None) -> dict[str, Any] | None:
             "overall": ev["aggregate"]["overall"]["mean"]}
 
 
-# -- text ------------------------------------------------------------------------------------------
+# -- text -----------------------------------------------------------------------------------------
 
 
 def num(value: Any, signed: bool = False) -> str:
@@ -245,7 +245,7 @@ def write_chart(rep: dict[str, Any], png: Path, svg: Path | None = None) -> list
     return out
 
 
-# -- exports ---------------------------------------------------------------------------------------
+# -- exports --------------------------------------------------------------------------------------
 
 
 def to_markdown(rep: dict[str, Any], chart: str | None = None) -> str:

@@ -70,7 +70,7 @@ _RULES_BASE: tuple[tuple[str, str], ...] = (
     ("azioni", ""), ("azione", ""), ("aciones", ""), ("acion", ""), ("acoes", ""), ("acao", ""),
     ("zioni", ""), ("zione", ""), ("ciones", ""), ("cion", ""), ("coes", ""), ("cao", ""),
     ("cisiones", "cid"), ("cisioni", "cid"), ("cisione", "cid"), ("cisoes", "cid"),
-    ("cisao", "cid"), ("cision", "cid"),
+    ("cisao", "cid"), ("cisions", "cid"), ("cision", "cid"),
     ("ements", ""), ("ement", ""), ("mente", ""), ("ments", ""), ("ment", ""),
     ("ities", ""), ("ity", ""), ("ita", ""), ("idad", ""), ("idade", ""),
     ("ness", ""), ("ings", ""), ("ing", ""), ("ies", "y"), ("ied", "y"), ("ed", ""), ("ly", ""),
@@ -99,7 +99,8 @@ def stem(word: str) -> str:
         return word
     w = word
     for suffix, repl in _RULES:
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+        base = len(w) - len(suffix)
+        if w.endswith(suffix) and (base >= 3 or repl and base >= 2):
             if suffix == "s" and w.endswith(_KEEP_S):
                 continue
             w = w[: len(w) - len(suffix)] + repl
@@ -467,7 +468,7 @@ def snippet(doc: _Doc, found: set[str], marks: tuple[str, str] = MARKS,
     return "".join(pieces).strip()
 
 
-# --- benchmark ---------------------------------------------------------------------------------------
+# --- benchmark ------------------------------------------------------------------------------------
 
 BENCH_QUERIES = (
     "how do we pick someone for this role", "someone disagrees with the proposal",
@@ -485,17 +486,22 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
             "max_ms": round(s[-1] * 1000, 3)}
 
 
-def _time_queries(index: SearchIndex, queries: Sequence[str], repeat: int) -> list[float]:
-    for q in queries:  # warm up caches (stems, snippets of the usual hits)
-        index.search(q)
-    samples = []
+def _time_queries(index: SearchIndex, queries: Sequence[str], repeat: int
+                  ) -> tuple[list[float], list[float]]:
+    """(first pass, later passes) query times; the first pass fills the stem and snippet caches."""
     clock = time.perf_counter
+    cold = []
+    for q in queries:
+        t0 = clock()
+        index.search(q)
+        cold.append(clock() - t0)
+    samples = []
     for _ in range(repeat):
         for q in queries:
             t0 = clock()
             index.search(q)
             samples.append(clock() - t0)
-    return samples
+    return cold, samples
 
 
 def generate_documents(count: int, seed: int = 3) -> list[tuple[str, dict[str, Any],
@@ -555,18 +561,19 @@ def bench_search(quick: bool = False) -> dict[str, Any]:
         quick: Fewer repetitions (the generated corpus still has 10,000 patterns).
 
     Returns:
-        ``{"shipped": {...}, "generated": {...}}``, each with the number of documents and queries,
-        the index build time and ``p50_ms``, ``p95_ms`` and ``max_ms`` per query (snippets
-        included), plus the targets (2 ms and 20 ms at p50).
+        ``{"shipped": {...}, "generated": {...}}``, each with the number of documents (also as
+        ``patterns``) and queries, the index build time and ``p50_ms``, ``p95_ms`` and ``max_ms``
+        per query (snippets included) once the caches are warm, ``first_pass_p50_ms`` for the
+        first run of each query, plus the targets (2 ms and 20 ms at p50).
     """
     from .pattern_db import PatternDB
-    queries = list(BENCH_QUERIES) + random_queries(15 if quick else 85)
     t0 = time.perf_counter()
     db = PatternDB()
     db.load(strict=False)
     db.search("warm up")
     shipped_build = time.perf_counter() - t0
-    shipped = _time_queries(db.index, queries, 3 if quick else 10)
+    queries = list(BENCH_QUERIES) + random_queries(15 if quick else 85)
+    shipped_cold, shipped = _time_queries(db.index, queries, 3 if quick else 10)
     docs = generate_documents(10_000)
     t0 = time.perf_counter()
     big = SearchIndex()
@@ -574,12 +581,16 @@ def bench_search(quick: bool = False) -> dict[str, Any]:
         big.add(key, fields, meta)
     big.search("warm up")
     big_build = time.perf_counter() - t0
-    generated = _time_queries(big, queries, 1 if quick else 3)
+    generated_cold, generated = _time_queries(big, queries, 1 if quick else 3)
     return {
-        "shipped": {"documents": len(db.index), "queries": len(shipped),
+        "shipped": {"documents": len(db.index), "patterns": len(db.index),
+                    "queries": len(shipped),
                     "build_ms": round(shipped_build * 1000, 1), "target_p50_ms": 2.0,
-                    **_percentiles(shipped)},
-        "generated": {"documents": len(big), "queries": len(generated),
+                    **_percentiles(shipped),
+                    "first_pass_p50_ms": _percentiles(shipped_cold)["p50_ms"]},
+        "generated": {"documents": len(big), "patterns": len(big),
+                      "queries": len(generated),
                       "build_ms": round(big_build * 1000, 1), "target_p50_ms": 20.0,
-                      **_percentiles(generated)},
+                      **_percentiles(generated),
+                      "first_pass_p50_ms": _percentiles(generated_cold)["p50_ms"]},
     }

@@ -53,6 +53,11 @@ class Server:
                     "JUPYTER_RUNTIME_DIR": str(home / "rt"), "IPYTHONDIR": str(home / "ipy"),
                     "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-ws"),
                     "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")})
+        settings = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "notification.jupyterlab-settings").write_text(
+            '{"fetchNews": "false", "checkForUpdates": false}')
+        env["JUPYTERLAB_SETTINGS_DIR"] = str(home / "lab-settings")
         env.update(extra_env or {})
         if kind == "lab":
             cmd = [bin_path("jupyter-lab"), "--no-browser", "--ip=127.0.0.1",
@@ -114,32 +119,54 @@ def shot(page: Any, name: str) -> Path:
 
 
 def run_all_lab(page: Any, nb: str, base: str) -> None:
-    """Open a notebook in JupyterLab and run all cells."""
+    """Open a notebook in JupyterLab and run all cells from the Run menu (retried once if the
+    kernel was not ready yet)."""
     page.goto(f"{base}/lab/tree/{nb}?token={TOKEN}")
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-    page.click(".jp-Notebook .jp-Cell >> nth=0")
-    page.keyboard.press("Escape")
-    for _ in range(2):
-        page.keyboard.press("Shift+Enter")
-    page.wait_for_selector(".s3-session, .s3-journal-view, .s3-pattern-browser", timeout=60_000)
+    for attempt in range(3):
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+        try:
+            page.wait_for_selector(".s3-session, .s3-journal-view, .s3-pattern-browser",
+                                   timeout=30_000)
+            return
+        except Exception:
+            if attempt == 2:
+                shot(page, f"failed-run-{nb}")
+                raise AssertionError("the widget did not appear; notebook text: "
+                                     + page.inner_text(".jp-Notebook")[-1500:])
 
 
 def select_actor(page: Any, name: str) -> None:
+    """Choose who is acting and wait until the buttons for that person are shown."""
+    if page.eval_on_selector(".s3-actor select", "s => s.options[s.selectedIndex].text") == name:
+        return
+    before = revision(page)
     page.select_option(".s3-actor select", label=name)
+    page.wait_for_selector(f".s3-stepper .s3-rev-{before + 1}", state="attached")
 
 
 def current_step(page: Any) -> str:
     return str(page.inner_text(".s3-current-step"))
 
 
-def click_and_time(page: Any, selector: str, watch: str = ".s3-stepper") -> float:
-    """Click and return the ms until the watched part of the screen has changed."""
-    before = page.inner_text(watch)
+def revision(page: Any) -> int:
+    html = page.inner_html(".s3-stepper .s3-rev")
+    return int(html.split("s3-rev-")[1].split("'")[0].split('"')[0])
+
+
+def click_and_time(page: Any, selector: str) -> float:
+    """Click and return the ms until the stepper has finished redrawing (its revision marker,
+    updated last, has changed), i.e. the screen shows the new state."""
+    before = revision(page)
     t0 = time.perf_counter()
     page.click(selector)
-    page.wait_for_function(
-        "([sel, old]) => { const e = document.querySelector(sel); return e && e.innerText !== old; }",
-        arg=[watch, before], timeout=30_000)
+    try:
+        page.wait_for_selector(f".s3-stepper .s3-rev-{before + 1}", state="attached",
+                               timeout=30_000)
+    except Exception:
+        shot(page, "failed-click")
+        raise
     return (time.perf_counter() - t0) * 1000
 
 

@@ -77,12 +77,16 @@ def act(page: Any, action: str, actor: str | None = None, choice: str | None = N
     if actor:
         select_actor(page, actor)
     cls = f".s3-act-{action}" + (f"-{choice.replace(' ', '-')}" if choice else "")
-    LATENCY.append(click_and_time(page, cls))
-    if page.query_selector(".s3-open-form .s3-confirm"):
+    if page.query_selector(f"{cls}.s3-needs-form"):
+        page.click(cls)
+        page.wait_for_selector(".s3-open-form .s3-confirm")
         form(page, **fields)
         LATENCY.append(click_and_time(page, ".s3-open-form .s3-confirm"))
-    err = page.query_selector(".s3-message .s3-error")
-    assert err is None, err.inner_text()
+    else:
+        LATENCY.append(click_and_time(page, cls))
+    for sel in (".s3-message .s3-error", ".s3-open-form .s3-error"):
+        err = page.query_selector(sel)
+        assert err is None, err.inner_text()
 
 
 def sign_all(page: Any, signals: dict[str, str] | None = None) -> None:

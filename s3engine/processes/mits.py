@@ -12,8 +12,8 @@ completed evaluation is the baseline; ongoing projects are mapped onto the instr
 areas -> D Co-design — critical areas chosen, actions designed (with the patterns they apply) and
 each adopted by a consent decision linked to the cycle -> E Co-implementation — owners (roles),
 milestones, progress, resources shared between actors, status; a blocked action raises a driver
-into the backlog -> F Review — a new evaluation with the same instrument, compared with the baseline
-and the previous cycle; the LIT decides on the next cycle (back to C with the cycle number + 1) or
+into the backlog -> F Review — a new evaluation with the same instrument, compared with the
+baseline and the previous cycle; the LIT decides on the next cycle (back to C with the cycle number + 1) or
 to close.
 
 The tutor signs every phase gate; phases are never skipped; going back to an earlier phase is
@@ -63,6 +63,7 @@ ACTIVE_ACTION = ("adopted", "in progress", "blocked")
 LINK_PURPOSES = ("LIT governance", "action", "cycle decision", "other")
 CYCLE_DECISIONS = ("next cycle", "close")
 CRITICAL_PROPOSALS = 3
+OPEN_DRIVER = "in backlog"
 
 LATER = ("lit", "evaluation", "co_design", "co_implementation", "review")
 SCORING = ("evaluation", "review")
@@ -180,7 +181,9 @@ DEFINITION = ProcessDef(
                       help="A shipped or community instrument id, or the path of a YAML file."),),
                "Every later evaluation uses the same instrument.", guard="g_instrument_open"),
         Action("save_scores", "Save my scores (draft)", SCORING, None, LIT_MEMBER,
-               (Field("scores", "mapping", help="item id: score; leave an item blank if unsure."),
+               (Field("scores", "mapping",
+                      help="item=score pairs separated by commas (item ids of the instrument); "
+                           "leave an item blank (item=) if unsure."),
                 Field("note", "text", required=False)),
                "Scores are kept as a draft; come back and continue later.",
                guard="g_scoring"),
@@ -400,7 +403,7 @@ class MitsCycle(Process):
 
     definition = DEFINITION
 
-    # -- set up ------------------------------------------------------------------------------------
+    # -- set up -----------------------------------------------------------------------------------
 
     def setup(self, data: dict[str, Any]) -> None:
         super().setup(data)
@@ -443,7 +446,7 @@ class MitsCycle(Process):
             self._inst = instruments.from_dict(self.instrument, "journal")
         return self._inst
 
-    # -- people ------------------------------------------------------------------------------------
+    # -- people -----------------------------------------------------------------------------------
 
     def role_holders(self, role: str) -> tuple[str, ...]:
         if role == TUTOR:
@@ -462,7 +465,7 @@ class MitsCycle(Process):
         """The actors currently committed."""
         return [a for a in self.actors if a["active"]]
 
-    # -- cleaning and validation -------------------------------------------------------------------
+    # -- cleaning and validation ------------------------------------------------------------------
 
     def clean_value(self, f: Field, value: Any) -> Any:
         if f == ACTORS_FIELD:
@@ -586,16 +589,20 @@ class MitsCycle(Process):
         areas = self.critical_areas()
         if d["area"] not in areas:
             raise InvalidField("area", f"'{d['area']}' is not a critical area of cycle "
-                               f"{self.cycle}", "one of " + (", ".join(areas) or
-                                                            "none yet: choose_critical_area first"))
+                               f"{self.cycle}", "one of " + (
+                                   ", ".join(areas) or "none yet: choose_critical_area first"))
         names = [a["name"] for a in self.active_actors()]
         for a in d.get("actors", []):
             if a not in names:
                 raise InvalidField("actors", f"{a!r} is not a committed actor",
                                    "names from " + ", ".join(names))
-        if d.get("proposal") and d["proposal"] not in self.ws.processes:
-            raise InvalidField("proposal", f"there is no process '{d['proposal']}'",
-                               "the id of a proposal forming process")
+        if d.get("proposal"):
+            proc = self.ws.processes.get(d["proposal"])
+            if proc is None or proc.kind != "proposal-forming":
+                forming = [p.id for p in self.ws.roots("proposal-forming")]
+                raise InvalidField("proposal", f"there is no proposal forming process "
+                                   f"'{d['proposal']}'",
+                                   "one of: " + (", ".join(forming) or "none yet"))
         if d.get("owner"):
             d["owner"] = self._owner(d["owner"])
 
@@ -608,7 +615,8 @@ class MitsCycle(Process):
             return {"role_id": None, "name": ref, "keeper": None}
         return {"role_id": row["id"], "name": row["name"], "keeper": row.get("keeper")}
 
-    def _check_action(self, field_value: str, states: tuple[str, ...] | None = None) -> dict[str, Any]:
+    def _check_action(self, field_value: str, states: tuple[str, ...] | None = None
+                      ) -> dict[str, Any]:
         act = self.find_action(field_value)
         if act is None:
             known = ", ".join(a["id"] for a in self.actions) or "none yet"
@@ -644,13 +652,19 @@ class MitsCycle(Process):
             raise InvalidField("progress", f"{d['progress']} is outside 0-100",
                                "a whole number of per cent from 0 to 100")
 
+    def check_block_action(self, actor: str, d: dict[str, Any]) -> None:
+        act = self._check_action(d["action_id"])
+        if act["status"] == "blocked":
+            raise self._refuse("block_action", f"action {act['id']} is blocked already "
+                               f"(driver {act['drivers'][-1]} is open)")
+
     def check_share_resource(self, actor: str, d: dict[str, Any]) -> None:
         names = [a["name"] for a in self.active_actors()]
         if d["provided_by"] not in names:
             raise InvalidField("provided_by", f"{d['provided_by']!r} is not a committed actor",
                                "one of " + ", ".join(names))
 
-    # -- guards ------------------------------------------------------------------------------------
+    # -- guards -----------------------------------------------------------------------------------
 
     def gate_missing(self) -> list[str]:
         """What the current phase still lacks before the tutor can sign its gate."""
@@ -794,7 +808,7 @@ class MitsCycle(Process):
 
     def g_action_active(self, f: dict[str, Any]) -> str | None:
         if not any(a["status"] in ACTIVE_ACTION for a in self.actions):
-            return "no action has been adopted yet"
+            return "no action is under way (adopted, in progress or blocked)"
         aid = f.get("action_id")
         if aid:
             act = self.find_action(aid)
@@ -886,7 +900,7 @@ class MitsCycle(Process):
                 latest[p["project"]] = p
         return list(latest.values())
 
-    # -- effects -----------------------------------------------------------------------------------
+    # -- effects ----------------------------------------------------------------------------------
 
     def _enter(self, via: str, reason: str = "") -> None:
         self.phase_log.append({"phase": self.state, "cycle": self.cycle,
@@ -913,6 +927,9 @@ class MitsCycle(Process):
         self._enter("gate")
 
     def do_go_back(self, actor: str, data: dict[str, Any], event: Any) -> None:
+        ev = self.open_evaluation()
+        if ev is not None:  # drafts of an evaluation left unfinished stay in the record
+            ev.update(status="abandoned", note=f"left unfinished: {data['reason']}")
         self.fire(f"back_to_{data['phase']}")
         self._enter("back", data["reason"])
 
@@ -1108,12 +1125,18 @@ class MitsCycle(Process):
         act = self.find_action(data["action_id"])
         assert act is not None
         did = f"{self.id}/d{len(self.drivers) + 1}"
+        # The keys a governance backlog shows for any driver (as Navigate via Tension records
+        # them: situation, effect, reported_by, status, where, time), plus the MiTS context.
         self.drivers.append({
             "id": did, "source": "mits", "process": self.id, "community":
             self.data["community"], "cycle": self.cycle, "action": act["id"],
             "action_title": act["title"], "driver": data["driver"],
+            "situation": data["driver"],
+            "effect": f"MiTS action {act['id']} '{act['title']}' is blocked",
             "requirement": data.get("requirement", ""), "raised_by": actor,
-            "raised_on": self.last_time, "status": "open", "addressed_on": None,
+            "reported_by": actor, "where": f"LIT of {self.data['community']}",
+            "raised_on": self.last_time, "time": self.last_time, "status": OPEN_DRIVER,
+            "addressed_on": None,
             "next_step": "determine requirement" if not data.get("requirement")
             else "form proposal"})
         act["drivers"].append(did)
@@ -1125,7 +1148,7 @@ class MitsCycle(Process):
         act = self.find_action(data["action_id"])
         assert act is not None
         for d in self.drivers:
-            if d["action"] == act["id"] and d["status"] == "open":
+            if d["action"] == act["id"] and d["status"] == OPEN_DRIVER:
                 d.update(status="addressed", addressed_on=self.last_time, note=data["note"])
         act["status"] = "in progress"
         act["log"].append({"time": self.last_time, "by": actor,
@@ -1139,7 +1162,7 @@ class MitsCycle(Process):
     def enter_closed(self, _e: Any) -> None:
         self.finish("closed")
 
-    # -- starting ----------------------------------------------------------------------------------
+    # -- starting ---------------------------------------------------------------------------------
 
     @classmethod
     def check_start(cls, ws: Any, data: dict[str, Any]) -> None:
@@ -1167,7 +1190,7 @@ class MitsCycle(Process):
         data["participants"] = list(dict.fromkeys(p for p in people if p))
         data.setdefault("actors", actors)
 
-    # -- views and the query side ------------------------------------------------------------------
+    # -- views and the query side -----------------------------------------------------------------
 
     def details(self) -> dict[str, Any]:
         return {"community": self.data["community"], "cycle": self.cycle,
@@ -1181,7 +1204,8 @@ class MitsCycle(Process):
                 "critical_areas": self.critical_areas(),
                 "actions": [{k: a[k] for k in ("id", "title", "status", "progress", "cycle")}
                             for a in self.actions],
-                "open_drivers": [d["id"] for d in self.drivers if d["status"] == "open"]}
+                "open_drivers": [d["id"] for d in self.drivers
+                                 if d["status"] == OPEN_DRIVER]}
 
     def evaluation_row(self, ev: dict[str, Any]) -> dict[str, Any]:
         """The query-side record of one evaluation."""

@@ -187,7 +187,7 @@ class RoleSelection(ObjectionCheckMixin):
     def title(self) -> str:
         return str(self.data.get("title") or f"Role selection: {self.data['role']}")
 
-    # -- people ------------------------------------------------------------------------------------
+    # -- people -----------------------------------------------------------------------------------
 
     def role_holders(self, role: str) -> tuple[str, ...]:
         if role == NOMINEE:
@@ -211,7 +211,7 @@ class RoleSelection(ObjectionCheckMixin):
                 counts[n] = counts.get(n, 0) + 1
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    # -- fields and guards -------------------------------------------------------------------------
+    # -- fields and guards ------------------------------------------------------------------------
 
     def fields_for(self, action: Action) -> tuple[Field, ...]:
         if action.name in ("nominate", "change_nomination"):
@@ -266,7 +266,7 @@ class RoleSelection(ObjectionCheckMixin):
             return f"the term end {self.data['term_end']} is not after the selection date {on}"
         return None
 
-    # -- effects -----------------------------------------------------------------------------------
+    # -- effects ----------------------------------------------------------------------------------
 
     def _new_description(self, text: str, why: str) -> None:
         if self.data.get("domain"):
@@ -280,6 +280,14 @@ class RoleSelection(ObjectionCheckMixin):
 
     def do_present_description(self, actor: str, data: dict[str, Any], event: Any) -> None:
         text = data.get("description")
+        dom = self.ws.projection.get("domains", self.data["domain"]) \
+            if self.data.get("domain") else None
+        if dom is not None and dom["version"] != self.descriptions[-1]["version"]:
+            # The domain was described anew since the selection started: present the new one.
+            self.data["description"] = org.summary(dom)
+            self.descriptions.append({"version": dom["version"], "text": org.summary(dom),
+                                      "why": "domain description updated",
+                                      "time": self.last_time})
         if text and text != self.data["description"]:
             self._new_description(text, "reworded when presented")
 
@@ -346,9 +354,11 @@ class RoleSelection(ObjectionCheckMixin):
             self._new_description(am["amended_text"],
                                   f"amended to resolve {obj['objector']}'s objection")
         elif am.get("text"):
+            owner = f"owner {am['owner']}" if am.get("owner") else ""
+            due = f"by {am['due']}" if am.get("due") else ""
+            extra = ", ".join(x for x in (owner, due) if x)
             self.conditions.append(f"{am.get('kind')}: {am['text']}"
-                                   + (f" (owner {am['owner']}, by {am['due']})"
-                                      if am.get("owner") else ""))
+                                   + (f" ({extra})" if extra else ""))
 
     def do_decline(self, actor: str, data: dict[str, Any], event: Any) -> None:
         self.declined.append({"nominee": actor, "reason": data.get("reason", ""),
@@ -370,7 +380,7 @@ class RoleSelection(ObjectionCheckMixin):
     def do_end_without_selection(self, actor: str, data: dict[str, Any], event: Any) -> None:
         self.data["closing"] = data["reason"]
 
-    # -- records -----------------------------------------------------------------------------------
+    # -- records ----------------------------------------------------------------------------------
 
     def nominations(self) -> list[dict[str, Any]]:
         """The revealed nominations with their reasons and any change."""
@@ -438,8 +448,8 @@ class RoleSelection(ObjectionCheckMixin):
                             "verdict": o["verdict"],
                             "resolution": (o["resolution"] or {}).get("amendment")}
                            for o in self.objections]}
-        if self.revealed:
-            out["nominations"] = self.nominations()
+        if self.revealed:  # by person, as boards show them; hidden until revealed
+            out["nominations"] = {n["by"]: n for n in self.nominations()}
             out["tally"] = self.tally()
         return out
 
