@@ -156,4 +156,34 @@ class Session(w.VBox):
         except S3Error as err:
             self.message.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"
             return
-        self.body.children = [self.stepper]
+        self.body.children = [self.stepper] + self.extras(pid)
+
+    def extras(self, pid: str) -> list[w.Widget]:
+        """Dedicated views for processes a generic stepper cannot show well (MiTS)."""
+        if self.kind != "mits":
+            return []
+        out = w.Output()
+        grid = w.Button(description=_("Scoring grid"), icon="table")
+        grid.add_class("s3-open-grid")
+        chart = w.Button(description=_("Baseline vs now"), icon="bar-chart")
+        chart.add_class("s3-open-cycle")
+
+        def show(which: str) -> None:
+            from .mits_views import CycleView, EvaluationGrid
+            out.clear_output()
+            with out:
+                from IPython.display import display
+                try:
+                    if which == "grid":
+                        if self.ws.get(pid).open_evaluation() is None:
+                            print(_("No evaluation is open: choose the instrument first."))
+                            return
+                        display(EvaluationGrid(pid, self.ws))
+                    else:
+                        display(CycleView(pid, self.ws))
+                except S3Error as err:
+                    print(err)
+
+        grid.on_click(lambda _b: show("grid"))
+        chart.on_click(lambda _b: show("chart"))
+        return [w.HBox([grid, chart]), out]

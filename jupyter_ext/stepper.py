@@ -78,6 +78,11 @@ class ProcessStepper(w.VBox):
         self.diagram = w.Output()
         self.details = w.Accordion(children=[self.board, self.history, self.diagram],
                                    selected_index=None)
+        # Folded panels are drawn only when opened: fewer messages per click (and mermaid
+        # diagrams are costly to draw in the browser).
+        self.details.observe(lambda _c: self.render_details(), names="selected_index")
+        self._pool: dict[tuple[str, str, str], w.Button] = {}
+        self._diagram_key: tuple[str, str] | None = None
         self.revision = 0
         self.rev = w.HTML()  # updated last in render(): tests wait for it to know the screen is new
         self.rev.add_class("s3-rev")
@@ -114,13 +119,24 @@ class ProcessStepper(w.VBox):
             f"<div class='s3-current-step' style='font-weight:bold'>{esc(num + _(step.title))}"
             f"</div><div>{esc(_(step.guidance))}</div></div>")
         self.people.value = self._people(leaf)
-        self.board.value = boards.board_html(p)
-        self.history.value = self._history(p)
-        self.diagram.clear_output()
-        with self.diagram:
-            from IPython.display import Markdown, display
-            display(Markdown(f"```mermaid\n{leaf.definition.mermaid(leaf.state)}\n```"))
+        self.render_details()
         self.render_actions()
+
+    def render_details(self) -> None:
+        """Draw the open folded panel (board, history or diagram)."""
+        p = self.proc
+        leaf = p.leaf()
+        index = self.details.selected_index
+        if index == 0:
+            self.board.value = boards.board_html(p)
+        elif index == 1:
+            self.history.value = self._history(p)
+        elif index == 2 and self._diagram_key != (leaf.id, leaf.state):
+            self._diagram_key = (leaf.id, leaf.state)
+            self.diagram.clear_output()
+            with self.diagram:
+                from IPython.display import Markdown, display
+                display(Markdown(f"```mermaid\n{leaf.definition.mermaid(leaf.state)}\n```"))
 
     def bump(self) -> None:
         """Mark the screen as fully updated (the marker is sent after everything else)."""
@@ -167,8 +183,12 @@ class ProcessStepper(w.VBox):
         events = [e for q in self._tree(p) for e in q.history]
         events.sort(key=lambda e: e["seq"])
         for e in events[-40:]:
+            name = e["type"].split(".", 1)[1]
+            owner = self.ws.processes.get(e["process"] or e["data"].get("id", ""))
+            action = owner.definition.action_map.get(name) if owner else None
+            label = _(action.title) if action else _("Started") if name == "started" else name
             rows.append(f"<tr><td>{e['seq']}</td><td>{esc(e['time'][11:19])}</td>"
-                        f"<td>{esc(e['actor'])}</td><td>{esc(_(e['type'].split('.', 1)[1]))}"
+                        f"<td>{esc(e['actor'])}</td><td>{esc(label)}"
                         f"</td><td>{esc(_short(e['data']))}</td></tr>")
         return ("<table class='s3-history'><tr><th>#</th><th>" + esc(_("Time")) + "</th><th>"
                 + esc(_("Who")) + "</th><th>" + esc(_("Action")) + "</th><th></th></tr>"
@@ -204,30 +224,45 @@ class ProcessStepper(w.VBox):
             self.close_form()
         self.bump()
 
+    def _button(self, a: ActionView, choice: str = "") -> w.Button:
+        """A button for an action (or one choice of it), reused across redraws: creating
+        widgets is the slow part of a redraw."""
+        key = (a.process, a.name, choice)
+        b = self._pool.get(key)
+        if b is None:
+            b = w.Button(layout=w.Layout(width="auto"))
+            b.add_class(f"s3-act-{a.name}")
+            if choice:
+                b.add_class(f"s3-act-{a.name}-{slug(choice)}")
+            elif a.fields:
+                b.add_class("s3-needs-form")
+            b.on_click(lambda _b, k=key: self._pressed(k))
+            self._pool[key] = b
+        b.description = f"{_(a.title)}: {_(choice)}" if choice else _(a.title)
+        b.tooltip = _(a.guidance)
+        b.button_style = "success" if not a.fields else ""
+        return b
+
+    def _pressed(self, key: tuple[str, str, str]) -> None:
+        _pid, name, choice = key
+        action = next((a for a in self.proc.available_actions(self.actor.value)
+                       if a.name == name), None)
+        if action is None:
+            self.refresh()
+            return
+        if choice:
+            self.do(name, {action.fields[0].name: choice})
+        elif action.fields:
+            self.open_form(action)
+        else:
+            self.do(name, {})
+
     def _buttons_for(self, a: ActionView) -> list[w.Button]:
         choice_only = [f for f in a.fields if f.required]
         if (len(a.fields) == 1 and choice_only and choice_only[0].type == "choice"
                 and choice_only[0].choices):
-            f = choice_only[0]
-            out = []
-            for c in f.choices:
-                b = w.Button(description=f"{_(a.title)}: {_(c)}", tooltip=_(a.guidance),
-                             layout=w.Layout(width="auto"))
-                b.add_class(f"s3-act-{a.name}")
-                b.add_class(f"s3-act-{a.name}-{slug(c)}")
-                b.on_click(lambda _b, a=a, c=c, f=f: self.do(a.name, {f.name: c}))
-                out.append(b)
-            return out
-        b = w.Button(description=_(a.title), tooltip=_(a.guidance),
-                     button_style="success" if not a.fields else "",
-                     layout=w.Layout(width="auto"))
-        b.add_class(f"s3-act-{a.name}")
-        if a.fields:
-            b.add_class("s3-needs-form")
-            b.on_click(lambda _b, a=a: self.open_form(a))
-        else:
-            b.on_click(lambda _b, a=a: self.do(a.name, {}))
-        return [b]
+            return [self._button(a, c) for c in choice_only[0].choices]
+        return [self._button(a)]
 
     # -- acting ------------------------------------------------------------------------------------
 
@@ -264,7 +299,7 @@ class ProcessStepper(w.VBox):
         """Act as the chosen person; show the engine's message on refusal. True when recorded."""
         t0 = time.perf_counter()
         try:
-            self.proc.act(action, actor=self.actor.value, **fields)
+            self.proc.act(action, self.actor.value, **fields)
         except InvalidField as err:
             if not (self._form and self._form.show_error(err.field, str(err))):
                 self._show_error(str(err))

@@ -203,7 +203,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 def cmd_act(args: argparse.Namespace) -> int:
     ws = _ws(args, create=False)
     proc = ws.get(args.process)
-    ev = proc.act(args.action, actor=args.actor, **_parse_fields(args.fields))
+    ev = proc.act(args.action, args.actor, **_parse_fields(args.fields))
     print(f"Recorded event {ev['seq']}: {ev['type']} by {ev['actor']}.")
     _show(proc)
     return 0

@@ -10,7 +10,7 @@ The contract, used by the CLI, the widgets and the tests alike:
 
 * ``process.state`` — the current step;
 * ``process.available_actions(actor=None)`` — what can be done now, by whom, with which fields;
-* ``process.act(action, actor=..., **fields)`` — validate, journal, then apply;
+* ``process.act(action, actor, **fields)`` — validate, journal, then apply;
 * ``process.history`` — the events of this process.
 
 State only ever changes in :meth:`Process.apply`, which is used both live and when the journal is
@@ -355,7 +355,7 @@ class Process:
         """Guidance text of an action."""
         return action.guidance
 
-    def act(self, action: str, actor: str, **fields: Any) -> dict[str, Any]:
+    def act(self, action: str, actor: str, /, **fields: Any) -> dict[str, Any]:
         """Take an action in this process (or in its innermost running child).
 
         Returns:

@@ -16,3 +16,6 @@ from .workspace import Workspace
 for _cls in (ConsentDecision, ProposalForming, NavigateTension, EvaluateAgreement, RoleSelection,
              MitsCycle):
     Workspace.process_types[_cls.definition.kind] = _cls
+
+# Imported patterns are journal events; their handler must be known before any replay.
+from . import pattern_db  # noqa: E402,F401

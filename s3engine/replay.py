@@ -72,8 +72,18 @@ class GuideComparison:
         return not (self.skipped or self.out_of_order or self.thin)
 
 
-# Loops the guide allows (from step -> to step) for consent decision-making.
-ALLOWED_BACK = {("6", "5"), ("7", "5"), ("9", "9"), ("1", "1")}
+# Loops the guide allows (from step -> to step), per process type.
+ALLOWED_BACK = {
+    "consent": {("6", "5"), ("7", "5")},
+    "resolution": {("4", "3"), ("5", "3")},
+    "objection-test": {("4", "3"), ("5", "3")},
+    "role-selection": {("8", "6"), ("8", "7"), ("7", "6")},
+    "proposal-forming": set(),
+    "tension": {("3", "2")},
+    "evaluate": set(),
+    # MiTS: a new cycle goes back to evaluation, and any phase may be revisited with a reason.
+    "mits": {(a, b) for a in "ABCDEF" for b in "ABCDEF" if b < a},
+}
 
 
 def _order(definition: ProcessDef) -> list[str]:
@@ -92,7 +102,8 @@ def compare_sequence(definition: ProcessDef, visited: list[str],
                      allowed_back: set[tuple[str, str]] | None = None) -> GuideComparison:
     """Compare a sequence of visited step numbers with the guide's order."""
     optional = OPTIONAL.get(definition.kind, set())
-    allowed = ALLOWED_BACK if allowed_back is None else allowed_back
+    allowed = (ALLOWED_BACK.get(definition.kind, set()) if allowed_back is None
+               else allowed_back)
     order = _order(definition)
     rank = {n: i for i, n in enumerate(order)}
     runs = [n for i, n in enumerate(visited) if n in rank and (i == 0 or visited[i - 1] != n)]

@@ -31,7 +31,7 @@ from .projection import Projection
 
 DEFAULT_DIR = "s3flow-workspace"
 ENV_VAR = "S3FLOW_WORKSPACE"
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}\Z")
 
 Handler = Callable[["Workspace", dict[str, Any]], None]
 
@@ -155,7 +155,7 @@ class Workspace:
         self.maybe_flush()
         return event
 
-    def start(self, kind: str, actor: str, **fields: Any) -> Process:
+    def start(self, kind: str, actor: str, /, **fields: Any) -> Process:
         """Start a new top-level process of type ``kind``.
 
         Raises:
@@ -175,7 +175,7 @@ class Workspace:
         event = self.write(actor, "", f"{kind}.started", {}, check)
         return self.processes[event["data"]["id"]]
 
-    def act(self, pid: str, action: str, actor: str, **fields: Any) -> dict[str, Any]:
+    def act(self, pid: str, action: str, actor: str, /, **fields: Any) -> dict[str, Any]:
         """Take an action in process ``pid`` (or the child it is waiting on)."""
         holder: dict[str, Any] = {}
 

@@ -1,0 +1,242 @@
+"""Headless widget tests: real ipywidgets objects (no kernel: the comm is a dummy), driven by
+``click()`` and value changes exactly as the front end would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from conftest import PEOPLE, fixed_clock  # noqa: E402
+from jupyter_ext import i18n  # noqa: E402
+from jupyter_ext.journal_view import JournalView  # noqa: E402
+from jupyter_ext.pattern_browser import PatternBrowser, render_markdown  # noqa: E402
+from jupyter_ext.replay_view import ReplayView  # noqa: E402
+from jupyter_ext.session import Session  # noqa: E402
+from jupyter_ext.stepper import ProcessStepper  # noqa: E402
+from s3engine.workspace import Workspace  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path / "ws", clock=fixed_clock())
+
+
+def new_consent(ws: Workspace) -> ProcessStepper:
+    s = Session("consent", ws=ws)
+    s.show_start_form()
+    s.form.set_values(dict(title="Desk", facilitator="Ana", participants=PEOPLE,
+                           driver="No advice.", requirement="Advice.", proposal="A desk.",
+                           review_date="2027-01-31"))
+    s.start_box.children[-1].children[0].click()
+    assert s.stepper is not None
+    return s.stepper
+
+
+def test_session_start_form_reports_field_errors(ws: Workspace) -> None:
+    s = Session("consent", ws=ws)
+    s.show_start_form()
+    s.form.set_values(dict(title="Desk", facilitator="Ana", participants=["Ana"], driver="d",
+                           requirement="r"))
+    s.start_box.children[-1].children[0].click()
+    assert s.stepper is None and ws.journal.last_seq == 0
+    assert "at least two people" in s.form.errors["participants"].value
+
+
+def test_stepper_runs_a_consent_decision_by_clicks(ws: Workspace) -> None:
+    st = new_consent(ws)
+    assert "Consent to Driver and Requirement" in st.guidance.value
+    st.click("consent_driver")
+    st.click("present_proposal")          # opens the form (all fields optional now)
+    assert st._form is not None
+    st.submit()
+    st.click("start_responses")
+    st.click("check_objections")
+    for who in PEOPLE:
+        st.actor.value = who
+        st.click("signal", "possible objection" if who == "Bruno" else "no objection")
+        if who == "Ana":
+            assert "1 / 4" in st.people.value and "possible" not in st.people.value
+    assert "possible objection" in st.people.value  # revealed
+    st.actor.value = "Ana"
+    st.click("test_objection")
+    st._form.set_values({"objector": "Bruno", "argument": "Too costly."})
+    st.submit()
+    assert st.proc.leaf().kind == "objection-test"
+    assert "Test If Arguments Qualify as Objections" in st.steps.value
+    st.actor.value = "Bruno"
+    st.click("present_argument")
+    st.submit()
+    st.actor.value = "Ana"
+    st.click("check_disagreement")
+    st.click("close_check")
+    st.click("propose_amendment")
+    st._form.set_values({"kind": "change the proposal", "text": "Cheaper", "from": "objector",
+                         "amended_text": "A cheaper desk."})
+    st.submit()
+    st.click("check_amendment")
+    for who in PEOPLE:
+        st.actor.value = who
+        st.click("signal", "no objection")
+    st.actor.value = "Ana"
+    st.click("adopt_amendment")
+    for who in PEOPLE:
+        st.actor.value = who
+        st.click("signal", "no objection")
+    st.actor.value = "Ana"
+    st.click("celebrate")
+    st.click("record_agreement")
+    st.submit()
+    assert st.proc.outcome == "agreed"
+    st.details.selected_index = 0
+    assert "Too costly." in st.board.value and "objection" in st.board.value
+    st.details.selected_index = 1
+    assert "Adopt the amendment" in st.history.value
+    assert ws.agreements()[0]["text"] == "A cheaper desk."
+
+
+def test_engine_messages_show_next_to_the_field(ws: Workspace) -> None:
+    st = new_consent(ws)
+    st.click("pass_on")
+    before = ws.journal.last_seq
+    st.submit()
+    assert "is required" in st._form.errors["to"].value and ws.journal.last_seq == before
+    st.actor.value = "Bruno"
+    # at step 1 Bruno may only object to the requirement; the facilitator's actions are listed
+    assert [b.description for b in st.buttons.children] == ["Object to the requirement"]
+    assert "Ana: Consent to driver and requirement" in st.others.value
+
+
+def test_refresh_shows_other_programs_events_and_keeps_typed_text(ws: Workspace) -> None:
+    st = new_consent(ws)
+    st.click("clarify_driver")
+    st._form.inputs["note"].value = "typed but not sent"
+    other = Workspace(ws.path)
+    other.get(st.proc.id).act("apply_patterns", "Ana", patterns=["rounds"])
+    st.refresh()
+    assert st._form is not None and st._form.inputs["note"].value == "typed but not sent"
+    assert st.proc.data["patterns"] == ["rounds"]
+
+
+def test_untrusted_text_is_escaped_everywhere(ws: Workspace) -> None:
+    evil = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    s = Session("consent", ws=ws)
+    p = ws.start("consent", "Ana", title=evil, facilitator="Ana", participants=["Ana", evil[:40]],
+                 driver=evil, requirement=evil, proposal=evil, review_date="2027-01-01")
+    s.open_process(p.id)
+    st = s.stepper
+    st.details.selected_index = 0
+    st.details.selected_index = 1
+    for html_widget in (st.header, st.people, st.board, st.history, s.choose):
+        text = str(getattr(html_widget, "value", "")) + str(getattr(html_widget, "options", ""))
+        assert "<img" not in text and "<script" not in text
+    assert "&lt;img" in st.header.value
+
+
+def test_pattern_browser_search_page_related_and_use(ws: Workspace) -> None:
+    p = ws.start("consent", "Ana", title="T", facilitator="Ana", participants=PEOPLE,
+                 driver="d", requirement="r")
+    b = PatternBrowser(ws)
+    b.box.value = "how do we choose someone for this role"
+    assert b.results.value == "role-selection"
+    assert "<mark>" in b.snippets.value
+    assert "Role Selection" in b.page.value and b.related.children
+    b.related.children[0].click()
+    assert b.results.value != "role-selection"
+    b.results.value = "role-selection"
+    b.use()
+    assert "role-selection" in p.data["patterns"]
+    b.box.value = "bilancio partecipativo"
+    assert b.results.value == "participatory-budgeting"
+    b.kind.value = "s3"
+    assert all("toolbox" not in str(o) for o in b.results.options)
+
+
+def test_render_markdown_removes_scripts() -> None:
+    out = render_markdown("<img src=x onerror=alert(1)> [x](javascript:alert(1)) "
+                          "<script>alert(1)</script> **ok** [y](https://example.org)")
+    assert "<img" not in out and "<script" not in out and "javascript:" not in out.replace(
+        "[x](javascript:alert(1))", "")
+    assert "<strong>ok</strong>" in out and 'href="https://example.org"' in out
+
+
+def test_journal_view_verify_and_minutes(ws: Workspace, tmp_path: Path) -> None:
+    from s3engine.demo import consent
+    consent(ws, lambda _s: None)
+    v = JournalView(ws, days_ahead=730)
+    assert "Energy help desk" in v.due.value
+    assert v.verify() and "Intact" in v.verify_status.value
+    v.day.value = dt.date(2026, 1, 5)
+    files = v.export(tmp_path / "out")
+    assert [f.suffix for f in files] == [".ipynb", ".html", ".md"]
+    assert "Energy help desk" in files[2].read_text()
+    import nbformat
+    nbformat.validate(nbformat.read(str(files[0]), as_version=4))
+    lines = ws.journal.path.read_text().splitlines()
+    lines[3] = lines[3].replace('"actor": "', '"actor": "X', 1)
+    ws.journal.path.write_text("\n".join(lines) + "\n")
+    assert not v.verify() and "event 4" in v.verify_status.value
+
+
+def test_replay_view_steps_and_compares(ws: Workspace) -> None:
+    from s3engine.demo import consent
+    pid = consent(ws, lambda _s: None)
+    r = ReplayView(pid, ws)
+    assert r.slider.max == len(ws.get(pid).history) + sum(
+        len(c.history) for c in ws.get(pid).children for c in [c] + c.children)
+    r.slider.value = 1
+    assert "Consent to Driver and Requirement" in r.now.value
+    r.slider.value = r.slider.max
+    assert "Agreement recorded" in r.now.value
+    assert "Compared with the guide" in r.comparison.value
+
+
+def test_italian_interface(ws: Workspace) -> None:
+    s = Session("consent", ws=ws)
+    s.language.value = "it"
+    assert s.new_button.description == "Avvia una nuova"
+    assert "Processo decisionale a consenso" in s.title.value
+    st = new_consent(ws)
+    assert st.actor.description == "Agisce come"
+
+
+def test_workspace_language_setting_is_used(ws: Workspace, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    from jupyter_ext import session
+    ws.configure("Ana", language="es")
+    monkeypatch.setattr(session, "_WS", {})
+    w2 = session.workspace(str(ws.path))
+    assert i18n.language() == "es" and w2.settings["language"] == "es"
+
+
+def test_mits_grid_and_cycle_view(ws: Workspace) -> None:
+    from jupyter_ext.mits_views import CycleView
+    from s3engine.demo_org import mits
+    mits(ws, lambda _s: None)
+    pid = ws.roots("mits")[0].id
+    v = CycleView(pid, ws)
+    assert "Governance" in v.table.value and v.chart.value[:4] == b"\x89PNG"
+    assert "progress" in v.actions.value
+
+
+def test_magics_register_and_show_widgets(ws: Workspace, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from IPython.testing.globalipapp import get_ipython
+    from jupyter_ext import session
+    monkeypatch.setenv("S3FLOW_WORKSPACE", str(ws.path))
+    monkeypatch.setattr(session, "_WS", {})
+    ip = get_ipython()
+    ip.run_line_magic("load_ext", "jupyter_ext")
+    out = ip.run_line_magic("s3flow", "start consent")
+    assert isinstance(out, Session)
+    assert ip.run_line_magic("s3flow", "open nope-1") is None
+    assert "No process with id" in capsys.readouterr().out
+    assert ip.run_line_magic("s3flow", "journal").__class__.__name__ == "JournalView"

@@ -1,0 +1,107 @@
+"""Collect every interface text into jupyter_ext/locale/s3flow.pot and update the catalogues.
+
+Texts come from two places: ``_("...")`` calls in jupyter_ext (Babel's extractor), and the engine's
+process definitions (titles, step titles and guidance, action titles and guidance, field labels,
+help and choices) plus the vocabularies widgets show (categories, phases, outcomes, statuses).
+
+    python tools/extract_messages.py          # write the .pot and merge it into each .po
+    python tools/extract_messages.py --check  # exit 1 if any catalogue lacks a translation
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+LOCALE = ROOT / "jupyter_ext" / "locale"
+LANGS = ("it", "pt", "es")
+
+
+def engine_texts() -> set[str]:
+    from s3engine import registry  # noqa: F401
+    from s3engine.pattern import PHASES
+    from s3engine.pattern_db import PatternDB
+    from s3engine.process import Process
+    from s3engine.processes.objection_check import SIGNALS
+    texts: set[str] = set(SIGNALS) | set(PHASES) | {"no signal"}
+    todo = list(Process.__subclasses__())
+    seen = set()
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        d = getattr(cls, "definition", None)
+        if d is None or d.kind in seen:
+            continue
+        seen.add(d.kind)
+        texts.add(d.title)
+        for s in d.steps:
+            texts.update({s.title, s.guidance})
+        for a in d.actions:
+            texts.update({a.title, a.guidance})
+            for f in (*a.fields, *d.start_fields):
+                texts.update({f.help, f.label or f.name.replace("_", " ").capitalize(),
+                              *f.choices})
+        for f in d.start_fields:
+            texts.update({f.help, f.name.replace("_", " ").capitalize(), *f.choices})
+    texts.update(p.category for p in PatternDB().patterns())
+    texts.update({"agreed", "deferred", "passed on", "discarded", "objection",
+                  "not an objection", "being tested", "proposal", "requirement", "agreement",
+                  "amendment", "resolved", "in backlog", "handled directly", "described",
+                  "dissolved", "not an organizational driver", "proposal formed", "current",
+                  "anticipated", "keep", "drop", "evolve", "selected", "active", "done",
+                  "blocked", "planned", "closed", "information gathering", "generative"})
+    return {t for t in texts if t and t.strip()}
+
+
+def build() -> Catalog:
+    cat = Catalog(project="s3flow", version="0.1", charset="utf-8")
+    for fn, lineno, msg, _c, _ctx in extract_from_dir(
+            str(ROOT / "jupyter_ext"), method_map=[("**.py", "python")],
+            keywords={"_": None, "ngettext": (1, 2)}):
+        if isinstance(msg, str) and msg:
+            cat.add(msg, locations=[(f"jupyter_ext/{fn}", lineno)])
+    for t in sorted(engine_texts()):
+        if t not in cat:
+            cat.add(t, locations=[("s3engine", 0)])
+    return cat
+
+
+def main() -> int:
+    pot = build()
+    if "--check" in sys.argv:
+        bad = 0
+        for lang in LANGS:
+            with open(LOCALE / lang / "LC_MESSAGES" / "s3flow.po", "rb") as fh:
+                po = read_po(fh, locale=lang)
+            missing = [m.id for m in pot if m.id and (m.id not in po or not po[m.id].string)]
+            if missing:
+                bad += 1
+                print(f"{lang}: {len(missing)} untranslated, e.g. {missing[:3]}")
+        return 1 if bad else 0
+    LOCALE.mkdir(parents=True, exist_ok=True)
+    with open(LOCALE / "s3flow.pot", "wb") as fh:
+        write_po(fh, pot, omit_header=False, sort_output=True)
+    for lang in LANGS:
+        path = LOCALE / lang / "LC_MESSAGES" / "s3flow.po"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            with open(path, "rb") as fh:
+                po = read_po(fh, locale=lang)
+            po.update(pot, no_fuzzy_matching=True)
+        else:
+            po = Catalog(locale=lang, project="s3flow", charset="utf-8")
+            po.update(pot, no_fuzzy_matching=True)
+        with open(path, "wb") as fh:
+            write_po(fh, po, sort_output=True)
+    print(f"{len(pot)} messages")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
