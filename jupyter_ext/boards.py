@@ -57,7 +57,7 @@ def objection_board(p: Any) -> str:
             f"{esc(f['by'])}: {esc(f['counter'])} ({_('holds') if f['holds'] else _('fails')})"
             for f in test.get("findings", []))
         rows.append([esc(o["objector"]), esc(o["argument"]), esc(_(o["subject"])),
-                     esc(_(o["verdict"] or "being tested")), steps,
+                     esc(_(o["verdict"]) if o["verdict"] else _("being tested")), steps,
                      esc(_(res.get("kind", ""))) + (": " + esc(res.get("text", ""))
                                                     if res else "")])
     out = _table(["Objector", "Argument", "About", "Verdict", "Test", "Resolution"], rows,

@@ -121,7 +121,7 @@ def shot(page: Any, name: str) -> Path:
 def run_all_lab(page: Any, nb: str, base: str) -> None:
     """Open a notebook in JupyterLab and run all cells from the Run menu (retried once if the
     kernel was not ready yet)."""
-    page.goto(f"{base}/lab/tree/{nb}?token={TOKEN}")
+    page.goto(f"{base}/lab/tree/{nb}?token={TOKEN}&reset")
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
     for attempt in range(3):
         page.click(".lm-MenuBar-itemLabel:text-is('Run')")

@@ -76,7 +76,8 @@ def act(page: Any, action: str, actor: str | None = None, choice: str | None = N
         **fields: str) -> None:
     if actor:
         select_actor(page, actor)
-    cls = f".s3-act-{action}" + (f"-{choice.replace(' ', '-')}" if choice else "")
+    from jupyter_ext.stepper import slug
+    cls = f".s3-act-{action}" + (f"-{slug(choice)}" if choice else "")
     if page.query_selector(f"{cls}.s3-needs-form"):
         page.click(cls)
         page.wait_for_selector(".s3-open-form .s3-confirm")
@@ -167,3 +168,122 @@ def test_italian_labels(lab: tuple[Server, Path], page: Any) -> None:
     assert "Avvia una nuova" in page.inner_text(".s3-new")
     assert "Processo decisionale a consenso" in text or "Decisione" in text
     shot(page, "lab-italian")
+
+
+def test_role_selection_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> None:
+    server, ws_path = lab
+    people = ["Marta", "Luca", "Sara"]
+    run_all_lab(page, "role-selection.ipynb", server.base)
+    page.click(".s3-new")
+    form(page, role="Energy desk host", facilitator="Marta", participants="\n".join(people),
+         term_end="2027-12-31", description="Opens the energy desk twice a month.")
+    page.click(".s3-start")
+    page.wait_for_selector(".s3-stepper")
+    act(page, "present_description", actor="Marta")
+    act(page, "nominate", actor="Marta", choice="Sara")
+    act(page, "nominate", actor="Luca", choice="Sara")
+    hidden = page.inner_text(".s3-stepper .s3-people")
+    assert "2 / 3" in hidden and "Luca\tSara" not in hidden  # slips stay hidden
+    act(page, "nominate", actor="Sara", choice="Luca")
+    shot(page, "lab-role-nominations-revealed")
+    for who, why in (("Marta", "She knows the tariffs."), ("Luca", "Patient with people."),
+                     ("Sara", "Luca has more time.")):
+        act(page, "give_reason", actor=who, reason=why)
+    act(page, "start_information", actor="Marta")
+    act(page, "start_changes")
+    act(page, "close_changes")
+    act(page, "propose_nominee", nominee="Sara", reasons="Two nominations with strong reasons.")
+    for who in people:
+        act(page, "signal", actor=who, choice="no objection")
+    act(page, "accept", actor="Sara")
+    act(page, "celebrate", actor="Marta")
+    shot(page, "lab-role-selected")
+    from s3engine.workspace import Workspace
+    ws = Workspace(ws_path)
+    rows = [r for r in ws.projection.all("role_assignments") if r.get("keeper") == "Sara"]
+    assert rows and rows[-1]["term_end"] == "2027-12-31"
+    assert ws.journal.verify().ok
+
+
+def evil_notebook(tmp: Path) -> Path:
+    from s3engine.pattern_db import PatternDB
+    from s3engine.pattern_notebook import export_notebook
+    import nbformat
+    nb = export_notebook([PatternDB().get("rounds")], community="Elsewhere", author="Mallory")
+    cell = nb.cells[1]
+    payload = "\n\nZebrafinch <img src=x onerror=\"window.__s3pwned=1\"> [click](javascript:" \
+              "window.__s3pwned=2)\n"
+    cell.source += payload
+    cell.metadata["s3flow"]["pattern"]["id"] = "zebrafinch-rounds"
+    cell.metadata["s3flow"]["pattern"]["name"] = "Zebrafinch rounds <img src=x onerror=" \
+        "\"window.__s3pwned=3\">"
+    nb.metadata["s3flow"]["patterns"] = ["zebrafinch-rounds"]
+    code = nbformat.v4.new_code_cell("open('PWNED', 'w').write('x')")
+    code.id = "evil-code"
+    nb.cells.append(code)
+    path = tmp / "evil.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_pattern_search_and_hostile_import_in_browser(lab: tuple[Server, Path], page: Any,
+                                                       tmp_path: Path) -> None:
+    server, ws_path = lab
+    from s3engine.pattern_notebook import import_notebooks
+    from s3engine.workspace import Workspace
+    ws = Workspace(ws_path)
+    import_notebooks(ws, [evil_notebook(tmp_path)], actor="tester")
+    assert not (tmp_path / "PWNED").exists() and not (ws_path / "PWNED").exists()
+    run_all_lab(page, "pattern-browser.ipynb", server.base)
+    page.fill(".s3-search input", "how do we pick someone for this role")
+    page.wait_for_function("document.querySelector('.s3-pattern-page').innerText"
+                           ".includes('Role Selection')", timeout=30_000)
+    assert page.inner_text(".s3-results").replace("\xa0", " ").strip().startswith("Role Selection")
+    assert "Role Selection" in page.inner_text(".s3-pattern-page")
+    assert page.query_selector(".s3-snippets mark")
+    shot(page, "lab-pattern-search")
+    page.fill(".s3-search input", "zebrafinch")
+    page.wait_for_function("document.querySelector('.s3-pattern-page').innerText"
+                           ".includes('Zebrafinch')", timeout=30_000)
+    page.wait_for_timeout(1500)  # give any injected handler time to fire
+    shot(page, "lab-hostile-pattern")
+    assert page.evaluate("window.__s3pwned") is None
+    assert not page.query_selector(".s3-pattern-page img")
+    assert not page.query_selector(".s3-pattern-page a[href^='javascript']")
+    assert "Imported from" in page.inner_text(".s3-pattern-page")
+
+
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
+    root, ws = prepare(tmp_path_factory.mktemp("voila"))
+    server = Server("voila", root, ws, notebook="consent-decision.ipynb")
+    yield server, ws
+    server.stop()
+
+
+def test_consent_notebook_as_voila_app(voila: tuple[Server, Path], page: Any) -> None:
+    server, ws_path = voila
+    page.goto(server.base + "/")
+    page.wait_for_selector(".s3-session", timeout=120_000)
+    assert "load_ext" not in page.inner_text("body")  # no code shown
+    page.click(".s3-new")
+    form(page, title="Bike racks", facilitator="Ana", participants="Ana\nBo",
+         driver="Bikes block the pavement.", requirement="Safe parking.",
+         proposal="Install racks.", review_date="2027-05-01")
+    page.click(".s3-start")
+    page.wait_for_selector(".s3-stepper")
+    global PEOPLE
+    saved, PEOPLE = PEOPLE, ["Ana", "Bo"]
+    try:
+        act(page, "consent_driver", actor="Ana")
+        act(page, "present_proposal")
+        act(page, "start_responses")
+        act(page, "check_objections")
+        sign_all(page)
+        act(page, "celebrate", actor="Ana")
+        act(page, "record_agreement")
+    finally:
+        PEOPLE = saved
+    shot(page, "voila-consent-agreed")
+    from s3engine.workspace import Workspace
+    assert [a["title"] for a in Workspace(ws_path).agreements()] == ["Bike racks"]

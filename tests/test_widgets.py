@@ -240,3 +240,17 @@ def test_magics_register_and_show_widgets(ws: Workspace, monkeypatch: pytest.Mon
     assert ip.run_line_magic("s3flow", "open nope-1") is None
     assert "No process with id" in capsys.readouterr().out
     assert ip.run_line_magic("s3flow", "journal").__class__.__name__ == "JournalView"
+
+
+def test_every_interface_text_is_translated() -> None:
+    """Each text the widgets and processes show has an Italian, Portuguese and Spanish entry."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run([sys.executable, str(root / "tools" / "extract_messages.py"), "--check"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    for lang, word in (("it", "Obiezione"), ("pt", "Objeção"), ("es", "Objeción")):
+        i18n.set_language(lang)
+        assert i18n._("Objector") != "Objector"
+    i18n.set_language("en")

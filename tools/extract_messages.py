@@ -10,11 +10,11 @@ help and choices) plus the vocabularies widgets show (categories, phases, outcom
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,13 +59,23 @@ def engine_texts() -> set[str]:
     return {t for t in texts if t and t.strip()}
 
 
+LITERAL = re.compile(r"""\b_\(\s*(["'])((?:(?!\1).)+)\1\s*\)""")
+
+
+def ui_texts() -> dict[str, tuple[str, int]]:
+    """Every ``_("literal")`` in jupyter_ext, also inside f-strings (which Babel skips)."""
+    found: dict[str, tuple[str, int]] = {}
+    for path in sorted((ROOT / "jupyter_ext").glob("*.py")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for m in LITERAL.finditer(line):
+                found.setdefault(m.group(2), (f"jupyter_ext/{path.name}", n))
+    return found
+
+
 def build() -> Catalog:
     cat = Catalog(project="s3flow", version="0.1", charset="utf-8")
-    for fn, lineno, msg, _c, _ctx in extract_from_dir(
-            str(ROOT / "jupyter_ext"), method_map=[("**.py", "python")],
-            keywords={"_": None, "ngettext": (1, 2)}):
-        if isinstance(msg, str) and msg:
-            cat.add(msg, locations=[(f"jupyter_ext/{fn}", lineno)])
+    for msg, loc in ui_texts().items():
+        cat.add(msg, locations=[loc])
     for t in sorted(engine_texts()):
         if t not in cat:
             cat.add(t, locations=[("s3engine", 0)])
