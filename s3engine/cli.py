@@ -21,7 +21,7 @@ from . import __version__
 from .errors import S3Error
 
 PLUGINS = ["s3engine.cli_patterns", "s3engine.cli_org", "s3engine.cli_bench",
-           "s3engine.cli_jupyter"]
+           "s3engine.cli_transfer", "s3engine.cli_jupyter"]
 
 
 def _ws(args: argparse.Namespace, create: bool = True) -> Any:

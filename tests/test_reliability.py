@@ -47,7 +47,7 @@ def test_four_processes_append_250_each(tmp_path: Path) -> None:
 
 def test_eight_processes_500_each_with_readers(tmp_path: Path) -> None:
     folder = tmp_path / "ws"
-    n_writers, per = (8, 500) if TRIALS >= 100 else (8, 125)
+    n_writers, per = 8, 500
     writers = [spawn("append", str(folder), str(per), f"w{n}") for n in range(n_writers)]
     time.sleep(0.2)
     readers = [spawn("read", str(folder), "4") for _ in range(2)]

@@ -1,0 +1,179 @@
+"""Hostile and broken input: fuzzed CLI arguments, whole-workspace export/import, generic
+stateful tests for the processes not covered elsewhere."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tempfile
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from conftest import PEOPLE, fixed_clock
+from s3engine.cli import main
+from s3engine.errors import S3Error
+from s3engine.workspace import Workspace
+
+EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "60"))
+WORDS = ["init", "demo", "log", "verify", "repair", "rebuild", "agreements", "start", "act",
+         "status", "patterns", "search", "show", "import", "export", "roles", "mits", "report",
+         "--json", "--due-before", "2027-01-01", "x", "../../etc/passwd", "-o", "=", "a=b",
+         "consent", "consent-1", "signal", "--as", "Ana", "--scenario", "\x00", "é" * 50,
+         "--workspace", "title=<script>alert(1)</script>", "participants=Ana"]
+
+
+def run(args: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(args)
+        except SystemExit as exc:  # argparse --help
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+@settings(max_examples=EXAMPLES * 2, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(args=st.lists(st.sampled_from(WORDS) | st.text(max_size=12), max_size=6).filter(
+    lambda a: not any(x in ("lab", "app", "bench") for x in a)))  # these start servers / run long
+def test_fuzzed_cli_arguments_give_typed_errors_and_stay_in_the_workspace(args: list[str]
+                                                                          ) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        ws = root / "ws"
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            code, _out, err = run([*args, "--workspace", str(ws)]
+                                  if "--workspace" not in args else args)
+        finally:
+            os.chdir(cwd)
+        assert code in (0, 1, 2), (args, code)
+        assert "Traceback" not in err
+        outside = {p.name for p in root.iterdir()} - {"ws", "s3flow-workspace"}
+        assert not {n for n in outside if not n.endswith((".ipynb", ".jsonl", ".html", ".md",
+                                                          ".json", ".png", ".svg"))}, outside
+
+
+def test_export_import_whole_workspace_is_lossless(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "a"
+    for scenario in ("consent", "roles", "mits"):
+        assert main(["demo", "--scenario", scenario, "-w", str(src)]) == 0
+    ws = Workspace(src)
+    tension = ws.start("tension", "Bo", tension="Bins overflow", facilitator="Bo")
+    tension.act("assess", "Bo")
+    file = tmp_path / "export.jsonl"
+    assert main(["export", "-w", str(src), "-o", str(file)]) == 0
+    assert main(["import", str(file), "-w", str(tmp_path / "b")]) == 0
+    capsys.readouterr()
+    a, b = Workspace(src, use_snapshot=False), Workspace(tmp_path / "b", use_snapshot=False)
+    assert a.projection.tables == b.projection.tables
+    assert {k: (p.state, p.data) for k, p in a.processes.items()} == {
+        k: (p.state, p.data) for k, p in b.processes.items()}
+    for cmd in (["agreements", "--json", "--all"], ["roles", "--json"], ["log", "--json"]):
+        main([*cmd, "-w", str(src)])
+        one = capsys.readouterr().out
+        main([*cmd, "-w", str(tmp_path / "b")])
+        assert capsys.readouterr().out == one
+    # importing into a workspace that has a journal, or a damaged file, is refused
+    assert main(["import", str(file), "-w", str(tmp_path / "b")]) == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(file.read_text().replace("Energy", "Enerxy", 1))
+    assert main(["import", str(bad), "-w", str(tmp_path / "c")]) == 2
+    assert not (tmp_path / "c" / "journal.jsonl").exists()
+
+
+STARTS: dict[str, dict[str, Any]] = {
+    "proposal-forming": dict(title="Garden", facilitator="Ana", participants=PEOPLE,
+                             driver="d", requirement="r"),
+    "tension": dict(tension="Bins overflow", facilitator="Ana", participants=PEOPLE),
+    "evaluate": dict(agreement="consent-1", facilitator="Ana", participants=PEOPLE),
+}
+
+
+def fill(fields: Any, data: st.DataObject) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields:
+        if not f.required and data.draw(st.booleans()):
+            continue
+        out[f.name] = {
+            "choice": lambda: data.draw(st.sampled_from(f.choices)) if f.choices else "x",
+            "person": lambda: data.draw(st.sampled_from(PEOPLE)),
+            "people": lambda: data.draw(st.lists(st.sampled_from(PEOPLE), min_size=1,
+                                                 max_size=3, unique=True)),
+            "date": lambda: data.draw(st.sampled_from(["2027-06-01", "2020-01-01"])),
+            "bool": lambda: data.draw(st.booleans()),
+            "list": lambda: [data.draw(st.sampled_from(["1", "2", "x"]))],
+            "patterns": lambda: [],
+            "int": lambda: data.draw(st.integers(-1, 3)),
+            "number": lambda: 1.5,
+        }.get(f.type, lambda: data.draw(st.sampled_from(["text", "<b>x</b>"])))()
+    return out
+
+
+@pytest.mark.parametrize("kind", sorted(STARTS))
+def test_stateful_generic_processes(kind: str) -> None:
+    class Machine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tmp = Path(tempfile.mkdtemp())
+            self.ws = Workspace(self.tmp / "ws", clock=fixed_clock())
+            if kind == "evaluate":
+                c = self.ws.start("consent", "Ana", title="T", facilitator="Ana",
+                                  participants=PEOPLE, driver="d", requirement="r",
+                                  proposal="p", review_date="2027-01-01")
+                c.act("consent_driver", "Ana")
+                c.act("present_proposal", "Ana")
+                c.act("start_responses", "Ana")
+                c.act("check_objections", "Ana")
+                c.act("close_round", "Ana")
+                c.act("celebrate", "Ana")
+                c.act("record_agreement", "Ana")
+            self.p = self.ws.start(kind, "Ana", **STARTS[kind])
+
+        def teardown(self) -> None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+        def state(self) -> Any:
+            return {k: (p.state, repr(p.data), len(p.history))
+                    for k, p in self.ws.processes.items()}
+
+        @rule(data=st.data(), valid=st.booleans())
+        def act(self, data: st.DataObject, valid: bool) -> None:
+            acts = self.p.available_actions()
+            if valid and acts:
+                a = data.draw(st.sampled_from(acts))
+                name, fields = a.name, fill(a.fields, data)
+                actor = data.draw(st.sampled_from(list(a.who) if a.who else PEOPLE))
+            else:
+                name = data.draw(st.sampled_from([a.name for a in
+                                                  self.p.leaf().definition.actions]))
+                actor = data.draw(st.sampled_from(PEOPLE + ["Mallory"]))
+                fields = fill(self.p.leaf().definition.action_map[name].fields, data)
+            before, raw = self.state(), self.ws.journal.path.read_bytes()
+            try:
+                self.p.act(name, actor, **fields)
+            except S3Error:
+                assert self.state() == before and self.ws.journal.path.read_bytes() == raw
+
+        @invariant()
+        def replay_equals_live(self) -> None:
+            assert self.ws.journal.verify().ok
+            again = Workspace(self.ws.path)
+            assert {k: (p.state, repr(p.data), len(p.history))
+                    for k, p in again.processes.items()} == self.state()
+            assert again.projection.tables == self.ws.projection.tables
+
+    Machine.TestCase.settings = settings(max_examples=max(10, EXAMPLES // 3),
+                                         stateful_step_count=25, deadline=None,
+                                         suppress_health_check=list(HealthCheck))
+    Machine.TestCase().runTest()
