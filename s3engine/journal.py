@@ -92,12 +92,13 @@ class Journal:
 
     def __init__(self, path: Path, clock: Clock = utc_now) -> None:
         self.path = Path(path)
-        self.lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
+        self.lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S, thread_local=False)
         self.clock = clock
         self.offset = 0
         self.last_seq = 0
         self.last_hash = GENESIS
         self._locked = 0
+        self._fd: int | None = None  # kept open for appends (same inode as self.path)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -130,6 +131,8 @@ class Journal:
 
     def _read_tail(self) -> bytes:
         try:
+            if os.stat(self.path).st_size == self.offset:
+                return b""  # nothing new: skip opening and reading the file
             with open(self.path, "rb") as fh:
                 fh.seek(self.offset)
                 return fh.read()
@@ -221,12 +224,7 @@ class Journal:
             raise RuntimeError("event does not continue the journal head")
         line = encode_line(event)
         new_file = not self.path.exists()
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise JournalWriteError(f"Cannot open the journal {self.path} for writing: "
-                                    f"{exc.strerror}.",
-                                    "Use a workspace folder you can write to.") from exc
+        fd = self._append_fd()
         try:
             size = os.fstat(fd).st_size
             try:
@@ -244,14 +242,44 @@ class Journal:
                     f"The event could not be saved: {exc.strerror or exc}. Nothing was written.",
                     "Free some disk space or fix the folder's permissions, then try again.",
                 ) from exc
-        finally:
-            os.close(fd)
+        except BaseException:
+            self.close()
+            raise
         if new_file:
             _fsync_dir(self.path.parent)
         self.offset += len(line)
         self.last_seq = event["seq"]
         self.last_hash = event["hash"]
         return event
+
+    def _append_fd(self) -> int:
+        """The append descriptor, reopened if the journal file was replaced or removed."""
+        if self._fd is not None:
+            try:
+                if os.fstat(self._fd).st_ino == os.stat(self.path).st_ino:
+                    return self._fd
+            except OSError:
+                pass
+            self.close()
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise JournalWriteError(f"Cannot open the journal {self.path} for writing: "
+                                    f"{exc.strerror}.",
+                                    "Use a workspace folder you can write to.") from exc
+        return self._fd
+
+    def close(self) -> None:
+        """Close the append descriptor (it is reopened on the next append)."""
+        if self._fd is not None:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()
 
     def append(self, actor: str, process: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
         """Append one event (lock, catch up, write, fsync). Events read while catching up are lost to

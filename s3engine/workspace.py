@@ -82,6 +82,7 @@ class Workspace:
         self._last_flush = 0.0
         self._replaying = False
         self.snapshot_seq = 0
+        self._folder_ok = False
         if use_snapshot and (self.path / "snapshot.json").exists():
             from . import snapshot
             snapshot.load(self)
@@ -96,8 +97,11 @@ class Workspace:
 
     def ensure_folder(self) -> None:
         """Create the workspace folder if needed, with a clear error when that is impossible."""
+        if self._folder_ok:
+            return
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+            self._folder_ok = True
         except OSError as exc:
             raise WorkspaceError(f"Cannot create the workspace folder {self.path}: "
                                  f"{exc.strerror}.",
@@ -302,8 +306,8 @@ class Workspace:
                 snapshot.save(self)
 
     def maybe_flush(self) -> None:
-        """Flush when the last flush is older than ``autoflush_seconds``."""
-        if time.monotonic() - self._last_flush >= self.autoflush_seconds:
+        """Flush changed tables when the last flush is older than ``autoflush_seconds``."""
+        if self.projection.dirty and time.monotonic() - self._last_flush >= self.autoflush_seconds:
             self.flush()
 
     def close(self) -> None:
