@@ -324,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("lab", "app") and not {"-h", "--help"} & set(argv):
+        from . import cli_jupyter
+        try:
+            return cli_jupyter.main(argv)
+        except S3Error as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(argv)

@@ -85,3 +85,25 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("notebook")
     p.add_argument("rest", nargs=argparse.REMAINDER, help="options for Voila")
     p.set_defaults(func=cmd_app)
+
+
+def main(argv: list[str]) -> int:
+    """Run ``lab``/``app`` with every option s3flow does not know passed on unchanged
+    (argparse cannot pass options such as ``--port 8890`` through a sub-command reliably)."""
+    parser = argparse.ArgumentParser(prog=f"s3flow {argv[0]}", add_help=False)
+    parser.add_argument("--workspace", "-w")
+    parser.add_argument("--as", dest="actor", default="s3flow")
+    if argv[0] == "lab":
+        parser.add_argument("--notebooks")
+    ns, rest = parser.parse_known_args(argv[1:])
+    if argv[0] == "lab":
+        ns.rest = rest
+        return cmd_lab(ns)
+    positional = [x for x in rest if not x.startswith("-")]
+    if not positional:
+        raise S3Error("Name the notebook to serve.",
+                      "For example: s3flow app notebooks/consent-decision.ipynb")
+    ns.notebook = positional[0]
+    rest.remove(ns.notebook)
+    ns.rest = rest
+    return cmd_app(ns)

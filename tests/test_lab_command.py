@@ -1,0 +1,41 @@
+"""The README's main job: ``s3flow lab`` starts a real JupyterLab on the tutor notebooks with the
+workspace set, passing further options through to JupyterLab."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from browser_support import free_port
+
+
+def test_s3flow_lab_serves_the_tutor_notebooks(tmp_path: Path) -> None:
+    port = free_port()
+    exe = str(Path(sys.executable).with_name("s3flow"))
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"))
+    proc = subprocess.Popen([exe, "lab", "--workspace", str(tmp_path / "ws"), "--no-browser",
+                             "--ip=127.0.0.1", "--port", str(port),
+                             "--IdentityProvider.token=t0k"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        names: list[str] = []
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token=t0k",
+                                            timeout=2) as r:
+                    names = [c["name"] for c in json.load(r)["content"]]
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert {"00-getting-started.ipynb", "consent-decision.ipynb"} <= set(names)
+        assert (tmp_path / "ws" / "journal.jsonl").exists()  # the workspace was set up
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=20)[0]
+    assert "Starting JupyterLab" in out and str(tmp_path / "ws") in out
