@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from pathlib import Path
-from typing import Any
 
 import ipywidgets as w
 

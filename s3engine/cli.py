@@ -124,7 +124,6 @@ def cmd_agreements(args: argparse.Namespace) -> int:
     if not args.all:
         cond = q.status == "active"
     if args.due_before:
-        from .process import Field
         from .errors import InvalidField
         try:
             from datetime import date

@@ -24,7 +24,7 @@ Allowed imports: standard library, ``transitions``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable

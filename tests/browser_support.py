@@ -123,7 +123,9 @@ def run_all_lab(page: Any, nb: str, base: str) -> None:
     kernel was not ready yet)."""
     page.goto(f"{base}/lab/tree/{nb}?token={TOKEN}&reset")
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.wait_for_timeout(500)  # dialogs (e.g. kernel choice) appear right after loading
     for attempt in range(3):
+        dismiss_dialogs(page)
         page.click(".lm-MenuBar-itemLabel:text-is('Run')")
         page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
         try:
@@ -135,6 +137,22 @@ def run_all_lab(page: Any, nb: str, base: str) -> None:
                 shot(page, f"failed-run-{nb}")
                 raise AssertionError("the widget did not appear; notebook text: "
                                      + page.inner_text(".jp-Notebook")[-1500:])
+
+
+def dismiss_dialogs(page: Any) -> None:
+    """Accept any JupyterLab dialog (kernel choice, file changed on disk ...) that would block
+    clicks; a screenshot records what it said."""
+    for n in range(3):
+        dialog = page.query_selector(".jp-Dialog")
+        if dialog is None:
+            return
+        shot(page, f"dialog-{n}")
+        button = page.query_selector(".jp-Dialog .jp-mod-accept")
+        if button is not None:
+            button.click()
+        else:
+            page.keyboard.press("Escape")
+        page.wait_for_timeout(500)
 
 
 def select_actor(page: Any, name: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PEOPLE, all_sign, run_to_check, start_consent
+from conftest import all_sign, run_to_check, start_consent
 from s3engine.errors import (ActionNotAllowedNow, InvalidField, NotAllowedForActor, S3Error,
                              UnknownActionError)
 from s3engine.workspace import Workspace

@@ -4,7 +4,6 @@ stateful tests for the processes not covered elsewhere."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
 import tempfile

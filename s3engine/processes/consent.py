@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import InvalidField
 from ..process import (FACILITATOR, PARTICIPANT, PROPOSER, Action, Field, ProcessDef, Step)
+from .driver_step import BRANCH_ACTIONS, CLOSING_STEPS, DriverStepMixin
 from .objection_check import ObjectionCheckMixin, check_actions
 
 PROPOSAL_FIELDS = (
@@ -91,35 +92,17 @@ DEFINITION = ProcessDef(
         Step("concern_resolving", "Resolve the objection raised as a concern", number="9",
              waiting=True),
         Step("agreed", "Agreement recorded", final=True),
-        Step("deferred", "Deferred", final=True),
-        Step("passed_on", "Passed on to another domain", final=True),
-        Step("discarded", "Discarded", final=True),
-    ),
+    ) + CLOSING_STEPS,
     actions=(
         Action("consent_driver", "Consent to driver and requirement", ("driver",), "present",
                FACILITATOR, (),
                "Nobody objects to the driver and requirement: move on to the proposal.",
                guard="g_has_requirement"),
-        Action("clarify_driver", "Clarify the wording", ("driver",), None, FACILITATOR,
-               (Field("driver", "text", required=False), Field("requirement", "text",
-                                                               required=False),
-                Field("note", "text", required=False)),
-               "Reword the driver or requirement until nobody objects to the wording."),
         Action("object_to_requirement", "Object to the requirement", ("driver",), "req_testing",
                PARTICIPANT, (Field("argument", "text"),),
                "Someone thinks the requirement is unsuitable: test the argument (and resolve it "
                "if it qualifies) before looking at the proposal."),
-        Action("defer", "Defer", ("driver",), "deferred", FACILITATOR,
-               (Field("reason", "text"), Field("owner", "person", required=False),
-                Field("by_when", "date", required=False)),
-               "Clarifying the driver is not a quick fix: defer the proposal."),
-        Action("pass_on", "Pass on to another domain", ("driver",), "passed_on", FACILITATOR,
-               (Field("to", "line", help="The person, team or domain it is passed to."),
-                Field("reason", "text", required=False)),
-               "The driver is not for this group: pass it to those who hold the domain."),
-        Action("discard", "Discard", ("driver",), "discarded", FACILITATOR,
-               (Field("reason", "text"),),
-               "It is not an organizational driver at all: discard it."),
+    ) + BRANCH_ACTIONS + (
         Action("present_proposal", "Present the proposal", ("present",), "understand", PROPOSER,
                PROPOSAL_FIELDS, "Invite the authors to present the proposal.",
                guard="g_proposal_complete"),
@@ -164,7 +147,7 @@ DEFINITION = ProcessDef(
 )
 
 
-class ConsentDecision(ObjectionCheckMixin):
+class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
     """A consent decision on one proposal."""
 
     definition = DEFINITION
@@ -179,7 +162,6 @@ class ConsentDecision(ObjectionCheckMixin):
         self.data.setdefault("proposers", [])
         self.questions: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []
-        self.clarifications: list[dict[str, Any]] = []
         self.proposal_versions: list[dict[str, Any]] = []
         if data.get("proposal"):
             self._new_version("initial", data["proposal"])
@@ -209,13 +191,6 @@ class ConsentDecision(ObjectionCheckMixin):
 
     # -- effects -----------------------------------------------------------------------------------
 
-    def do_clarify_driver(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.clarifications.append({"what": "driver and requirement", **data,
-                                    "time": self.last_time})
-        for key in ("driver", "requirement"):
-            if data.get(key):
-                self.data[key] = data[key]
-
     def do_object_to_requirement(self, actor: str, data: dict[str, Any], event: Any) -> None:
         self.subject = "requirement"
         self.objections.append({"objector": actor, "argument": data["argument"],
@@ -227,24 +202,6 @@ class ConsentDecision(ObjectionCheckMixin):
 
     def enter_req_resolving(self, _e: Any) -> None:
         self.start_resolution()
-
-    def do_defer(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.data["closing"] = {"outcome": "deferred", **data}
-
-    def do_pass_on(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.data["closing"] = {"outcome": "passed on", **data}
-
-    def do_discard(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.data["closing"] = {"outcome": "discarded", **data}
-
-    def enter_deferred(self, _e: Any) -> None:
-        self.finish("deferred")
-
-    def enter_passed_on(self, _e: Any) -> None:
-        self.finish("passed on")
-
-    def enter_discarded(self, _e: Any) -> None:
-        self.finish("discarded")
 
     def enter_present(self, _e: Any) -> None:
         self.subject = "proposal"

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..process import (FACILITATOR, PARTICIPANT, PROPOSER, Action, Field, Process, ProcessDef,
-                       Step)
+from ..process import FACILITATOR, PARTICIPANT, PROPOSER, Action, Field, ProcessDef, Step
+from .driver_step import BRANCH_ACTIONS, CLOSING_STEPS, DriverStepMixin
 
 COLUMNS = ("information gathering", "generative")
 
@@ -63,24 +63,11 @@ DEFINITION = ProcessDef(
                       "why, who is responsible for what, a review date, evaluation criteria. "
                       "Prefer small next steps and an early review."),
         Step("formed", "Proposal formed", final=True),
-        Step("deferred", "Deferred", final=True),
-        Step("passed_on", "Passed on to another domain", final=True),
-        Step("discarded", "Discarded", final=True),
-    ),
+    ) + CLOSING_STEPS,
     actions=(
         Action("consent_driver", "Consent to driver and requirement", ("driver",), "questions",
                FACILITATOR, (), "Nobody objects to the driver and requirement: move on."),
-        Action("clarify_driver", "Clarify the wording", ("driver",), None, FACILITATOR,
-               (Field("driver", "text", required=False),
-                Field("requirement", "text", required=False)),
-               "Reword until nobody objects."),
-        Action("defer", "Defer", ("driver",), "deferred", FACILITATOR, (Field("reason", "text"),),
-               "Not a quick fix: defer."),
-        Action("pass_on", "Pass on to another domain", ("driver",), "passed_on", FACILITATOR,
-               (Field("to", "line"), Field("reason", "text", required=False)),
-               "Not for this group: pass it on."),
-        Action("discard", "Discard", ("driver",), "discarded", FACILITATOR,
-               (Field("reason", "text"),), "Not an organizational driver: discard it."),
+    ) + BRANCH_ACTIONS + (
         Action("record_answer", "Record an answer", ("questions",), None, PARTICIPANT,
                (Field("answer", "text"), Field("question", "text", required=False)),
                "One question at a time; record the answers from every viewpoint."),
@@ -132,7 +119,7 @@ DEFINITION = ProcessDef(
 )
 
 
-class ProposalForming(Process):
+class ProposalForming(DriverStepMixin):
     """A facilitated group forming one proposal."""
 
     definition = DEFINITION
@@ -169,29 +156,6 @@ class ProposalForming(Process):
         if "tuners" in f and not 1 <= len(f["tuners"]) <= 3:
             return "choose one to three tuners (two or three is best)"
         return None
-
-    def do_clarify_driver(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        for key in ("driver", "requirement"):
-            if data.get(key):
-                self.data[key] = data[key]
-
-    def do_defer(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.data["closing"] = {"outcome": "deferred", **data}
-
-    def do_pass_on(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.data["closing"] = {"outcome": "passed on", **data}
-
-    def do_discard(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.data["closing"] = {"outcome": "discarded", **data}
-
-    def enter_deferred(self, _e: Any) -> None:
-        self.finish("deferred")
-
-    def enter_passed_on(self, _e: Any) -> None:
-        self.finish("passed on")
-
-    def enter_discarded(self, _e: Any) -> None:
-        self.finish("discarded")
 
     def do_record_answer(self, actor: str, data: dict[str, Any], event: Any) -> None:
         self.answers.append({"by": actor, **data})

@@ -1,0 +1,68 @@
+"""Step 1 shared by Consent Decision-Making and Proposal Forming: Consent to Driver and
+Requirement, with its branches (clarify the wording, defer, pass on to another domain, discard).
+
+Allowed imports: standard library, s3engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..process import FACILITATOR, Action, Field, Process, Step
+
+CLOSING_STEPS = (
+    Step("deferred", "Deferred", final=True),
+    Step("passed_on", "Passed on to another domain", final=True),
+    Step("discarded", "Discarded", final=True),
+)
+
+BRANCH_ACTIONS = (
+    Action("clarify_driver", "Clarify the wording", ("driver",), None, FACILITATOR,
+           (Field("driver", "text", required=False), Field("requirement", "text",
+                                                           required=False),
+            Field("note", "text", required=False)),
+           "Reword the driver or requirement until nobody objects to the wording."),
+    Action("defer", "Defer", ("driver",), "deferred", FACILITATOR,
+           (Field("reason", "text"), Field("owner", "person", required=False),
+            Field("by_when", "date", required=False)),
+           "Clarifying the driver is not a quick fix: defer the proposal."),
+    Action("pass_on", "Pass on to another domain", ("driver",), "passed_on", FACILITATOR,
+           (Field("to", "line", help="The person, team or domain it is passed to."),
+            Field("reason", "text", required=False)),
+           "The driver is not for this group: pass it to those who hold the domain."),
+    Action("discard", "Discard", ("driver",), "discarded", FACILITATOR,
+           (Field("reason", "text"),),
+           "It is not an organizational driver at all: discard it."),
+)
+
+
+class DriverStepMixin(Process):
+    """Effects of the step-1 branches; the process ends when deferred, passed on or discarded."""
+
+    def do_clarify_driver(self, actor: str, data: dict[str, Any], event: Any) -> None:
+        self.data.setdefault("clarifications", []).append(
+            {"what": "driver and requirement", **data, "time": self.last_time})
+        for key in ("driver", "requirement"):
+            if data.get(key):
+                self.data[key] = data[key]
+
+    def _close(self, outcome: str, data: dict[str, Any]) -> None:
+        self.data["closing"] = {"outcome": outcome, **data}
+
+    def do_defer(self, actor: str, data: dict[str, Any], event: Any) -> None:
+        self._close("deferred", data)
+
+    def do_pass_on(self, actor: str, data: dict[str, Any], event: Any) -> None:
+        self._close("passed on", data)
+
+    def do_discard(self, actor: str, data: dict[str, Any], event: Any) -> None:
+        self._close("discarded", data)
+
+    def enter_deferred(self, _e: Any) -> None:
+        self.finish("deferred")
+
+    def enter_passed_on(self, _e: Any) -> None:
+        self.finish("passed on")
+
+    def enter_discarded(self, _e: Any) -> None:
+        self.finish("discarded")
