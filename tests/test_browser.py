@@ -236,11 +236,13 @@ def test_pattern_search_and_hostile_import_in_browser(lab: tuple[Server, Path], 
     assert not (tmp_path / "PWNED").exists() and not (ws_path / "PWNED").exists()
     run_all_lab(page, "pattern-browser.ipynb", server.base)
     page.fill(".s3-search input", "how do we pick someone for this role")
+    page.wait_for_selector(".s3-snippets mark", timeout=30_000)
+    page.wait_for_function(
+        "(() => { const o = document.querySelector('.s3-results select option');"
+        " return o && o.textContent.replace(/\\u00a0/g, ' ').startsWith('Role Selection'); })()",
+        timeout=30_000)
     page.wait_for_function("document.querySelector('.s3-pattern-page').innerText"
-                           ".includes('Role Selection')", timeout=30_000)
-    assert page.inner_text(".s3-results").replace("\xa0", " ").strip().startswith("Role Selection")
-    assert "Role Selection" in page.inner_text(".s3-pattern-page")
-    assert page.query_selector(".s3-snippets mark")
+                           ".includes('Choose someone for a role')", timeout=30_000)
     shot(page, "lab-pattern-search")
     page.fill(".s3-search input", "zebrafinch")
     page.wait_for_function("document.querySelector('.s3-pattern-page').innerText"

@@ -4,6 +4,7 @@ stateful tests for the processes not covered elsewhere."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -176,3 +177,27 @@ def test_stateful_generic_processes(kind: str) -> None:
                                          stateful_step_count=25, deadline=None,
                                          suppress_health_check=list(HealthCheck))
     Machine.TestCase().runTest()
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(payload=st.one_of(
+    st.binary(max_size=300),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                 lambda c: st.lists(c, max_size=4) | st.dictionaries(
+                     st.sampled_from(["cells", "metadata", "nbformat", "nbformat_minor",
+                                      "source", "cell_type", "s3flow", "pattern", "id"]) |
+                     st.text(max_size=5), c, max_size=5), max_leaves=25).map(
+        lambda o: json.dumps(o).encode())))
+def test_fuzzed_pattern_notebooks_raise_typed_errors_only(payload: bytes) -> None:
+    from s3engine.pattern_notebook import import_notebooks
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "x.ipynb"
+        path.write_bytes(payload)
+        ws = Workspace(Path(d) / "ws")
+        try:
+            import_notebooks(ws, [path], actor="fuzz")
+        except S3Error:
+            pass
+        assert ws.journal.verify().ok
+        assert sorted(p.name for p in Path(d).iterdir()) in (["ws", "x.ipynb"], ["x.ipynb"])

@@ -254,3 +254,27 @@ def test_every_interface_text_is_translated() -> None:
         i18n.set_language(lang)
         assert i18n._("Objector") != "Objector"
     i18n.set_language("en")
+
+
+def test_evaluation_grid_saves_a_draft_resumes_and_submits(ws: Workspace) -> None:
+    from test_mits import LIT, start, to_evaluation
+    from jupyter_ext.mits_views import EvaluationGrid
+    m = start(ws)
+    to_evaluation(ws, m)
+    m.act("choose_instrument", "Marta", instrument="participatory-budgeting-criteria")
+    member = LIT[0][0]
+    g = EvaluationGrid(m.id, ws, member=member)
+    first = g.items.children[0].children[1]
+    first.value = "4"
+    g.send("save_scores")
+    assert "Saved" in g.message.value and member in g.progress.value
+    again = EvaluationGrid(m.id, Workspace(ws.path), member=member)  # another kernel resumes
+    assert again.items.children[0].children[1].value == "4"
+    g.items.children[1].children[1].value = "2"
+    g.send("submit_scores")
+    ev = m.open_evaluation()
+    assert ev["responses"][member]["submitted"]
+    item_ids = [i.id for i in g.inst.section(g.section.value).items]
+    assert ev["responses"][member]["scores"][item_ids[0]] == 4
+    g.send("submit_scores")  # a second submission is refused with the engine's message
+    assert "already submitted" in g.message.value
