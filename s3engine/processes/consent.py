@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import InvalidField
 from ..process import (FACILITATOR, PARTICIPANT, PROPOSER, Action, Field, ProcessDef, Step)
 from .driver_step import BRANCH_ACTIONS, CLOSING_STEPS, DriverStepMixin
-from .objection_check import ObjectionCheckMixin, check_actions
+from .objection_check import ObjectionCheckMixin, check_actions, check_transitions
 
 PROPOSAL_FIELDS = (
     Field("proposal", "text", required=False, help="What is proposed (what, how, why)."),
@@ -134,13 +134,9 @@ DEFINITION = ProcessDef(
                (Field("title", "line", required=False),),
                "Write the agreement into the logbook with its review date."),
     ),
-    internal=(
-        ("reveal_clear", ("check",), "celebrate"),
-        ("reveal_objections", ("check",), "choose"),
-        ("qualified", ("testing",), "resolving"),
+    internal=check_transitions("celebrate") + (
         ("qualified", ("req_testing",), "req_resolving"),
         ("qualified", ("concern_testing",), "concern_resolving"),
-        ("back_to_check", ("testing", "resolving"), "check"),
         ("back_to_driver", ("req_testing", "req_resolving"), "driver"),
         ("back_to_concerns", ("concern_testing", "concern_resolving"), "concerns"),
     ),

@@ -42,6 +42,16 @@ def check_actions(check: str = "check", choose: str = "choose", testing: str = "
     )
 
 
+def check_transitions(clear: str = "celebrate") -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    """The internal transitions of the loop (fired by the mixin, not by users)."""
+    return (
+        ("reveal_clear", ("check",), clear),
+        ("reveal_objections", ("check",), "choose"),
+        ("qualified", ("testing",), "resolving"),
+        ("back_to_check", ("testing", "resolving"), "check"),
+    )
+
+
 class ObjectionCheckMixin(Process):
     """Shared behaviour of processes with a hidden objection round and objection children."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..process import FACILITATOR, PARTICIPANT, Action, Field, ProcessDef, Step
-from .objection_check import ObjectionCheckMixin, check_actions
+from .objection_check import ObjectionCheckMixin, check_actions, check_transitions
 
 AMENDMENT_KINDS = (
     "change the proposal",        # add, remove or change parts
@@ -83,12 +83,7 @@ DEFINITION = ProcessDef(
         Action("adopt_amendment", "Adopt the amendment", ("celebrate",), "resolved", FACILITATOR,
                (), "Celebrate, then update the original with the amendment."),
     ),
-    internal=(
-        ("reveal_clear", ("check",), "celebrate"),
-        ("reveal_objections", ("check",), "choose"),
-        ("qualified", ("testing",), "resolving"),
-        ("back_to_check", ("testing", "resolving"), "check"),
-    ),
+    internal=check_transitions("celebrate"),
 )
 
 

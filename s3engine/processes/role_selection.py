@@ -21,7 +21,7 @@ from typing import Any
 from .. import domain as org
 from ..errors import ActionNotAllowedNow, InvalidField
 from ..process import (FACILITATOR, NOMINEE, PARTICIPANT, Action, Field, ProcessDef, Step)
-from .objection_check import ObjectionCheckMixin, check_actions
+from .objection_check import ObjectionCheckMixin, check_actions, check_transitions
 
 PASS = "pass"
 NO_NOMINATION = "no nomination"
@@ -145,12 +145,8 @@ DEFINITION = ProcessDef(
                "Acknowledge the new role keeper; the assignment is recorded with its term.",
                guard="g_term_after_selection"),
     ),
-    internal=(
+    internal=check_transitions("accept") + (
         ("reveal_nominations", ("nominate",), "reasons"),
-        ("reveal_clear", ("check",), "accept"),
-        ("reveal_objections", ("check",), "choose"),
-        ("qualified", ("testing",), "resolving"),
-        ("back_to_check", ("testing", "resolving"), "check"),
         ("back_to_propose", ("resolving",), "propose"),
     ),
 )
