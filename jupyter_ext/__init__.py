@@ -23,9 +23,12 @@ __all__ = ["load_ipython_extension", "Session", "ProcessStepper", "JournalView",
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Session", "workspace"):
-        from . import session
-        return getattr(session, name)
+    if name == "Session":
+        from .session import Session
+        return Session
+    if name == "workspace":
+        from .workspace import workspace
+        return workspace
     if name == "ProcessStepper":
         from .stepper import ProcessStepper
         return ProcessStepper
@@ -51,7 +54,7 @@ def diagram(pid: str) -> Any:
     """Display a process as a mermaid diagram (JupyterLab 4 renders it natively)."""
     from IPython.display import Markdown, display
 
-    from .session import workspace as _ws
+    from .workspace import workspace as _ws
     proc = _ws().get(pid).leaf()
     display(Markdown(f"```mermaid\n{proc.definition.mermaid(proc.state)}\n```"))
 
@@ -60,6 +63,7 @@ def _magic(line: str) -> Any:
     from s3engine.errors import S3Error
 
     from . import i18n, session
+    from .workspace import workspace
     args = shlex.split(line)
     if not args:
         print(__doc__)
@@ -67,7 +71,7 @@ def _magic(line: str) -> Any:
     cmd, rest = args[0], args[1:]
     try:
         if cmd == "workspace":
-            ws = session.workspace(rest[0] if rest else None)
+            ws = workspace(rest[0] if rest else None)
             print(f"s3flow workspace: {ws.path} ({ws.head[0]} events)")
             return None
         if cmd == "language":
@@ -77,7 +81,7 @@ def _magic(line: str) -> Any:
             return session.Session(rest[0])
         if cmd == "open":
             from .stepper import ProcessStepper
-            return ProcessStepper(session.workspace(), rest[0])
+            return ProcessStepper(workspace(), rest[0])
         if cmd == "patterns":
             from .pattern_browser import PatternBrowser
             return PatternBrowser(query=" ".join(rest))

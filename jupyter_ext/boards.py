@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from s3engine.process import Process
+from s3engine.core.process import Process
 
 from .i18n import _
 

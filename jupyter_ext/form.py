@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import ipywidgets as w
 
-from s3engine.process import Field
+from s3engine.core.process import Field
 
 from .i18n import _
 

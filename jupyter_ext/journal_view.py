@@ -16,10 +16,11 @@ from pathlib import Path
 import ipywidgets as w
 
 from s3engine.errors import S3Error
-from s3engine.workspace import Workspace
+from s3engine.core.workspace import Workspace
 
 from .i18n import _
-from .session import LanguageMenu, workspace
+from .language_menu import LanguageMenu
+from .workspace import workspace
 from .stepper import esc
 
 
@@ -107,7 +108,7 @@ class JournalView(w.VBox):
         """Write the minutes of the chosen day as .ipynb, .html and .md beside the workspace."""
         from tqdm.auto import tqdm
 
-        from s3engine import minutes
+        from s3engine.reports import minutes
         import nbformat
         day = self.day.value.isoformat() if self.day.value else None
         out_dir = Path(folder) if folder else self.ws.path / "exports"

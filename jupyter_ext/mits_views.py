@@ -18,10 +18,10 @@ from typing import Any
 import ipywidgets as w
 
 from s3engine.errors import S3Error
-from s3engine.workspace import Workspace
+from s3engine.core.workspace import Workspace
 
 from .i18n import _
-from .session import workspace
+from .workspace import workspace
 from .stepper import esc
 
 BLANK = "–"
@@ -132,7 +132,7 @@ class CycleView(w.VBox):
 
     def render(self, refresh: bool = False) -> None:
         """Redraw from the engine's cycle report."""
-        from s3engine import report
+        from s3engine.reports import cycle_report as report
         if refresh:
             self.ws.refresh()
         try:

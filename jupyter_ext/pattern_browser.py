@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as w
 
 from s3engine.errors import S3Error
-from s3engine.workspace import Workspace
+from s3engine.core.workspace import Workspace
 
 from .i18n import _
 from .session import LanguageMenu, workspace
@@ -55,7 +55,7 @@ class PatternBrowser(w.VBox):
 
     def __init__(self, ws: Workspace | None = None, query: str = "",
                  process: str | None = None) -> None:
-        from s3engine import pattern_db
+        from s3engine.patterns import database as pattern_db
         self.ws = ws or workspace()
         self.db = pattern_db.attach(self.ws)
         self.process = process
@@ -68,7 +68,7 @@ class PatternBrowser(w.VBox):
         cats = sorted({p.category for p in self.db.patterns()})
         self.category = w.Dropdown(options=[(_("Any category"), "")] + [(_(c), c) for c in cats],
                                    value="", layout=w.Layout(width="240px"))
-        from s3engine.pattern import PHASES
+        from s3engine.patterns.model import PHASES
         self.phase = w.Dropdown(options=[(_("Any phase"), "")] + [(_(p), p) for p in PHASES],
                                 value="", layout=w.Layout(width="180px"))
         self.results = w.Select(options=[], rows=8, layout=w.Layout(width="100%"))
@@ -188,7 +188,7 @@ class PatternBrowser(w.VBox):
 
 def for_step_html(ws: Workspace, proc: Any) -> str:
     """Suggested patterns for a process's current step, as HTML."""
-    from s3engine import pattern_db
+    from s3engine.patterns import database as pattern_db
     try:
         pats = pattern_db.attach(ws).for_step(proc)[:5]
     except S3Error:

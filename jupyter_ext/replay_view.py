@@ -10,11 +10,11 @@ from typing import Any
 
 import ipywidgets as w
 
-from s3engine.replay import compare_with_guide, replay
-from s3engine.workspace import Workspace
+from s3engine.reports.replay import compare_with_guide, replay
+from s3engine.core.workspace import Workspace
 
 from .i18n import _
-from .session import workspace
+from .workspace import workspace
 from .stepper import esc
 
 

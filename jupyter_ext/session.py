@@ -15,49 +15,14 @@ from typing import Any
 import ipywidgets as w
 
 from s3engine.errors import InvalidField, S3Error
-from s3engine.workspace import Workspace
+from s3engine.core.workspace import Workspace
 
 from . import i18n
 from .form import FieldForm
 from .i18n import _
+from .language_menu import LanguageMenu
 from .stepper import ProcessStepper, esc
-
-_WS: dict[str, Workspace] = {}
-
-
-def workspace(path: str | None = None) -> Workspace:
-    """The workspace of this kernel (``$S3FLOW_WORKSPACE`` unless a path is given), opened once."""
-    from s3engine.workspace import resolve_path
-    key = str(resolve_path(path).resolve())
-    if key not in _WS:
-        ws = Workspace.open(key)
-        ws.autoflush_seconds = 0.5
-        _WS[key] = ws
-        if ws.settings.get("language") and i18n.language() == "en":
-            i18n.set_language(ws.settings["language"])
-        try:
-            from s3engine import pattern_db
-            pattern_db.attach(ws)
-        except (ImportError, S3Error):
-            pass
-    return _WS[key]
-
-
-class LanguageMenu(w.Dropdown):
-    """Switch the interface language; calls ``on_change`` so views redraw."""
-
-    def __init__(self, on_change: Any) -> None:
-        super().__init__(options=[(v, k) for k, v in i18n.LANGUAGES.items()],
-                         value=i18n.language(), description=_("Language"),
-                         layout=w.Layout(width="160px"))
-        self.add_class("s3-language")
-
-        def changed(change: dict[str, Any]) -> None:
-            i18n.set_language(change["new"])
-            on_change()
-
-        self.observe(changed, names="value")
-
+from .workspace import workspace
 
 class Session(w.VBox):
     """Continue or start a process of one kind, then step through it.

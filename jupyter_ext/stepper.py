@@ -21,8 +21,8 @@ from typing import Any, Callable
 import ipywidgets as w
 
 from s3engine.errors import InvalidField, S3Error
-from s3engine.process import ActionView, Process
-from s3engine.workspace import Workspace
+from s3engine.core.process import ActionView, Process
+from s3engine.core.workspace import Workspace
 
 from . import boards
 from .form import FieldForm

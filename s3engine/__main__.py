@@ -1,5 +1,5 @@
 """``python -m s3engine`` runs the s3flow command line."""
 
-from .cli import main
+from s3engine.cli.main import main
 
 raise SystemExit(main())

@@ -31,6 +31,22 @@ class WorkspaceError(S3Error):
     """The workspace folder cannot be used (missing, not writable, not a workspace)."""
 
 
+class RegistryError(S3Error):
+    """The process kinds and event handlers cannot be loaded (a broken or missing install)."""
+
+
+class MissingExtraError(S3Error):
+    """A command needs an optional dependency that is not installed."""
+
+    def __init__(self, what: str, extra: str, module: str) -> None:
+        self.extra = extra
+        self.module = module
+        super().__init__(
+            f"{what} needs the optional package '{module}', which is not installed.",
+            f'Install it with `pip install "s3flow[{extra}]"`.',
+        )
+
+
 class JournalError(S3Error):
     """Base class for problems with the journal file."""
 

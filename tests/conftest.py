@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import pytest
 
-from s3engine.workspace import Workspace
+from s3engine.core.workspace import Workspace
 
 PEOPLE = ["Ana", "Bruno", "Carla", "Dario"]
 

@@ -19,7 +19,7 @@ def test_engine_imports_no_jupyter_parts_even_when_fully_loaded() -> None:
     code = ("import sys, importlib, pkgutil, s3engine\n"
             "for m in pkgutil.walk_packages(s3engine.__path__, 's3engine.'):\n"
             "    if m.name != 's3engine.__main__': importlib.import_module(m.name)\n"
-            "from s3engine.workspace import Workspace\n"
+            "from s3engine.core.workspace import Workspace\n"
             f"print(sorted(n for n in sys.modules if n.split('.')[0] in {FORBIDDEN!r}))")
     assert _run(code).strip() == "[]"
 

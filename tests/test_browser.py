@@ -138,7 +138,7 @@ def test_consent_decision_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> 
     assert "Agreement recorded" in current_step(page)
     shot(page, "lab-consent-agreed")
 
-    from s3engine.workspace import Workspace
+    from s3engine.core.workspace import Workspace
     ws = Workspace(ws_path)
     agreements = ws.agreements()
     assert len(agreements) == 1
@@ -198,7 +198,7 @@ def test_role_selection_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> No
     act(page, "accept", actor="Sara")
     act(page, "celebrate", actor="Marta")
     shot(page, "lab-role-selected")
-    from s3engine.workspace import Workspace
+    from s3engine.core.workspace import Workspace
     ws = Workspace(ws_path)
     rows = [r for r in ws.projection.all("role_assignments") if r.get("keeper") == "Sara"]
     assert rows and rows[-1]["term_end"] == "2027-12-31"
@@ -206,8 +206,8 @@ def test_role_selection_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> No
 
 
 def evil_notebook(tmp: Path) -> Path:
-    from s3engine.pattern_db import PatternDB
-    from s3engine.pattern_notebook import export_notebook
+    from s3engine.patterns.database import PatternDB
+    from s3engine.patterns.notebook import export_notebook
     import nbformat
     nb = export_notebook([PatternDB().get("rounds")], community="Elsewhere", author="Mallory")
     cell = nb.cells[1]
@@ -229,8 +229,8 @@ def evil_notebook(tmp: Path) -> Path:
 def test_pattern_search_and_hostile_import_in_browser(lab: tuple[Server, Path], page: Any,
                                                        tmp_path: Path) -> None:
     server, ws_path = lab
-    from s3engine.pattern_notebook import import_notebooks
-    from s3engine.workspace import Workspace
+    from s3engine.patterns.notebook import import_notebooks
+    from s3engine.core.workspace import Workspace
     ws = Workspace(ws_path)
     import_notebooks(ws, [evil_notebook(tmp_path)], actor="tester")
     assert not (tmp_path / "PWNED").exists() and not (ws_path / "PWNED").exists()
@@ -287,5 +287,5 @@ def test_consent_notebook_as_voila_app(voila: tuple[Server, Path], page: Any) ->
     finally:
         PEOPLE = saved
     shot(page, "voila-consent-agreed")
-    from s3engine.workspace import Workspace
+    from s3engine.core.workspace import Workspace
     assert [a["title"] for a in Workspace(ws_path).agreements()] == ["Bike racks"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from s3engine.cli import main
+from s3engine.cli.main import main
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -9,7 +9,7 @@ import pytest
 from conftest import all_sign, run_to_check, start_consent
 from s3engine.errors import (ActionNotAllowedNow, InvalidField, NotAllowedForActor, S3Error,
                              UnknownActionError)
-from s3engine.workspace import Workspace
+from s3engine.core.workspace import Workspace
 
 
 def test_steps_follow_the_guide_and_agreement_is_recorded(ws: Workspace) -> None:

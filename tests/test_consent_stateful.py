@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from conftest import PEOPLE, fixed_clock
 from s3engine.errors import S3Error
-from s3engine.workspace import Workspace
+from s3engine.core.workspace import Workspace
 
 EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "60"))
 

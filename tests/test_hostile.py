@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from conftest import PEOPLE, fixed_clock
-from s3engine.cli import main
+from s3engine.cli.main import main
 from s3engine.errors import S3Error
-from s3engine.workspace import Workspace
+from s3engine.core.workspace import Workspace
 
 EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "60"))
 WORDS = ["init", "demo", "log", "verify", "repair", "rebuild", "agreements", "start", "act",
@@ -190,7 +190,7 @@ def test_stateful_generic_processes(kind: str) -> None:
                      st.text(max_size=5), c, max_size=5), max_leaves=25).map(
         lambda o: json.dumps(o).encode())))
 def test_fuzzed_pattern_notebooks_raise_typed_errors_only(payload: bytes) -> None:
-    from s3engine.pattern_notebook import import_notebooks
+    from s3engine.patterns.notebook import import_notebooks
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "x.ipynb"
         path.write_bytes(payload)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from s3engine import instrument as I
+from s3engine.processes.mits import instrument as I
 from s3engine.errors import InstrumentError, S3Error
 
 SHIPPED = ("actors-actions-grid", "collaborative-governance-health-check",

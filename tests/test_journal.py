@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from s3engine.errors import CorruptJournalError, JournalWriteError, TornTailError
-from s3engine.journal import GENESIS, Journal, canonical, event_hash
+from s3engine.journal.file_store import GENESIS, Journal, canonical, event_hash
 
 
 def make(path: Path, n: int) -> Journal:
@@ -138,7 +138,7 @@ def read_only_folder(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_read_only_folder_gives_clear_error_and_writes_nothing(read_only_folder: Path) -> None:
-    from s3engine.cli import main
+    from s3engine.cli.main import main
     import io
     import contextlib
     err = io.StringIO()

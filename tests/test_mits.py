@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from s3engine import demo_org
+from s3engine.demo import org as demo_org
 from s3engine.errors import (ActionNotAllowedNow, InstrumentError, InvalidField, MitsRuleError,
                              NotAllowedForActor, S3Error)
-from s3engine.report import cycle_report, format_text
-from s3engine.workspace import Workspace
+from s3engine.reports.cycle_report import cycle_report, format_text
+from s3engine.core.workspace import Workspace
 
 ACTORS = ["Town hall | local administration | Luca",
           "Transition group | civil-society organisation | Sara",

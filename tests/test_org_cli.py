@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from s3engine.cli import main
+from s3engine.cli.main import main
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -72,8 +72,8 @@ def test_mits_demo_then_report(mits_ws: str, tmp_path: Path,
     assert "cycle 2 of 2" in out
     assert "Baseline: mits-1/e1 (cycle 1)" in out and "now: mits-1/e3 (cycle 2, review)" in out
     # Every section's numbers are printed as the engine computed them from the journal.
-    from s3engine.report import cycle_report
-    from s3engine.workspace import Workspace
+    from s3engine.reports.cycle_report import cycle_report
+    from s3engine.core.workspace import Workspace
     rep = cycle_report(Workspace.open(mits_ws), "mits-1")
     assert rep["cycle"] == 2 and len(rep["sections"]) >= 5
     lines = out.splitlines()

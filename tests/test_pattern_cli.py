@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from s3engine.cli import main
-from s3engine.pattern_db import default_root
+from s3engine.cli.main import main
+from s3engine.patterns.database import default_root
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import all_sign, fixed_clock, run_to_check, start_consent
 from s3engine.errors import InvalidField, UnknownPatternError
-from s3engine.pattern_db import PatternDB, attach, default_root, step_phases
-from s3engine.workspace import Workspace
+from s3engine.patterns.database import PatternDB, attach, default_root, step_phases
+from s3engine.core.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_a_new_program_reuses_the_tinydb_rows_for_unchanged_files(tmp_path: Path
     ws.write("Ana", "", "workspace.created", {})
     ws.flush(everything=True)
     before = (tmp_path / "w" / "query" / "patterns.json").stat().st_mtime_ns
-    import s3engine.pattern_db as mod
+    import s3engine.patterns.database as mod
     saved = dict(mod._FILE_CACHE)
     mod._FILE_CACHE.clear()
     try:

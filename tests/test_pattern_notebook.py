@@ -12,11 +12,11 @@ import pytest
 
 from conftest import fixed_clock
 from s3engine.errors import NotebookError, PatternError
-from s3engine.pattern_db import PatternDB, attach
-from s3engine.pattern_notebook import (MAX_NOTEBOOK_BYTES, export_notebook, export_patterns,
+from s3engine.patterns.database import PatternDB, attach
+from s3engine.patterns.notebook import (MAX_NOTEBOOK_BYTES, export_notebook, export_patterns,
                                        import_notebook, import_notebooks, read_notebook,
                                        sanitize_markdown, write_notebook)
-from s3engine.workspace import Workspace
+from s3engine.core.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -354,16 +354,11 @@ def test_edited_heading_still_gives_the_body(db: PatternDB, tmp_path: Path) -> N
     assert read_notebook(path).patterns[0]["pattern"].body == "Body.\n"
 
 
-def test_workspace_opened_before_the_handler_existed_recovers_imports(
+def test_imported_patterns_are_applied_when_a_workspace_opens(
         db: PatternDB, ws: Workspace, tmp_path: Path) -> None:
-    import s3engine.pattern_db as mod
+    """The registry knows the pattern.imported handler at open time: no attach needed first."""
     import_notebook(ws, _export(db, tmp_path, ["rounds"]))
-    handler = Workspace.handlers.pop(mod.EVENT)
-    try:
-        early = Workspace(ws.path, clock=fixed_clock())
-    finally:
-        Workspace.handlers[mod.EVENT] = handler
-    assert early.projection.all("imported_patterns") == []
-    mod._OPENED_BEFORE.add(early)  # as if opened before s3engine.pattern_db was imported
-    assert attach(early).get("rounds@2").origin == "imported"
-    assert len(early.projection.all("imported_patterns")) == 1
+    ws.close()
+    fresh = Workspace(ws.path, clock=fixed_clock(), use_snapshot=False)
+    assert [r["key"] for r in fresh.projection.all("imported_patterns")] == ["rounds@2"]
+    assert attach(fresh).get("rounds@2").origin == "imported"

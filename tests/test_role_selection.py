@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from conftest import PEOPLE
-from s3engine import domain as org
+from s3engine.org import domain as org
 from s3engine.errors import ActionNotAllowedNow, InvalidField, NotAllowedForActor, S3Error
-from s3engine.workspace import Workspace
+from s3engine.core.workspace import Workspace
 
 STEP_TITLES = ["Present Role Description", "Record Nominations", "Reasons for Nominations",
                "Information Gathering", "Nomination Changes", "Propose a nominee",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from s3engine import snapshot
-from s3engine.demo import consent
-from s3engine.workspace import Workspace
+from s3engine.core import snapshot
+from s3engine.demo.consent import consent
+from s3engine.core.workspace import Workspace
 
 
 def state(ws: Workspace) -> dict:
@@ -72,7 +72,7 @@ def test_corrupt_or_planted_snapshot_is_ignored(tmp_path: Path) -> None:
 
 
 def test_rebuild_removes_snapshot_and_close_writes_one(tmp_path: Path, capsys) -> None:
-    from s3engine.cli import main
+    from s3engine.cli.main import main
     ws = demo(tmp_path)
     snapshot.EVERY, old = 10, snapshot.EVERY
     try:

@@ -17,7 +17,7 @@ from jupyter_ext.pattern_browser import PatternBrowser, render_markdown  # noqa:
 from jupyter_ext.replay_view import ReplayView  # noqa: E402
 from jupyter_ext.session import Session  # noqa: E402
 from jupyter_ext.stepper import ProcessStepper  # noqa: E402
-from s3engine.workspace import Workspace  # noqa: E402
+from s3engine.core.workspace import Workspace  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -169,7 +169,7 @@ def test_render_markdown_removes_scripts() -> None:
 
 
 def test_journal_view_verify_and_minutes(ws: Workspace, tmp_path: Path) -> None:
-    from s3engine.demo import consent
+    from s3engine.demo.consent import consent
     consent(ws, lambda _s: None)
     v = JournalView(ws, days_ahead=730)
     assert "Energy help desk" in v.due.value
@@ -187,7 +187,7 @@ def test_journal_view_verify_and_minutes(ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_replay_view_steps_and_compares(ws: Workspace) -> None:
-    from s3engine.demo import consent
+    from s3engine.demo.consent import consent
     pid = consent(ws, lambda _s: None)
     r = ReplayView(pid, ws)
     assert r.slider.max == len(ws.get(pid).history) + sum(
@@ -210,16 +210,16 @@ def test_italian_interface(ws: Workspace) -> None:
 
 def test_workspace_language_setting_is_used(ws: Workspace, monkeypatch: pytest.MonkeyPatch
                                             ) -> None:
-    from jupyter_ext import session
+    from jupyter_ext import workspace as kernel_ws
     ws.configure("Ana", language="es")
-    monkeypatch.setattr(session, "_WS", {})
-    w2 = session.workspace(str(ws.path))
+    monkeypatch.setattr(kernel_ws, "_WS", {})
+    w2 = kernel_ws.workspace(str(ws.path))
     assert i18n.language() == "es" and w2.settings["language"] == "es"
 
 
 def test_mits_grid_and_cycle_view(ws: Workspace) -> None:
     from jupyter_ext.mits_views import CycleView
-    from s3engine.demo_org import mits
+    from s3engine.demo.org import mits
     mits(ws, lambda _s: None)
     pid = ws.roots("mits")[0].id
     v = CycleView(pid, ws)
@@ -230,9 +230,9 @@ def test_mits_grid_and_cycle_view(ws: Workspace) -> None:
 def test_magics_register_and_show_widgets(ws: Workspace, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     from IPython.testing.globalipapp import get_ipython
-    from jupyter_ext import session
+    from jupyter_ext import workspace as kernel_ws
     monkeypatch.setenv("S3FLOW_WORKSPACE", str(ws.path))
-    monkeypatch.setattr(session, "_WS", {})
+    monkeypatch.setattr(kernel_ws, "_WS", {})
     ip = get_ipython()
     ip.run_line_magic("load_ext", "jupyter_ext")
     out = ip.run_line_magic("s3flow", "start consent")

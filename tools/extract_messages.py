@@ -24,10 +24,10 @@ LANGS = ("it", "pt", "es")
 
 
 def engine_texts() -> set[str]:
-    from s3engine import registry  # noqa: F401
-    from s3engine.pattern import PHASES
-    from s3engine.pattern_db import PatternDB
-    from s3engine.process import Process
+    from s3engine.core import registry  # noqa: F401
+    from s3engine.patterns.model import PHASES
+    from s3engine.patterns.database import PatternDB
+    from s3engine.core.process import Process
     from s3engine.processes.objection_check import SIGNALS
     texts: set[str] = set(SIGNALS) | set(PHASES) | {"no signal"}
     todo = list(Process.__subclasses__())

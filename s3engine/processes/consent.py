@@ -18,10 +18,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..errors import InvalidField
-from ..process import (FACILITATOR, PARTICIPANT, PROPOSER, Action, Field, ProcessDef, Step)
-from .driver_step import BRANCH_ACTIONS, CLOSING_STEPS, DriverStepMixin
-from .objection_check import ObjectionCheckMixin, check_actions, check_transitions
+from s3engine.errors import InvalidField
+from s3engine.core.process import (FACILITATOR, PARTICIPANT, PROPOSER, Action, Field, ProcessDef, Step)
+from s3engine.processes.driver_step import BRANCH_ACTIONS, CLOSING_STEPS, DriverStepMixin
+from s3engine.processes.objection_check import ObjectionCheckMixin, check_actions, check_transitions
 
 PROPOSAL_FIELDS = (
     Field("proposal", "text", required=False, help="What is proposed (what, how, why)."),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..process import FACILITATOR, Action, Field, Process, Step
+from s3engine.core.process import FACILITATOR, Action, Field, Process, Step
 
 CLOSING_STEPS = (
     Step("deferred", "Deferred", final=True),

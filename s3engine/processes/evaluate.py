@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InvalidField
-from ..process import FACILITATOR, PARTICIPANT, Action, Field, Process, ProcessDef, Step
+from s3engine.errors import InvalidField
+from s3engine.core.process import FACILITATOR, PARTICIPANT, Action, Field, Process, ProcessDef, Step
 
 QUESTIONS = ("How has it helped us?", "Any reason to drop it?", "How could it be improved?")
 
@@ -136,7 +136,7 @@ class EvaluateAgreement(Process):
         self.decision = {"outcome": "evolve", **data}
 
     def enter_evolving(self, _e: Any) -> None:
-        from .consent import ConsentDecision
+        from s3engine.processes.consent import ConsentDecision
         a, d = self.agreement, self.decision
         self.spawn(ConsentDecision, {
             "title": a["title"], "facilitator": self.facilitator,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..process import FACILITATOR, PARTICIPANT, Action, Field, Process
+from s3engine.core.process import FACILITATOR, PARTICIPANT, Action, Field, Process
 
 NO_OBJECTION = "no objection"
 POSSIBLE_OBJECTION = "possible objection"
@@ -172,7 +172,7 @@ class ObjectionCheckMixin(Process):
 
     def start_test(self) -> None:
         """Spawn the objection test for the latest objection."""
-        from .objection_test import ObjectionTest
+        from s3engine.processes.objection_test import ObjectionTest
         obj = self.objections[-1]
         child = self.spawn(ObjectionTest, {"objector": obj["objector"],
                                            "argument": obj["argument"],
@@ -181,7 +181,7 @@ class ObjectionCheckMixin(Process):
 
     def start_resolution(self) -> None:
         """Spawn Resolve Objections for the latest (qualified) objection."""
-        from .resolution import Resolution
+        from s3engine.processes.resolution import Resolution
         obj = self.objections[-1]
         child = self.spawn(Resolution, {"objector": obj["objector"], "objection": obj["argument"],
                                         "subject": self.subject,

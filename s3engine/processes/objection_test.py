@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..process import (FACILITATOR, OBJECTOR, PARTICIPANT, Action, Field, Process, ProcessDef,
+from s3engine.core.process import (FACILITATOR, OBJECTOR, PARTICIPANT, Action, Field, Process, ProcessDef,
                        Step)
 
 DISPUTER = "disputer"

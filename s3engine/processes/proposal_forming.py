@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..process import FACILITATOR, PARTICIPANT, PROPOSER, Action, Field, ProcessDef, Step
-from .driver_step import BRANCH_ACTIONS, CLOSING_STEPS, DriverStepMixin
+from s3engine.core.process import FACILITATOR, PARTICIPANT, PROPOSER, Action, Field, ProcessDef, Step
+from s3engine.processes.driver_step import BRANCH_ACTIONS, CLOSING_STEPS, DriverStepMixin
 
 COLUMNS = ("information gathering", "generative")
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..process import FACILITATOR, PARTICIPANT, Action, Field, ProcessDef, Step
-from .objection_check import ObjectionCheckMixin, check_actions, check_transitions
+from s3engine.core.process import FACILITATOR, PARTICIPANT, Action, Field, ProcessDef, Step
+from s3engine.processes.objection_check import ObjectionCheckMixin, check_actions, check_transitions
 
 AMENDMENT_KINDS = (
     "change the proposal",        # add, remove or change parts

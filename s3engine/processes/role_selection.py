@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import domain as org
-from ..errors import ActionNotAllowedNow, InvalidField
-from ..process import (FACILITATOR, NOMINEE, PARTICIPANT, Action, Field, ProcessDef, Step)
-from .objection_check import ObjectionCheckMixin, check_actions, check_transitions
+from s3engine.org import domain as org
+from s3engine.errors import ActionNotAllowedNow, InvalidField
+from s3engine.core.process import (FACILITATOR, NOMINEE, PARTICIPANT, Action, Field, ProcessDef, Step)
+from s3engine.processes.objection_check import ObjectionCheckMixin, check_actions, check_transitions
 
 PASS = "pass"
 NO_NOMINATION = "no nomination"

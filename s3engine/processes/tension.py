@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..process import FACILITATOR, PARTICIPANT, Action, Field, Process, ProcessDef, Step
+from s3engine.core.process import FACILITATOR, PARTICIPANT, Action, Field, Process, ProcessDef, Step
 
 DEFINITION = ProcessDef(
     kind="tension",

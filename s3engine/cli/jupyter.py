@@ -1,0 +1,139 @@
+"""``s3flow lab`` and ``s3flow app``: start JupyterLab on the tutor notebooks, or serve one
+notebook as a Voila app. Both run the Jupyter programs as subprocesses (the engine never imports
+Jupyter) with the workspace set in ``$S3FLOW_WORKSPACE``; further options go to JupyterLab/Voila.
+
+Allowed imports: standard library, s3engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from s3engine.errors import MissingExtraError, S3Error
+from s3engine.shipped import notebooks_dir
+
+
+def tutor_notebooks(workspace: Path) -> Path:
+    """The folder of tutor notebooks to open.
+
+    In a checkout this is the editable ``notebooks/`` folder. From an installed package the shipped
+    notebooks are copied once into ``WORKSPACE/notebooks`` (notebooks already there are kept, so a
+    tutor's edits survive an upgrade), because the package folder is not the place to save work.
+    """
+    shipped = notebooks_dir()
+    if shipped.parent.name != "_data":
+        return shipped
+    target = workspace / "notebooks"
+    target.mkdir(parents=True, exist_ok=True)
+    for nb in sorted(shipped.glob("*.ipynb")):
+        if not (target / nb.name).exists():
+            shutil.copyfile(nb, target / nb.name)
+    return target
+
+
+def find_notebook(name: str) -> Path:
+    """A notebook by path, or a tutor notebook by name (``consent-decision``).
+
+    Raises:
+        S3Error: There is no such notebook.
+    """
+    given = Path(name)
+    shipped = notebooks_dir()
+    for candidate in (given, shipped / given, shipped / f"{name}.ipynb"):
+        if candidate.is_file() and candidate.suffix == ".ipynb":
+            return candidate
+    names = ", ".join(sorted(p.stem for p in shipped.glob("*.ipynb")))
+    raise S3Error(f"There is no notebook '{name}'.",
+                  f"Give the path of an .ipynb file or one of the tutor notebooks: {names}.")
+
+
+def _env(args: argparse.Namespace) -> dict[str, str]:
+    from s3engine.core.workspace import Workspace, resolve_path
+    path = resolve_path(args.workspace).resolve()
+    ws = Workspace(path)
+    if ws.journal.last_seq == 0:
+        ws.write(args.actor, "", "workspace.created", {"s3flow": "lab"})
+    ws.flush(everything=True)
+    env = dict(os.environ)
+    env["S3FLOW_WORKSPACE"] = str(path)
+    return env
+
+
+def _tool(name: str, what: str) -> str:
+    exe = Path(sys.executable).with_name(name)
+    if exe.exists():
+        return str(exe)
+    found = shutil.which(name)
+    if not found:
+        raise MissingExtraError(what, "jupyter", name)
+    return found
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    lab = _tool("jupyter-lab", "`s3flow lab`")
+    env = _env(args)
+    workspace = Path(env["S3FLOW_WORKSPACE"])
+    root = Path(args.notebooks).resolve() if args.notebooks else tutor_notebooks(workspace)
+    if not root.is_dir():
+        raise S3Error(f"No notebooks folder at {root}.", "Give one with --notebooks DIR.")
+    cmd = [lab, f"--ServerApp.root_dir={root}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args.rest:
+        cmd.append("--allow-root")
+    cmd += args.rest
+    print(f"Starting JupyterLab on {root} with the workspace {env['S3FLOW_WORKSPACE']}",
+          flush=True)
+    os.execve(cmd[0], cmd, env)
+    return 0  # pragma: no cover
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    nb = find_notebook(args.notebook)
+    voila = _tool("voila", "`s3flow app`")
+    env = _env(args)
+    cmd = [voila, str(nb.resolve()), "--strip_sources=True"] + list(args.rest)
+    if "--no-browser" not in args.rest:
+        cmd.append("--no-browser")
+    print(f"Serving {nb} as an app with the workspace {env['S3FLOW_WORKSPACE']}", flush=True)
+    os.execve(cmd[0], cmd, env)
+    return 0  # pragma: no cover
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``lab`` and ``app`` commands."""
+    p = sub.add_parser("lab", parents=[common],
+                       help="start JupyterLab on the tutor notebooks (extra options go to Lab)")
+    p.add_argument("--notebooks", metavar="DIR", help="folder to open (default: the tutor notebooks)")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="options for JupyterLab")
+    p.set_defaults(func=cmd_lab)
+    p = sub.add_parser("app", parents=[common],
+                       help="serve a notebook as a Voila app (no code shown)")
+    p.add_argument("notebook")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="options for Voila")
+    p.set_defaults(func=cmd_app)
+
+
+def main(argv: list[str]) -> int:
+    """Run ``lab``/``app`` with every option s3flow does not know passed on unchanged
+    (argparse cannot pass options such as ``--port 8890`` through a sub-command reliably)."""
+    parser = argparse.ArgumentParser(prog=f"s3flow {argv[0]}", add_help=False)
+    parser.add_argument("--workspace", "-w")
+    parser.add_argument("--as", dest="actor", default="s3flow")
+    if argv[0] == "lab":
+        parser.add_argument("--notebooks")
+    ns, rest = parser.parse_known_args(argv[1:])
+    if argv[0] == "lab":
+        ns.rest = rest
+        return cmd_lab(ns)
+    positional = [x for x in rest if not x.startswith("-")]
+    if not positional:
+        raise S3Error("Name the notebook to serve.",
+                      "For example: s3flow app consent-decision")
+    ns.notebook = positional[0]
+    rest.remove(ns.notebook)
+    ns.rest = rest
+    return cmd_app(ns)

@@ -1,0 +1,334 @@
+"""The ``s3flow`` command line.
+
+Every command opens the workspace (``--workspace DIR``, else ``$S3FLOW_WORKSPACE``, else
+``./s3flow-workspace``). User errors print one line saying what went wrong and what to do, and exit
+with code 2, never a traceback. ``verify`` exits 1 when the journal is damaged.
+
+Other modules add their commands through ``PLUGINS`` (each has ``register(subparsers)``).
+
+Allowed imports: standard library, s3engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from typing import Any, Callable, Sequence
+
+from s3engine import __version__
+from s3engine.errors import S3Error
+from s3engine.reports.text import format_agreement
+
+PLUGINS = ["s3engine.cli.patterns", "s3engine.cli.org", "s3engine.cli.bench",
+           "s3engine.cli.transfer", "s3engine.cli.jupyter"]
+
+
+def _ws(args: argparse.Namespace, create: bool = True) -> Any:
+    from s3engine.core.workspace import Workspace
+    return Workspace.open(args.workspace, create=create)
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from s3engine.core.workspace import Workspace, resolve_path
+    path = resolve_path(args.workspace)
+    ws = Workspace(path)
+    if ws.journal.last_seq == 0:
+        ws.write(args.actor, "", "workspace.created", {"s3flow": __version__})
+        print(f"Created the workspace {path}")
+    else:
+        print(f"The workspace {path} already exists ({ws.journal.last_seq} events).")
+    settings = {k: v for k, v in (("language", args.language), ("community", args.community))
+                if v}
+    if settings:
+        ws.configure(args.actor, **settings)
+    ws.flush(everything=True)
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    ws = _ws(args, create=False)
+    events = list(ws.events())
+    if args.process:
+        events = [e for e in events if e["process"] == args.process
+                  or e["process"].startswith(args.process + ".")
+                  or e["type"].endswith(".started") and args.process == e["data"].get("id")]
+    if args.json:
+        _print_json(events)
+        return 0
+    for e in events:
+        data = json.dumps(e["data"], ensure_ascii=False)
+        if len(data) > 90:
+            data = data[:87] + "..."
+        print(f"{e['seq']:>6}  {e['time'][:19]}  {e['actor']:<12.12} {e['process'] or '-':<16.16} "
+              f"{e['type']:<28.28} {data}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from s3engine.journal.file_store import Journal
+    from s3engine.core.workspace import resolve_path
+    path = resolve_path(args.workspace) / "journal.jsonl"
+    rep = Journal(path).verify()
+    if args.json:
+        _print_json({"ok": rep.ok, "events": rep.events, "first_bad_seq": rep.first_bad_seq,
+                     "reason": rep.reason, "torn_bytes": rep.torn_bytes})
+    elif rep.ok:
+        print(f"OK: {rep.events} events, hash chain intact ({path}).")
+    else:
+        print(f"DAMAGED: event {rep.first_bad_seq}: {rep.reason}. "
+              f"{rep.events} events before it are intact.")
+        if rep.torn_bytes:
+            print("Run `s3flow repair` to set the incomplete last line aside.")
+    return 0 if rep.ok else 1
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from s3engine.journal.file_store import Journal
+    from s3engine.core.workspace import resolve_path
+    path = resolve_path(args.workspace) / "journal.jsonl"
+    removed, saved = Journal(path).repair()
+    if removed:
+        print(f"Removed an incomplete last line of {removed} bytes; saved it as {saved}.")
+    else:
+        print("Nothing to repair: the journal ends with a complete event.")
+    rep = Journal(path).verify()
+    print(f"The journal now holds {rep.events} complete events; chain "
+          f"{'intact' if rep.ok else 'DAMAGED at event ' + str(rep.first_bad_seq)}.")
+    return 0 if rep.ok else 1
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from s3engine.core.projection import Projection
+    from s3engine.core.workspace import Workspace, resolve_path
+    path = resolve_path(args.workspace)
+    Projection(path / "query").wipe()
+    (path / "snapshot.json").unlink(missing_ok=True)
+    ws = Workspace(path, create=False, use_snapshot=False)
+    ws.flush(everything=True)
+    print(f"Rebuilt the query side from {ws.journal.last_seq} events.")
+    return 0
+
+
+def cmd_agreements(args: argparse.Namespace) -> int:
+    from tinydb import Query
+    ws = _ws(args, create=False)
+    ws.flush(everything=True)
+    table = ws.projection.open_table("agreements")
+    q = Query()
+    cond = q.status.exists()
+    if not args.all:
+        cond = q.status == "active"
+    if args.due_before:
+        from s3engine.errors import InvalidField
+        try:
+            from datetime import date
+            due = date.fromisoformat(args.due_before).isoformat()
+        except ValueError as exc:
+            raise InvalidField("--due-before", f"{args.due_before!r} is not a date",
+                               "YYYY-MM-DD") from exc
+        cond = cond & (q.review_date < due)
+    rows = sorted(table.search(cond), key=lambda r: (r["review_date"], r["id"]))
+    rows = [dict(r) for r in rows]
+    if args.json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        print("No agreements" + (" due for review before " + args.due_before
+                                 if args.due_before else "") + ".")
+    for r in rows:
+        print(format_agreement(r))
+        print()
+    return 0
+
+
+def _parse_fields(pairs: Sequence[str]) -> dict[str, Any]:
+    from s3engine.errors import InvalidField
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InvalidField(pair, "is not written as name=value", "name=value")
+        if key in out:
+            prev = out[key]
+            out[key] = (prev if isinstance(prev, list) else [prev]) + [value]
+        else:
+            out[key] = value
+    return out
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    ws = _ws(args)
+    proc = ws.start(args.kind, args.actor, **_parse_fields(args.fields))
+    print(f"Started {proc.definition.title} {proc.id}.")
+    _show(proc)
+    return 0
+
+
+def cmd_act(args: argparse.Namespace) -> int:
+    ws = _ws(args, create=False)
+    proc = ws.get(args.process)
+    ev = proc.act(args.action, args.actor, **_parse_fields(args.fields))
+    print(f"Recorded event {ev['seq']}: {ev['type']} by {ev['actor']}.")
+    _show(proc)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    ws = _ws(args, create=False)
+    if not args.process:
+        for p in ws.roots():
+            print(f"{p.id:<18} {p.definition.title:<38.38} {p.leaf().step.title:<40.40}"
+                  f" {p.outcome or ''}")
+        return 0
+    proc = ws.get(args.process)
+    if args.json:
+        view = proc.view()
+        view["actions"] = [a.as_dict() for a in proc.available_actions()]
+        _print_json(view)
+        return 0
+    _show(proc)
+    return 0
+
+
+def _show(proc: Any) -> None:
+    leaf = proc.leaf()
+    print(f"{proc.title} — {proc.definition.title} ({proc.id})")
+    where = f"step {leaf.step.number} " if leaf.step.number else ""
+    print(f"  Now: {where}{leaf.step.title}" + (f"  [{leaf.definition.title} {leaf.id}]"
+                                                  if leaf is not proc else ""))
+    if leaf.step.guidance:
+        print(f"  Guidance: {leaf.step.guidance}")
+    rnd = leaf.round_view()
+    if rnd:
+        if rnd["revealed"]:
+            print(f"  Signals: {rnd['signals']}")
+        else:
+            print(f"  Hidden round: {rnd['count']} of {rnd['of']} signalled; waiting for "
+                  f"{', '.join(rnd['waiting_for'])}")
+    acts = proc.available_actions()
+    if not acts:
+        print(f"  Finished: {proc.outcome}")
+    for a in acts:
+        who = ", ".join(a.who) if a.who is not None else "anyone"
+        fields = " ".join(f"{f.name}={'…' if f.required else '[…]'}" for f in a.fields)
+        print(f"  - {a.name} (by {who}) {fields}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from s3engine.demo.consent import SCENARIOS
+    if args.scenario not in SCENARIOS:
+        from s3engine.errors import S3Error as _E
+        raise _E(f"There is no demo scenario '{args.scenario}'.",
+                 f"Choose one of: {', '.join(SCENARIOS)}.")
+    ws = _ws(args)
+    SCENARIOS[args.scenario](ws, print)
+    ws.flush(everything=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", "-w", metavar="DIR",
+                        help="workspace folder (default: $S3FLOW_WORKSPACE or ./s3flow-workspace)")
+    common.add_argument("--as", dest="actor", default="s3flow", metavar="NAME",
+                        help="who is acting (recorded in the journal)")
+    parser = argparse.ArgumentParser(
+        prog="s3flow", description="Sociocracy 3.0 decisions with a tamper-evident journal.")
+    parser.add_argument("--version", action="version", version=f"s3flow {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", parents=[common], help="create a workspace")
+    p.add_argument("--language", choices=("en", "it", "pt", "es"))
+    p.add_argument("--community", help="name of the community")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("demo", parents=[common], help="run a scripted example")
+    p.add_argument("--scenario", default="consent", help="consent | roles | mits")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("log", parents=[common], help="show the journal")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--process", help="only this process and its children")
+    p.set_defaults(func=cmd_log)
+    p = sub.add_parser("verify", parents=[common], help="check the whole hash chain")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("repair", parents=[common], help="set an incomplete last line aside")
+    p.set_defaults(func=cmd_repair)
+    p = sub.add_parser("rebuild", parents=[common], help="rebuild the query side from the journal")
+    p.set_defaults(func=cmd_rebuild)
+    p = sub.add_parser("agreements", parents=[common], help="list agreements")
+    p.add_argument("--due-before", metavar="DATE", help="only those to review before DATE")
+    p.add_argument("--all", action="store_true", help="include superseded and dropped ones")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_agreements)
+    p = sub.add_parser("start", parents=[common], help="start a process: start KIND name=value…")
+    p.add_argument("kind")
+    p.add_argument("fields", nargs="*", metavar="name=value")
+    p.set_defaults(func=cmd_start)
+    p = sub.add_parser("act", parents=[common],
+                       help="take an action: act PROCESS ACTION --as NAME name=value…")
+    p.add_argument("process")
+    p.add_argument("action")
+    p.add_argument("fields", nargs="*", metavar="name=value")
+    p.set_defaults(func=cmd_act)
+    p = sub.add_parser("status", parents=[common], help="where a process is and what is possible")
+    p.add_argument("process", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+    for name in PLUGINS:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        mod.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("lab", "app") and not {"-h", "--help"} & set(argv):
+        from s3engine.cli import jupyter as cli_jupyter
+        try:
+            return cli_jupyter.main(argv)
+        except S3Error as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    parser = build_parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            if hasattr(args, "fields") and all("=" in x and not x.startswith("-") for x in extra):
+                args.fields = [*args.fields, *extra]
+            else:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:
+        return int(exc.code or 0) if exc.code in (0, None) else 2
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except S3Error as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; everything acknowledged so far is saved.", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,603 @@
+"""The generic process contract and the machinery every S3 process shares.
+
+A process type is *data*: a :class:`ProcessDef` listing its steps (states), its actions (each a
+``transitions`` trigger with source, destination or conditional branches, the role that may take it,
+the fields it needs and guidance a tutor can read aloud) plus small guard and effect methods on a
+:class:`Process` subclass. One ``transitions`` machine is built per process type and shared by every
+process object (the objects are never registered with it; events are triggered directly).
+
+The contract, used by the CLI, the widgets and the tests alike:
+
+* ``process.state`` — the current step;
+* ``process.available_actions(actor=None)`` — what can be done now, by whom, with which fields;
+* ``process.act(action, actor, **fields)`` — validate, journal, then apply;
+* ``process.history`` — the events of this process.
+
+State only ever changes in :meth:`Process.apply`, which is used both live and when the journal is
+replayed, so a replayed process is exactly the live one. Nested S3 processes (testing an objection
+inside a consent decision, resolving it, objections to an amendment ...) are child processes: the
+parent waits in a step while its child runs, and the child's end moves the parent on.
+
+Allowed imports: standard library, ``transitions``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
+
+from transitions import Machine, State
+from transitions.core import EventData
+
+from s3engine.errors import (ActionNotAllowedNow, InvalidField, NotAllowedForActor, UnknownActionError)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from s3engine.core.workspace import Workspace
+
+# Roles a participant can hold in a process.
+FACILITATOR = "facilitator"
+PARTICIPANT = "participant"
+PROPOSER = "proposer"
+OBJECTOR = "objector"
+NOMINEE = "nominee"
+TUTOR = "tutor"
+ANYONE = "anyone"
+
+FIELD_TYPES = ("text", "line", "person", "people", "date", "choice", "bool", "int", "number",
+               "list", "patterns", "mapping")
+MAX_TEXT = 20_000
+NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,80}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of an action.
+
+    Attributes:
+        name: Key in the event data.
+        type: One of FIELD_TYPES (``person`` must be a participant, ``people`` a list of them).
+        required: Whether the field must be given.
+        help: One sentence shown next to the input.
+        choices: Allowed values for ``choice`` fields.
+        label: Short label for forms (defaults to the name).
+    """
+
+    name: str
+    type: str = "text"
+    required: bool = True
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    label: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-data view for front ends."""
+        return {"name": self.name, "type": self.type, "required": self.required,
+                "help": self.help, "choices": list(self.choices),
+                "label": self.label or self.name.replace("_", " ")}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing that can be done in a process.
+
+    Attributes:
+        name: Trigger name, also the journal event type suffix.
+        title: Button label.
+        source: Steps in which the action is possible.
+        dest: Next step, None to stay in the step, or a tuple of (step, guard) branches tried in
+            order (guard None = always).
+        role: Who may take it (FACILITATOR, PARTICIPANT, PROPOSER, OBJECTOR, NOMINEE, TUTOR, ANYONE).
+        fields: Inputs.
+        guidance: What the tutor can say when offering this action.
+        guard: Name of a method ``(fields) -> str | None`` returning why the action is refused now.
+    """
+
+    name: str
+    title: str
+    source: tuple[str, ...]
+    dest: str | None | tuple[tuple[str, str | None], ...]
+    role: str
+    fields: tuple[Field, ...] = ()
+    guidance: str = ""
+    guard: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step (state) of a process, with what the guide says happens in it."""
+
+    name: str
+    title: str
+    guidance: str = ""
+    number: str = ""
+    final: bool = False
+    waiting: bool = False
+
+
+@dataclass(frozen=True)
+class ProcessDef:
+    """A process type as data."""
+
+    kind: str
+    title: str
+    patterns: tuple[str, ...]
+    steps: tuple[Step, ...]
+    actions: tuple[Action, ...]
+    start_fields: tuple[Field, ...] = ()
+    internal: tuple[tuple[str, tuple[str, ...], str], ...] = ()  # (trigger, sources, dest)
+
+    @cached_property
+    def step_map(self) -> dict[str, Step]:
+        """Steps by name."""
+        return {s.name: s for s in self.steps}
+
+    @cached_property
+    def action_map(self) -> dict[str, Action]:
+        """Actions by name."""
+        return {a.name: a for a in self.actions}
+
+    @cached_property
+    def machine(self) -> Machine:
+        """The one ``transitions`` machine shared by every process of this type."""
+        states = [State(s.name, on_enter=[f"enter_{s.name}"]) for s in self.steps]
+        transitions: list[dict[str, Any]] = []
+        for a in self.actions:
+            branches = a.dest if isinstance(a.dest, tuple) else ((a.dest, None),)
+            for dest, guard in branches:
+                t: dict[str, Any] = {"trigger": a.name, "source": list(a.source), "dest": dest}
+                if guard:
+                    t["conditions"] = [guard]
+                transitions.append(t)
+        for trig, sources, dest in self.internal:
+            transitions.append({"trigger": trig, "source": list(sources), "dest": dest})
+        return _SafeMachine(model=None, states=states, transitions=transitions,
+                            initial=self.steps[0].name, send_event=True, auto_transitions=False,
+                            ignore_invalid_triggers=False)
+
+    def mermaid(self, current: str | None = None) -> str:
+        """Return the process as a mermaid state diagram, the current step highlighted."""
+        lines = ["stateDiagram-v2", f"    [*] --> {self.steps[0].name}"]
+        for s in self.steps:
+            lines.append(f'    {s.name} : {s.number + " " if s.number else ""}{s.title}')
+        seen = set()
+        for a in self.actions:
+            branches = a.dest if isinstance(a.dest, tuple) else ((a.dest, None),)
+            for dest, _ in branches:
+                for src in a.source:
+                    d = dest or src
+                    if d == src or (src, d, a.name) in seen:
+                        continue
+                    seen.add((src, d, a.name))
+                    lines.append(f"    {src} --> {d} : {a.name}")
+        for trig, sources, dest in self.internal:
+            for src in sources:
+                lines.append(f"    {src} --> {dest} : {trig}")
+        for s in self.steps:
+            if s.final:
+                lines.append(f"    {s.name} --> [*]")
+        if current:
+            lines.append("    classDef current fill:#f9d66b,stroke:#8a6d00,stroke-width:3px")
+            lines.append(f"    class {current} current")
+        return "\n".join(lines)
+
+
+class _SafeMachine(Machine):
+    """A machine that only calls methods of the process object, never imports dotted names."""
+
+    @staticmethod
+    def resolve_callable(func: Any, event_data: EventData) -> Callable[..., Any]:
+        if isinstance(func, str):
+            fn = getattr(event_data.model, func, None)
+            if fn is None:
+                if func.startswith("enter_"):
+                    return lambda *_a, **_k: None
+                raise AttributeError(f"process has no guard or callback {func!r}")
+            return fn
+        return func
+
+
+class _Lazy(list):  # type: ignore[type-arg]
+    """A list computed only when an error message needs it (keeps validation cheap)."""
+
+    def __init__(self, fn: Callable[[], list[str]]) -> None:
+        super().__init__()
+        self._fn: Callable[[], list[str]] | None = fn
+
+    def _fill(self) -> None:
+        if self._fn is not None:
+            fn, self._fn = self._fn, None
+            self.extend(fn())
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """An action available now, as front ends show it."""
+
+    process: str
+    name: str
+    title: str
+    role: str
+    who: tuple[str, ...] | None
+    fields: tuple[Field, ...]
+    guidance: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-data view."""
+        return {"process": self.process, "name": self.name, "title": self.title,
+                "role": self.role, "who": list(self.who) if self.who is not None else None,
+                "fields": [f.as_dict() for f in self.fields], "guidance": self.guidance}
+
+
+class Process:
+    """Base class of every process: state, available actions, act, history, replay.
+
+    Subclasses set ``definition`` and implement ``setup(data)`` (start fields), optional effect
+    methods ``do_<action>(actor, data, event)`` run before the state changes, guard methods named by
+    actions, and ``enter_<step>`` callbacks.
+    """
+
+    definition: ClassVar[ProcessDef]
+    state: str
+
+    def __init__(self, ws: "Workspace", pid: str, parent: "Process | None", data: dict[str, Any],
+                 event: dict[str, Any]) -> None:
+        self.ws = ws
+        self.id = pid
+        self.parent = parent
+        self.state = self.definition.steps[0].name
+        self.history: list[dict[str, Any]] = []
+        self.children: list[Process] = []
+        self.waiting_on: Process | None = None
+        self.started = event["time"]
+        self.started_by = event["actor"]
+        self.outcome: str | None = None
+        self._event: dict[str, Any] = event
+        self.setup(data)
+
+    # -- identity ----------------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:  # identity equality (transitions de-duplicates with ==)
+        return self is other
+
+    __hash__ = object.__hash__
+
+    @property
+    def kind(self) -> str:
+        """Process type name."""
+        return self.definition.kind
+
+    @property
+    def root(self) -> "Process":
+        """The outermost process."""
+        p: Process = self
+        while p.parent is not None:
+            p = p.parent
+        return p
+
+    @property
+    def step(self) -> Step:
+        """The current step's definition."""
+        return self.definition.step_map[self.state]
+
+    @property
+    def finished(self) -> bool:
+        """True once the process reached a final step."""
+        return self.step.final
+
+    def leaf(self) -> "Process":
+        """The innermost running process (the one whose actions are available)."""
+        p: Process = self
+        while p.waiting_on is not None:
+            p = p.waiting_on
+        return p
+
+    # -- people --------------------------------------------------------------------------------
+
+    @property
+    def facilitator(self) -> str:
+        """The facilitator of the outermost process."""
+        return str(self.root.data["facilitator"])
+
+    @property
+    def participants(self) -> list[str]:
+        """Everyone taking part (the facilitator included)."""
+        return list(self.root.data["participants"])
+
+    def people_for(self, role: str) -> tuple[str, ...] | None:
+        """Who holds ``role`` here; None means anyone."""
+        if role == FACILITATOR:
+            return (self.facilitator,)
+        if role == PARTICIPANT:
+            return tuple(self.participants)
+        if role == ANYONE:
+            return None
+        return self.role_holders(role)
+
+    def role_holders(self, role: str) -> tuple[str, ...]:
+        """Holders of process-specific roles (proposer, objector, nominee ...)."""
+        return (self.facilitator,)
+
+    # -- the contract -----------------------------------------------------------------------------
+
+    def available_actions(self, actor: str | None = None) -> list[ActionView]:
+        """Actions possible now in the innermost running process, optionally only for ``actor``."""
+        leaf = self.leaf()
+        out = []
+        for a in leaf.definition.actions:
+            if leaf.state not in a.source or leaf.refusal(a, {}) is not None:
+                continue
+            who = leaf.people_for(a.role)
+            if actor is not None and who is not None and actor not in who:
+                continue
+            out.append(ActionView(leaf.id, a.name, a.title, a.role, who,
+                                  leaf.fields_for(a), leaf.guidance_for(a)))
+        return out
+
+    def fields_for(self, action: Action) -> tuple[Field, ...]:
+        """Fields of an action (subclasses may fill in choices from the process data)."""
+        return action.fields
+
+    def guidance_for(self, action: Action) -> str:
+        """Guidance text of an action."""
+        return action.guidance
+
+    def act(self, action: str, actor: str, /, **fields: Any) -> dict[str, Any]:
+        """Take an action in this process (or in its innermost running child).
+
+        Returns:
+            The journal event once it is durably written.
+
+        Raises:
+            S3Error: A subclass saying what is wrong and what is possible; nothing is written.
+        """
+        return self.ws.act(self.id, action, actor, **fields)
+
+    def view(self, viewer: str | None = None) -> dict[str, Any]:
+        """A plain-data picture of the process for front ends (hidden rounds stay hidden)."""
+        leaf = self.leaf()
+        return {"id": self.id, "kind": self.kind, "title": self.title, "state": self.state,
+                "step": self.step.title, "step_number": self.step.number,
+                "finished": self.finished, "outcome": self.outcome,
+                "facilitator": self.facilitator, "participants": self.participants,
+                "active": leaf.id, "active_kind": leaf.kind, "active_state": leaf.state,
+                "active_step": leaf.step.title, "guidance": leaf.step.guidance,
+                "round": leaf.round_view(viewer), "details": self.details()}
+
+    @property
+    def title(self) -> str:
+        """Human title of this process instance."""
+        return str(self.root.data.get("title") or self.definition.title)
+
+    def details(self) -> dict[str, Any]:
+        """Process-specific data worth showing (subclasses extend)."""
+        return {}
+
+    def round_view(self, viewer: str | None = None) -> dict[str, Any] | None:
+        """The current hidden round as viewers may see it (None when there is no round)."""
+        return None
+
+    # -- validation ----------------------------------------------------------------------------
+
+    def validate(self, name: str, actor: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Check an action completely without changing anything.
+
+        Returns:
+            The cleaned field values that will be journaled.
+        """
+        action = self.definition.action_map.get(name)
+        allowed = _Lazy(lambda: [a.name for a in self.available_actions()])
+        if action is None:
+            raise UnknownActionError(
+                f"A {self.definition.title} has no action '{name}'.",
+                f"Possible now: {', '.join(allowed) or 'none'}.")
+        if self.state not in action.source:
+            raise ActionNotAllowedNow(name, self.step.title, allowed)
+        if not isinstance(actor, str) or not actor.strip():
+            raise InvalidField("actor", "nobody is named as acting", "the name of a participant")
+        who = self.people_for(action.role)
+        if who is not None and actor not in who:
+            raise NotAllowedForActor(name, actor, action.role, ", ".join(who))
+        clean = self.clean_fields(self.fields_for(action), fields)
+        reason = self.refusal(action, clean)
+        if reason:
+            raise ActionNotAllowedNow(name, self.step.title, allowed, reason)
+        return clean
+
+    def refusal(self, action: Action, fields: dict[str, Any]) -> str | None:
+        """Why ``action`` is refused now with these fields, or None."""
+        if action.guard:
+            reason: str | None = getattr(self, action.guard)(fields)
+            if reason:
+                return reason
+        if isinstance(action.dest, tuple):
+            ev = EventData(None, None, self.definition.machine, self, (), fields)
+            for _dest, cond in action.dest:
+                if cond is None or getattr(self, cond)(ev):
+                    return None
+            return "its conditions are not met"
+        return None
+
+    def clean_fields(self, specs: Iterable[Field], given: dict[str, Any]) -> dict[str, Any]:
+        """Type-check and normalise field values; unknown or missing fields raise InvalidField."""
+        specs = list(specs)
+        known = {f.name for f in specs}
+        for key in given:
+            if key not in known:
+                raise InvalidField(key, "this action has no such field",
+                                   ", ".join(sorted(known)) or "no fields")
+        out: dict[str, Any] = {}
+        for f in specs:
+            value = given.get(f.name)
+            if value is None or value == "" or value == []:
+                if f.required:
+                    raise InvalidField(f.name, "is required", f.help or f.type)
+                continue
+            out[f.name] = self.clean_value(f, value)
+        return out
+
+    def clean_value(self, f: Field, value: Any) -> Any:
+        """Check one value against its field type."""
+        t = f.type
+        if t in ("text", "line"):
+            if not isinstance(value, str):
+                raise InvalidField(f.name, f"{type(value).__name__} given", "text")
+            value = value.strip()
+            if t == "line" and "\n" in value:
+                raise InvalidField(f.name, "must be a single line", "one line of text")
+            if len(value) > MAX_TEXT:
+                raise InvalidField(f.name, f"is {len(value)} characters long",
+                                   f"at most {MAX_TEXT}")
+            if not value:
+                raise InvalidField(f.name, "is empty", f.help or "some text")
+            return value
+        if t == "person":
+            if not isinstance(value, str) or value not in self.participants:
+                raise InvalidField(f.name, f"{value!r} is not a participant",
+                                   "one of " + ", ".join(self.participants))
+            return value
+        if t == "people":
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if not isinstance(value, list) or any(v not in self.participants for v in value):
+                raise InvalidField(f.name, "names someone who is not a participant",
+                                   "names from " + ", ".join(self.participants))
+            return list(dict.fromkeys(value))
+        if t == "date":
+            if isinstance(value, date):
+                value = value.isoformat()
+            try:
+                return date.fromisoformat(str(value)).isoformat()
+            except ValueError as exc:
+                raise InvalidField(f.name, f"{value!r} is not a date", "YYYY-MM-DD") from exc
+        if t == "choice":
+            if value not in f.choices:
+                raise InvalidField(f.name, f"{value!r} is not one of the options",
+                                   " | ".join(f.choices))
+            return value
+        if t == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("yes", "true", "1", "no", "false", "0"):
+                return value.lower() in ("yes", "true", "1")
+            raise InvalidField(f.name, f"{value!r} is not yes/no", "yes or no")
+        if t in ("int", "number"):
+            try:
+                num = int(value) if t == "int" else float(value)
+            except (TypeError, ValueError) as exc:
+                raise InvalidField(f.name, f"{value!r} is not a number", t) from exc
+            if isinstance(value, bool) or num != num or num in (float("inf"), float("-inf")):
+                raise InvalidField(f.name, f"{value!r} is not a number", t)
+            return num
+        if t in ("list", "patterns"):
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split("\n" if t == "list" else ",") if v.strip()]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise InvalidField(f.name, "must be a list of texts", "one item per line")
+            if t == "patterns":
+                self.ws.check_pattern_ids(value, f.name)
+            return [v.strip() for v in value if v.strip()]
+        if t == "mapping":
+            if not isinstance(value, dict):
+                raise InvalidField(f.name, "must be a mapping", "name: value pairs")
+            return value
+        raise InvalidField(f.name, f"unknown field type {t}")  # pragma: no cover
+
+    # -- starting ----------------------------------------------------------------------------------
+
+    @classmethod
+    def validate_start(cls, ws: "Workspace", fields: dict[str, Any]) -> dict[str, Any]:
+        """Check the start fields; return the event data (with the new process id first)."""
+        probe = cls.__new__(cls)
+        probe.ws = ws
+        probe.parent = None
+        probe.data = {"participants": [], "facilitator": ""}
+        data = probe.clean_fields(cls.definition.start_fields, fields)
+        for key in ("facilitator", "participants"):
+            names = data.get(key)
+            for name in ([names] if isinstance(names, str) else names or []):
+                if not NAME_RE.match(name):
+                    raise InvalidField(key, f"{name!r} is not a usable name",
+                                       "a name of 1 to 80 characters without control characters")
+        cls.check_start(ws, data)
+        return {"id": f"{cls.definition.kind}-{ws.journal.last_seq + 1}", **data}
+
+    @classmethod
+    def check_start(cls, ws: "Workspace", data: dict[str, Any]) -> None:
+        """Extra start checks (subclasses); may normalise ``data`` in place."""
+        if "participants" in data and "facilitator" in data:
+            if data["facilitator"] not in data["participants"]:
+                data["participants"] = [data["facilitator"], *data["participants"]]
+            data["participants"] = list(dict.fromkeys(data["participants"]))
+
+    def project(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """Query-side records derived from this (root) process: (table, key, document)."""
+        return []
+
+    # -- applying events (live and replay) -------------------------------------------------------
+
+    def setup(self, data: dict[str, Any]) -> None:
+        """Initialise from the start event's data."""
+        self.data: dict[str, Any] = dict(data)
+
+    def apply(self, event: dict[str, Any]) -> None:
+        """Apply one of this process's action events. The only place state changes."""
+        name = event["type"].split(".", 1)[1]
+        action = self.definition.action_map[name]
+        self.history.append(event)
+        self._event = event
+        effect = getattr(self, f"do_{name}", None)
+        if effect is not None:
+            effect(event["actor"], event["data"], event)
+        if action.dest is not None:
+            self.fire(name, **event["data"])
+        self.ws.on_changed(self, event)
+
+    def fire(self, trigger: str, **kwargs: Any) -> None:
+        """Fire a trigger of the shared machine on this process."""
+        self.definition.machine.events[trigger].trigger(self, **kwargs)
+
+    def spawn(self, cls: type["Process"], data: dict[str, Any]) -> "Process":
+        """Start a child process and wait for it (ids are deterministic: ``<parent>.<n>``)."""
+        child = cls(self.ws, f"{self.id}.{len(self.children) + 1}", self, data, self._event)
+        self.children.append(child)
+        self.waiting_on = child
+        self.ws.register(child)
+        child.enter_start()
+        return child
+
+    def enter_start(self) -> None:
+        """Hook run after a (child) process is created; may fire internal triggers."""
+
+    def finish(self, outcome: str) -> None:
+        """Record the outcome and tell the parent."""
+        self.outcome = outcome
+        if self.parent is not None:
+            self.parent.waiting_on = None
+            self.parent.child_done(self)
+
+    def child_done(self, child: "Process") -> None:
+        """Called when a child process ends (subclasses move on)."""
+
+    @property
+    def last_time(self) -> str:
+        """Time of the event being applied."""
+        return str(self._event["time"])
+
+    @property
+    def last_actor(self) -> str:
+        """Actor of the event being applied."""
+        return str(self._event["actor"])

@@ -1,0 +1,239 @@
+"""Snapshots: open a large workspace without replaying the whole journal.
+
+A snapshot (``<workspace>/snapshot.json``) holds the live state after event N: every process's
+fields, the query-side tables and the settings, plus N's seq, hash and byte offset. It is derived
+data, never an authority: on open it is used only when it is verified against the journal (the line
+ending at the stored offset is event N, its recomputed hash is the stored hash) and its own digest
+matches; otherwise the journal is replayed in full. Events after N are applied as usual.
+
+Snapshots are JSON, never pickle, so a planted file cannot run code; process classes are looked up
+only among the engine's registered process types. A process's history is stored as event seqs and
+read back from the journal only when someone looks at it.
+
+Allowed imports: standard library, s3engine.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from s3engine.journal.file_store import event_hash
+from s3engine.core.projection import atomic_write
+
+if TYPE_CHECKING:  # pragma: no cover
+    from s3engine.core.process import Process
+    from s3engine.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
+FORMAT = 2
+NAME = "snapshot.json"
+EVERY = 500  # write a new snapshot when this many events were applied since the last one
+REFS = ("ws", "parent", "children", "waiting_on", "history")
+
+
+class LazyHistory(list):  # type: ignore[type-arg]
+    """A process's events, read from the journal on first use (after a snapshot was loaded)."""
+
+    def __init__(self, ws: "Workspace", seqs: list[int]) -> None:
+        super().__init__()
+        self._ws: "Workspace | None" = ws
+        self._seqs = list(seqs)
+        self._extra: list[dict[str, Any]] = []
+
+    def _load(self) -> None:
+        if self._ws is not None:
+            ws, self._ws = self._ws, None
+            wanted = set(self._seqs)
+            events = [e for e in ws.events() if e["seq"] in wanted]
+            super().extend(events)
+            super().extend(self._extra)
+
+    def seqs(self) -> list[int]:
+        """Seqs of the events, without reading them."""
+        if self._ws is None:
+            return [e["seq"] for e in list.__iter__(self)]
+        return self._seqs + [e["seq"] for e in self._extra]
+
+    def append(self, ev: dict[str, Any]) -> None:  # type: ignore[override]
+        if self._ws is None:
+            super().append(ev)
+        else:
+            self._extra.append(ev)
+
+    def __len__(self) -> int:
+        return len(self._seqs) + len(self._extra) if self._ws is not None else super().__len__()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        self._load()
+        return super().__iter__()
+
+    def __getitem__(self, i: Any) -> Any:
+        self._load()
+        return super().__getitem__(i)
+
+    def __eq__(self, other: object) -> bool:
+        self._load()
+        return list(super().__iter__()) == list(other) if isinstance(other, list) else False
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Aliased(Exception):
+    pass
+
+
+def _check_tree(obj: Any, seen: set[int]) -> None:
+    """Raise _Aliased when a container appears twice (JSON would split it into two)."""
+    if isinstance(obj, (dict, list)):
+        if id(obj) in seen:
+            raise _Aliased()
+        seen.add(id(obj))
+        for v in (obj.values() if isinstance(obj, dict) else obj):
+            _check_tree(v, seen)
+    elif isinstance(obj, (tuple, set)):
+        raise _Aliased()  # would not come back as the same type
+
+
+def _classes() -> dict[str, type["Process"]]:
+    from s3engine.core.process import Process
+    out: dict[str, type[Process]] = {}
+    todo = list(Process.__subclasses__())
+    while todo:
+        c = todo.pop()
+        out[f"{c.__module__}:{c.__qualname__}"] = c
+        todo += c.__subclasses__()
+    return {k: v for k, v in out.items() if k.startswith("s3engine.")}
+
+
+def _state(p: "Process") -> dict[str, Any]:
+    state = {k: v for k, v in vars(p).items() if k not in REFS}
+    state["_event"] = {k: p._event.get(k) for k in ("seq", "time", "actor", "process", "type")}
+    return state
+
+
+def build(ws: "Workspace") -> dict[str, Any] | None:
+    """The snapshot document for the current state, or None when it cannot be taken safely."""
+    seq, head = ws.head
+    if seq == 0:
+        return None
+    procs = []
+    try:
+        for p in ws.processes.values():
+            state = _state(p)
+            _check_tree(state, set())
+            hist = p.history.seqs() if isinstance(p.history, LazyHistory) else [
+                e["seq"] for e in p.history]
+            procs.append({"cls": f"{type(p).__module__}:{type(p).__qualname__}", "id": p.id,
+                          "parent": p.parent.id if p.parent else None,
+                          "children": [c.id for c in p.children],
+                          "waiting_on": p.waiting_on.id if p.waiting_on else None,
+                          "history": hist, "state": state})
+        tables = ws.projection.tables
+        _check_tree(tables, set())
+        _check_tree(ws.settings, set())
+    except _Aliased:
+        log.info("snapshot skipped: state holds shared or non-JSON containers")
+        return None
+    from s3engine import __version__
+    body = {"format": FORMAT, "s3flow": __version__,
+            "head": {"seq": seq, "hash": head, "offset": ws.journal.offset},
+            "settings": ws.settings, "projection": tables, "processes": procs}
+    try:
+        text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):
+        log.info("snapshot skipped: state is not JSON")
+        return None
+    return {"digest": hashlib.sha256(text.encode()).hexdigest(), "body": text}
+
+
+def save(ws: "Workspace") -> bool:
+    """Write a snapshot of the current state (atomically). True when written."""
+    doc = build(ws)
+    if doc is None:
+        return False
+    atomic_write(ws.path / NAME, json.dumps({"digest": doc["digest"]}) + "\n" + doc["body"])
+    ws.snapshot_seq = ws.head[0]
+    return True
+
+
+def _event_ending_at(path: Path, offset: int) -> dict[str, Any] | None:
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        if offset > size or offset < 2:
+            return None
+        window = 4096
+        while True:
+            start = max(0, offset - window)
+            fh.seek(start)
+            chunk = fh.read(offset - start)
+            if not chunk.endswith(b"\n"):
+                return None
+            cut = chunk.rfind(b"\n", 0, len(chunk) - 1)
+            if cut >= 0 or start == 0:
+                try:
+                    ev = json.loads(chunk[cut + 1:])
+                except ValueError:
+                    return None
+                return ev if isinstance(ev, dict) else None
+            window *= 4
+
+
+def load(ws: "Workspace") -> bool:
+    """Restore the state from a verified snapshot. False (nothing changed) when unusable."""
+    # Millions of small objects are created at once: the cyclic GC would rescan them repeatedly.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(ws)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(ws: "Workspace") -> bool:
+    path = ws.path / NAME
+    try:
+        raw = path.read_text(encoding="utf-8")
+        first, _, text = raw.partition("\n")
+        if json.loads(first)["digest"] != hashlib.sha256(text.encode()).hexdigest():
+            return False
+        body = json.loads(text)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    from s3engine import __version__
+    if body.get("format") != FORMAT or body.get("s3flow") != __version__:
+        return False
+    head = body["head"]
+    ev = _event_ending_at(ws.journal.path, head["offset"])
+    if not ev or ev.get("seq") != head["seq"] or ev.get("hash") != head["hash"] or (
+            event_hash(ev) != ev.get("hash")):
+        return False
+    classes = _classes()
+    made: dict[str, Process] = {}
+    try:
+        for rec in body["processes"]:
+            cls = classes[rec["cls"]]
+            p = cls.__new__(cls)
+            p.__dict__.update(rec["state"])
+            p.ws = ws
+            p.history = LazyHistory(ws, rec["history"])
+            made[rec["id"]] = p
+        for rec in body["processes"]:
+            p = made[rec["id"]]
+            p.parent = made[rec["parent"]] if rec["parent"] else None
+            p.children = [made[c] for c in rec["children"]]
+            p.waiting_on = made[rec["waiting_on"]] if rec["waiting_on"] else None
+    except (KeyError, TypeError):
+        return False
+    ws.processes.update(made)
+    ws.settings.update(body["settings"])
+    for name, rows in body["projection"].items():
+        ws.projection.tables[name] = rows
+    ws.journal.start_at(head["offset"], head["seq"], head["hash"])
+    ws.snapshot_seq = head["seq"]
+    return True

@@ -1,0 +1,343 @@
+"""The workspace: a folder holding the journal, and the live state replayed from it.
+
+``Workspace.open(path)`` resolves the folder (argument, else ``$S3FLOW_WORKSPACE``, else
+``./s3flow-workspace``), replays the journal into process objects and the query-side tables, and then
+stays in step with other programs appending to the same journal: every write first catches up under
+the journal lock, and :meth:`Workspace.refresh` reads only the new tail.
+
+Every change goes the same way: validate against the caught-up state (raising an ``S3Error`` and
+writing nothing when refused), append one event durably, then apply it. Applying is the only way
+state changes, so replaying the journal reproduces the live state exactly.
+
+Allowed imports: standard library, s3engine.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import gc
+import os
+import re
+import time
+import weakref
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from s3engine.errors import (InvalidField, S3Error, UnknownPatternError, UnknownProcessError,
+                     WorkspaceError)
+from s3engine.journal.file_store import Clock, Journal, utc_now
+from s3engine.core.process import Process
+from s3engine.core.projection import Projection
+from s3engine.core.registry import Registry, default_registry
+
+DEFAULT_DIR = "s3flow-workspace"
+ENV_VAR = "S3FLOW_WORKSPACE"
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}\Z")
+
+Handler = Callable[["Workspace", dict[str, Any]], None]
+
+
+def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """Return the workspace folder: the argument, else ``$S3FLOW_WORKSPACE``, else the default."""
+    if path:
+        return Path(path).expanduser()
+    env = os.environ.get(ENV_VAR)
+    return Path(env).expanduser() if env else Path.cwd() / DEFAULT_DIR
+
+
+class Workspace:
+    """A workspace folder and everything derived from its journal.
+
+    Args:
+        path: The folder.
+        clock: Time source for new events (tests and demos inject a fixed clock).
+        create: Create the folder when missing (otherwise raise WorkspaceError).
+        use_snapshot: Start from a verified snapshot when one exists (else replay everything).
+        registry: The process kinds and event handlers (default: those of the installed packages,
+            see :mod:`s3engine.core.registry`).
+    """
+
+    #: Seconds between automatic flushes of the query side.
+    autoflush_seconds: float = 2.0
+
+    def __init__(self, path: Path, clock: Clock | None = None, create: bool = True,
+                 use_snapshot: bool = True, registry: Registry | None = None) -> None:
+        self.registry = registry if registry is not None else default_registry()
+        self.process_types = self.registry.process_types
+        self.handlers = self.registry.handlers
+        self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise WorkspaceError(f"{self.path} is a file, not a workspace folder.",
+                                 "Give a folder with --workspace DIR.")
+        if not self.path.exists():
+            if not create:
+                raise WorkspaceError(f"No workspace at {self.path}.",
+                                     "Create it with `s3flow init --workspace DIR`.")
+        self.journal = Journal(self.path / "journal.jsonl", clock or utc_now)
+        self.projection = Projection(self.path / "query")
+        self.processes: dict[str, Process] = {}
+        self.settings: dict[str, Any] = {"language": "en"}
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.extensions: dict[str, Any] = {}
+        self._last_flush = 0.0
+        self._replaying = False
+        self.snapshot_seq = 0
+        self._folder_ok = False
+        if use_snapshot and (self.path / "snapshot.json").exists():
+            from s3engine.core import snapshot
+            snapshot.load(self)
+        self.catch_up(replay=True)
+        # Flush the query side when the program ends, unless closed before (a weak reference, so
+        # an abandoned workspace can still be garbage-collected).
+        self._exit_hook = functools.partial(_close_if_alive, weakref.ref(self))
+        atexit.register(self._exit_hook)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, clock: Clock | None = None,
+             create: bool = True) -> "Workspace":
+        """Open (and on first write create) the workspace at ``path`` (see :func:`resolve_path`)."""
+        return cls(resolve_path(path), clock=clock, create=create)
+
+    def ensure_folder(self) -> None:
+        """Create the workspace folder if needed, with a clear error when that is impossible."""
+        if self._folder_ok:
+            return
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._folder_ok = True
+        except OSError as exc:
+            raise WorkspaceError(f"Cannot create the workspace folder {self.path}: "
+                                 f"{exc.strerror}.",
+                                 "Choose a folder you can write to with --workspace DIR.") from exc
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def catch_up(self, replay: bool = False) -> list[dict[str, Any]]:
+        """Apply events appended since the last read (by this or another program)."""
+        # Replaying creates many small objects at once; pausing the cyclic GC avoids rescanning
+        # them again and again (several times faster on large journals).
+        enabled = gc.isenabled()
+        if replay:
+            gc.disable()
+        try:
+            events = self.journal.read_new()
+            self._replaying = replay
+            for ev in events:
+                self.apply(ev)
+        finally:
+            self._replaying = False
+            if replay and enabled:
+                gc.enable()
+        return events
+
+    def refresh(self) -> list[dict[str, Any]]:
+        """Pick up other programs' new events (reads only the new tail)."""
+        return self.catch_up()
+
+    @property
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the last applied event."""
+        return self.journal.last_seq, self.journal.last_hash
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def write(self, actor: str, process: str, type_: str, data: dict[str, Any],
+              check: Callable[[], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+        """Append one event after ``check`` passed against the caught-up state, then apply it.
+
+        ``check`` may return replacement data (cleaned fields). It runs under the journal lock, after
+        other programs' events have been applied, so it sees the real current state.
+        """
+        self.ensure_folder()
+        with self.journal.transaction() as new:
+            for ev in new:
+                self.apply(ev)
+            if check is not None:
+                cleaned = check()
+                if cleaned is not None:
+                    data = cleaned
+            event = self.journal.make_event(actor, process, type_, data)
+            self.journal.append_locked(event)
+        self.apply(event)
+        self.maybe_flush()
+        return event
+
+    def start(self, kind: str, actor: str, /, **fields: Any) -> Process:
+        """Start a new top-level process of type ``kind``.
+
+        Raises:
+            UnknownProcessError: No such process type.
+            InvalidField: A start field is missing or wrong (nothing is written).
+        """
+        cls = self.registry.process_type(kind)
+        if not isinstance(actor, str) or not actor.strip():
+            raise InvalidField("actor", "nobody is named as starting the process", "a name")
+
+        def check() -> dict[str, Any]:
+            return cls.validate_start(self, fields)
+
+        event = self.write(actor, "", f"{kind}.started", {}, check)
+        return self.processes[event["data"]["id"]]
+
+    def act(self, pid: str, action: str, actor: str, /, **fields: Any) -> dict[str, Any]:
+        """Take an action in process ``pid`` (or the child it is waiting on)."""
+        holder: dict[str, Any] = {}
+
+        def check() -> dict[str, Any]:
+            leaf = self.get(pid).leaf()
+            holder["leaf"] = leaf
+            return leaf.validate(action, actor, fields)
+
+        # The event's process id is only known once caught up, so resolve it inside the lock.
+        self.ensure_folder()
+        with self.journal.transaction() as new:
+            for ev in new:
+                self.apply(ev)
+            data = check()
+            leaf = holder["leaf"]
+            event = self.journal.make_event(actor, leaf.id, f"{leaf.kind}.{action}", data)
+            self.journal.append_locked(event)
+        self.apply(event)
+        self.maybe_flush()
+        return event
+
+    # -- applying ----------------------------------------------------------------------------------
+
+    def apply(self, event: dict[str, Any]) -> None:
+        """Apply one event to the live state (live and during replay)."""
+        type_ = event["type"]
+        kind, _, name = type_.partition(".")
+        if name == "started" and kind in self.process_types:
+            data = dict(event["data"])
+            pid = data.pop("id")
+            proc = self.process_types[kind](self, pid, None, data, event)
+            proc.history.append(event)
+            self.register(proc)
+            proc.enter_start()
+            self.on_changed(proc, event)
+        elif type_ in self.handlers:
+            self.handlers[type_](self, event)
+        elif event["process"] in self.processes:
+            self.processes[event["process"]].apply(event)
+        elif type_.startswith("workspace."):
+            if type_ == "workspace.configured":
+                self.settings.update(event["data"])
+                self.projection.put("settings", "workspace", dict(self.settings))
+        else:
+            # Unknown event types from newer versions are kept in the journal and ignored here.
+            pass
+        for listener in list(self.listeners):
+            listener(event)
+
+    def register(self, proc: Process) -> None:
+        """Make a (child) process reachable by id."""
+        self.processes[proc.id] = proc
+
+    def on_changed(self, proc: Process, event: dict[str, Any]) -> None:
+        """Update the query side for the root of ``proc``."""
+        root = proc.root
+        row = {"id": root.id, "kind": root.kind, "title": root.title, "state": root.state,
+               "step": root.step.title, "active": root.leaf().id,
+               "active_step": root.leaf().step.title, "finished": root.finished,
+               "outcome": root.outcome, "started": root.started, "updated": event["time"],
+               "facilitator": root.data.get("facilitator"), "events": len(root.history)}
+        self.projection.put("processes", root.id, row)
+        chain: list[Process] = []
+        p: Process | None = proc
+        while p is not None:
+            chain.append(p)
+            p = p.parent
+        for p in reversed(chain):
+            for table, key, doc in p.project():
+                self.projection.put(table, key, doc)
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def get(self, pid: str) -> Process:
+        """The process with id ``pid``."""
+        proc = self.processes.get(pid)
+        if proc is None:
+            raise UnknownProcessError(f"No process with id '{pid}' in this workspace.",
+                                      "Run `s3flow log` to see the process ids.")
+        return proc
+
+    def roots(self, kind: str | None = None) -> list[Process]:
+        """Top-level processes, oldest first, optionally of one kind."""
+        return [p for p in self.processes.values()
+                if p.parent is None and (kind is None or p.kind == kind)]
+
+    def agreements(self, due_before: str | None = None, status: str | None = "active"
+                   ) -> list[dict[str, Any]]:
+        """Agreement records from the query side, optionally only those due for review."""
+        rows = self.projection.all("agreements")
+        if status:
+            rows = [r for r in rows if r["status"] == status]
+        if due_before:
+            rows = [r for r in rows if r["review_date"] < due_before]
+        return sorted(rows, key=lambda r: (r["review_date"], r["id"]))
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Every event of the journal, read afresh from the file."""
+        fresh = Journal(self.journal.path)
+        yield from fresh.read_new()
+
+    def check_pattern_ids(self, ids: list[str], field: str) -> None:
+        """Check that pattern ids exist (in the pattern database when it is available)."""
+        db = self.extensions.get("patterns")
+        for pid in ids:
+            if not ID_RE.match(pid):
+                raise InvalidField(field, f"{pid!r} is not a pattern id",
+                                   "ids like consent-decision-making")
+            if db is not None and not db.has(pid):
+                raise InvalidField(field, f"there is no pattern '{pid}'",
+                                   "an id shown by `s3flow patterns search`")
+
+    # -- query side persistence --------------------------------------------------------------
+
+    def flush(self, everything: bool = False, snapshot_due: bool = False) -> None:
+        """Materialise the query-side tables into TinyDB files (and a snapshot when due)."""
+        if not self.path.exists():
+            return
+        self.projection.flush(self.head, everything)
+        self._last_flush = time.monotonic()
+        if snapshot_due:
+            from s3engine.core import snapshot
+            if self.head[0] - self.snapshot_seq >= snapshot.EVERY:
+                snapshot.save(self)
+
+    def maybe_flush(self) -> None:
+        """Flush changed tables when the last flush is older than ``autoflush_seconds``."""
+        if self.projection.dirty and time.monotonic() - self._last_flush >= self.autoflush_seconds:
+            self.flush()
+
+    def close(self) -> None:
+        """Flush the query side."""
+        try:
+            self.flush(snapshot_due=True)
+        except (OSError, S3Error):
+            pass
+        atexit.unregister(self._exit_hook)
+
+    def configure(self, actor: str, **settings: Any) -> dict[str, Any]:
+        """Record workspace settings (e.g. ``language``) as an event."""
+        allowed = {"language": ("en", "it", "pt", "es"), "community": None, "name": None}
+        for key, value in settings.items():
+            if key not in allowed:
+                raise InvalidField(key, "is not a workspace setting", ", ".join(allowed))
+            choices = allowed[key]
+            if choices and value not in choices:
+                raise InvalidField(key, f"{value!r} is not supported", " | ".join(choices))
+        return self.write(actor, "", "workspace.configured", dict(settings))
+
+
+def _close_if_alive(ref: "weakref.ReferenceType[Workspace]") -> None:
+    ws = ref()
+    if ws is not None:
+        ws.close()
+
+
+def unknown_pattern(pid: str) -> UnknownPatternError:
+    """The error for a missing pattern id."""
+    return UnknownPatternError(f"There is no pattern '{pid}'.",
+                               "Search with `s3flow patterns search WORDS`.")

@@ -1,0 +1,368 @@
+"""The journal: the durable, append-only, hash-chained event log that is the only authority.
+
+File format: ``journal.jsonl``, one JSON object per line, human-readable. Each event carries ``seq``
+(1, 2, 3 ... without gaps), ``time`` (UTC ISO 8601), ``actor``, ``process``, ``type``, ``data``,
+``prev`` (hash of the previous event; 64 zeros for the first) and ``hash`` (SHA-256 of the canonical
+JSON of every other key).
+
+Appending: under an inter-process file lock (``journal.jsonl.lock``) the writer first reads any tail
+written by other processes, then writes its line with one ``os.write`` on an ``O_APPEND`` descriptor
+and ``os.fsync``s it. Only then is the event acknowledged (returned). If the write fails the file is
+cut back to its previous length, so nothing is ever half-written.
+
+Reading: a reader remembers the byte offset it has read up to and reads only what follows. A last line
+without its newline is either a write in progress or a torn tail left by a crash; the reader checks
+again under the lock and raises :class:`TornTailError` if it is still incomplete. ``repair`` moves a
+torn tail to ``journal.jsonl.torn-<n>`` beside the journal and truncates it.
+
+Allowed imports: standard library, ``filelock``.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from filelock import FileLock, Timeout
+
+from s3engine.errors import CorruptJournalError, JournalWriteError, TornTailError, WorkspaceError
+
+GENESIS = "0" * 64
+EVENT_KEYS = ("seq", "time", "actor", "process", "type", "data", "prev", "hash")
+LOCK_TIMEOUT_S = 60.0
+
+Clock = Callable[[], str]
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ISO 8601 with microseconds and a ``Z`` suffix."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(obj: Any) -> bytes:
+    """Return the canonical JSON encoding used for hashing (sorted keys, no spaces, UTF-8)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def event_hash(event: dict[str, Any]) -> str:
+    """Return the SHA-256 hex digest over every key of ``event`` except ``hash``."""
+    body = {k: v for k, v in event.items() if k != "hash"}
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def encode_line(event: dict[str, Any]) -> bytes:
+    """Return the journal line for an event (keys in a fixed, readable order)."""
+    ordered = {k: event[k] for k in EVENT_KEYS}
+    return (json.dumps(ordered, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Result of checking the whole chain.
+
+    Attributes:
+        ok: True when every event is intact and in order.
+        events: Number of complete events read.
+        first_bad_seq: Seq (line number position) of the first bad event, or None.
+        reason: Why that event is bad.
+        torn_bytes: Length of an incomplete last line, 0 if none.
+    """
+
+    ok: bool
+    events: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+    torn_bytes: int = 0
+
+
+class Journal:
+    """Append-only, hash-chained event log stored in one JSON Lines file.
+
+    Args:
+        path: The journal file (``<workspace>/journal.jsonl``).
+        clock: Function returning the event time; injected for deterministic demos and tests.
+    """
+
+    def __init__(self, path: Path, clock: Clock = utc_now) -> None:
+        self.path = Path(path)
+        self.lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S, thread_local=False)
+        self.clock = clock
+        self.offset = 0
+        self.last_seq = 0
+        self.last_hash = GENESIS
+        self._locked = 0
+        self._fd: int | None = None  # kept open for appends (same inode as self.path)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def start_at(self, offset: int, seq: int, last_hash: str) -> None:
+        """Continue reading after a known, already verified prefix (used by snapshots)."""
+        self.offset, self.last_seq, self.last_hash = offset, seq, last_hash
+
+    def read_new(self) -> list[dict[str, Any]]:
+        """Read and return the complete events appended since the last read.
+
+        Each new event is checked to continue the chain (``seq`` and ``prev``); the full hash is
+        recomputed by :meth:`verify`.
+
+        Raises:
+            TornTailError: The last line is incomplete and no writer is busy with it.
+            CorruptJournalError: A line is not valid JSON or does not continue the chain.
+        """
+        data = self._read_tail()
+        if data and not data.endswith(b"\n"):
+            if self._locked:
+                raise TornTailError(str(self.path), self.offset + data.rfind(b"\n") + 1,
+                                    len(data) - data.rfind(b"\n") - 1)
+            # A writer may be in the middle of its write: look again while holding the lock.
+            with self._lock():
+                data = self._read_tail()
+                if data and not data.endswith(b"\n"):
+                    cut = data.rfind(b"\n") + 1
+                    raise TornTailError(str(self.path), self.offset + cut, len(data) - cut)
+        return self._parse(data)
+
+    def _read_tail(self) -> bytes:
+        try:
+            if os.stat(self.path).st_size == self.offset:
+                return b""  # nothing new: skip opening and reading the file
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                return fh.read()
+        except FileNotFoundError:
+            return b""
+        except PermissionError as exc:
+            raise WorkspaceError(f"Cannot read the journal {self.path}: permission denied.",
+                                 "Check the folder's permissions.") from exc
+
+    def _parse(self, data: bytes) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        seq, prev, pos = self.last_seq, self.last_hash, 0
+        for raw in data.splitlines(keepends=True):
+            try:
+                ev = json.loads(raw)
+            except ValueError as exc:
+                raise CorruptJournalError(seq + 1, f"line is not valid JSON ({exc.msg})") from exc
+            if not isinstance(ev, dict) or ev.get("seq") != seq + 1:
+                raise CorruptJournalError(seq + 1, f"expected seq {seq + 1}, found "
+                                          f"{ev.get('seq') if isinstance(ev, dict) else '?'}")
+            if ev.get("prev") != prev:
+                raise CorruptJournalError(seq + 1, "it does not link to the previous event's hash")
+            seq, prev = ev["seq"], ev.get("hash", "")
+            pos += len(raw)
+            events.append(ev)
+        self.offset += pos
+        self.last_seq, self.last_hash = seq, prev
+        return events
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        try:
+            with self.lock:
+                self._locked += 1
+                try:
+                    yield
+                finally:
+                    self._locked -= 1
+        except Timeout as exc:
+            raise JournalWriteError(
+                f"Another program has held the workspace lock for {LOCK_TIMEOUT_S:.0f} s.",
+                f"Close other s3flow programs or remove {self.lock.lock_file} if none is running.",
+            ) from exc
+        except PermissionError as exc:
+            raise JournalWriteError(
+                f"Cannot create the lock file {self.lock.lock_file}: permission denied.",
+                "Use a workspace folder you can write to (--workspace DIR).",
+            ) from exc
+        except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.ENOSPC):
+                raise JournalWriteError(
+                    f"Cannot lock the workspace: {exc.strerror}.",
+                    "Use a workspace folder on a writable disk with free space.",
+                ) from exc
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[list[dict[str, Any]]]:
+        """Hold the write lock; yield the events other processes appended since the last read.
+
+        Callers validate against the caught-up state and then call :meth:`append_locked`.
+        """
+        with self._lock():
+            yield self.read_new()
+
+    def make_event(self, actor: str, process: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Build (but do not write) the next event, chained to the current head."""
+        ev: dict[str, Any] = {
+            "seq": self.last_seq + 1, "time": self.clock(), "actor": actor, "process": process,
+            "type": type_, "data": data, "prev": self.last_hash,
+        }
+        ev["hash"] = event_hash(ev)
+        return ev
+
+    def append_locked(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Write one event durably. The lock must be held (see :meth:`transaction`).
+
+        Returns:
+            The event, once it is on disk (after fsync).
+
+        Raises:
+            JournalWriteError: The disk refused the write; the file is left as it was.
+        """
+        if not self._locked:
+            raise RuntimeError("append_locked() needs the journal lock")
+        if event["seq"] != self.last_seq + 1 or event["prev"] != self.last_hash:
+            raise RuntimeError("event does not continue the journal head")
+        line = encode_line(event)
+        new_file = not self.path.exists()
+        fd = self._append_fd()
+        try:
+            size = os.fstat(fd).st_size
+            try:
+                written = os.write(fd, line)
+                if written != len(line):
+                    raise OSError(errno.EIO, "short write")
+                os.fsync(fd)
+            except OSError as exc:
+                try:  # leave nothing half-written
+                    os.ftruncate(fd, size)
+                    os.fsync(fd)
+                except OSError:
+                    pass
+                raise JournalWriteError(
+                    f"The event could not be saved: {exc.strerror or exc}. Nothing was written.",
+                    "Free some disk space or fix the folder's permissions, then try again.",
+                ) from exc
+        except BaseException:
+            self.close()
+            raise
+        if new_file:
+            _fsync_dir(self.path.parent)
+        self.offset += len(line)
+        self.last_seq = event["seq"]
+        self.last_hash = event["hash"]
+        return event
+
+    def _append_fd(self) -> int:
+        """The append descriptor, reopened if the journal file was replaced or removed."""
+        if self._fd is not None:
+            try:
+                if os.fstat(self._fd).st_ino == os.stat(self.path).st_ino:
+                    return self._fd
+            except OSError:
+                pass
+            self.close()
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise JournalWriteError(f"Cannot open the journal {self.path} for writing: "
+                                    f"{exc.strerror}.",
+                                    "Use a workspace folder you can write to.") from exc
+        return self._fd
+
+    def close(self) -> None:
+        """Close the append descriptor (it is reopened on the next append)."""
+        if self._fd is not None:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()
+
+    def append(self, actor: str, process: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Append one event (lock, catch up, write, fsync). Events read while catching up are lost to
+        the caller, so stateful callers should use :meth:`transaction` instead."""
+        with self.transaction():
+            return self.append_locked(self.make_event(actor, process, type_, data))
+
+    # -- checking and repairing ----------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Check the whole file: JSON, seq order, prev links and every hash."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return VerifyReport(True, 0)
+        torn = 0
+        if data and not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            torn = len(data) - cut
+            data = data[:cut]
+        prev, count = GENESIS, 0
+        for n, raw in enumerate(data.splitlines(), start=1):
+            try:
+                ev = json.loads(raw)
+            except ValueError:
+                return VerifyReport(False, count, n, "the line is not valid JSON", torn)
+            if not isinstance(ev, dict) or set(ev) != set(EVENT_KEYS):
+                return VerifyReport(False, count, n, "the event does not have the expected keys",
+                                    torn)
+            if ev["seq"] != n:
+                return VerifyReport(False, count, n,
+                                    f"seq is {ev['seq']!r} where {n} was expected "
+                                    "(an event was removed, duplicated or moved)", torn)
+            if ev["prev"] != prev:
+                return VerifyReport(False, count, n,
+                                    "prev does not match the previous event's hash "
+                                    "(an event was removed, duplicated or moved)", torn)
+            if event_hash(ev) != ev["hash"]:
+                return VerifyReport(False, count, n, "its content does not match its hash "
+                                    "(the event was changed)", torn)
+            prev = ev["hash"]
+            count += 1
+        return VerifyReport(torn == 0, count, None if torn == 0 else count + 1,
+                            "" if torn == 0 else f"incomplete last line ({torn} bytes)", torn)
+
+    def repair(self) -> tuple[int, Path | None]:
+        """Cut an incomplete last line off the journal, saving it beside the journal.
+
+        Returns:
+            (number of bytes removed, path of the saved bytes or None when nothing was torn).
+        """
+        with self._lock():
+            try:
+                data = self.path.read_bytes()
+            except FileNotFoundError:
+                return 0, None
+            if not data or data.endswith(b"\n"):
+                return 0, None
+            cut = data.rfind(b"\n") + 1
+            n = 1
+            while (saved := self.path.with_name(f"{self.path.name}.torn-{n}")).exists():
+                n += 1
+            with open(saved, "wb") as fh:
+                fh.write(data[cut:])
+                fh.flush()
+                os.fsync(fh.fileno())
+            with open(self.path, "r+b") as fh:
+                fh.truncate(cut)
+                fh.flush()
+                os.fsync(fh.fileno())
+            _fsync_dir(self.path.parent)
+            return len(data) - cut, saved
+
+
+def _fsync_dir(path: Path) -> None:
+    """fsync a directory so a newly created file's entry is durable (POSIX only)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
