@@ -18,34 +18,51 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-__all__ = ["load_ipython_extension", "Session", "ProcessStepper", "JournalView", "ReplayView",
-           "PatternBrowser", "workspace", "set_language", "diagram"]
+__all__ = [
+    "load_ipython_extension",
+    "Session",
+    "ProcessStepper",
+    "JournalView",
+    "ReplayView",
+    "PatternBrowser",
+    "workspace",
+    "set_language",
+    "diagram",
+]
 
 
 def __getattr__(name: str) -> Any:
     if name == "Session":
         from .session import Session
+
         return Session
     if name == "workspace":
         from .workspace import workspace
+
         return workspace
     if name == "ProcessStepper":
         from .stepper import ProcessStepper
+
         return ProcessStepper
     if name == "JournalView":
         from .journal_view import JournalView
+
         return JournalView
     if name == "ReplayView":
         from .replay_view import ReplayView
+
         return ReplayView
     if name == "PatternBrowser":
         from .pattern_browser import PatternBrowser
+
         return PatternBrowser
     if name in ("EvaluationGrid", "CycleView", "NominationsView"):
         from . import mits_views
+
         return getattr(mits_views, name)
     if name == "set_language":
         from .i18n import set_language
+
         return set_language
     raise AttributeError(name)
 
@@ -55,6 +72,7 @@ def diagram(pid: str) -> Any:
     from IPython.display import Markdown, display
 
     from .workspace import workspace as _ws
+
     proc = _ws().get(pid).leaf()
     display(Markdown(f"```mermaid\n{proc.definition.mermaid(proc.state)}\n```"))
 
@@ -64,6 +82,7 @@ def _magic(line: str) -> Any:
 
     from . import i18n, session
     from .workspace import workspace
+
     args = shlex.split(line)
     if not args:
         print(__doc__)
@@ -81,15 +100,19 @@ def _magic(line: str) -> Any:
             return session.Session(rest[0])
         if cmd == "open":
             from .stepper import ProcessStepper
+
             return ProcessStepper(workspace(), rest[0])
         if cmd == "patterns":
             from .pattern_browser import PatternBrowser
+
             return PatternBrowser(query=" ".join(rest))
         if cmd == "journal":
             from .journal_view import JournalView
+
             return JournalView()
         if cmd == "replay":
             from .replay_view import ReplayView
+
             return ReplayView(rest[0])
         if cmd == "diagram":
             diagram(rest[0])

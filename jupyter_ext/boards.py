@@ -22,9 +22,14 @@ def esc(value: Any) -> str:
     return html.escape(str(value if value is not None else ""))
 
 
-TITLES = {"consent": "Objection board", "proposal-forming": "Question board",
-          "tension": "Driver", "evaluate": "Review", "role-selection": "Nominations",
-          "mits": "Cycle"}
+TITLES = {
+    "consent": "Objection board",
+    "proposal-forming": "Question board",
+    "tension": "Driver",
+    "evaluate": "Review",
+    "role-selection": "Nominations",
+    "mits": "Cycle",
+}
 
 
 def board_title(p: Process) -> str:
@@ -34,16 +39,24 @@ def board_title(p: Process) -> str:
 
 def board_html(p: Process) -> str:
     """The board for process ``p``."""
-    fn = {"consent": objection_board, "proposal-forming": question_board,
-          "tension": driver_card, "evaluate": review_board,
-          "role-selection": nominations_board}.get(p.kind, generic)
+    fn = {
+        "consent": objection_board,
+        "proposal-forming": question_board,
+        "tension": driver_card,
+        "evaluate": review_board,
+        "role-selection": nominations_board,
+    }.get(p.kind, generic)
     return fn(p)
 
 
 def _table(head: list[str], rows: list[list[Any]], cls: str) -> str:
     th = "".join(f"<th style='text-align:left;padding:2px 6px'>{esc(_(h))}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td style='padding:2px 6px;vertical-align:top'>{c}</td>"
-                                    for c in r) + "</tr>" for r in rows)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td style='padding:2px 6px;vertical-align:top'>{c}</td>" for c in r)
+        + "</tr>"
+        for r in rows
+    )
     return f"<table class='{cls}'><tr>{th}</tr>{body}</table>"
 
 
@@ -55,22 +68,45 @@ def objection_board(p: Any) -> str:
         test = o.get("test_record") or {}
         steps = "; ".join(
             f"{esc(f['by'])}: {esc(f['counter'])} ({_('holds') if f['holds'] else _('fails')})"
-            for f in test.get("findings", []))
-        rows.append([esc(o["objector"]), esc(o["argument"]), esc(_(o["subject"])),
-                     esc(_(o["verdict"]) if o["verdict"] else _("being tested")), steps,
-                     esc(_(res.get("kind", ""))) + (": " + esc(res.get("text", ""))
-                                                    if res else "")])
-    out = _table(["Objector", "Argument", "About", "Verdict", "Test", "Resolution"], rows,
-                 "s3-objection-board") if rows else f"<i>{esc(_('No objections raised yet.'))}</i>"
+            for f in test.get("findings", [])
+        )
+        rows.append(
+            [
+                esc(o["objector"]),
+                esc(o["argument"]),
+                esc(_(o["subject"])),
+                esc(_(o["verdict"]) if o["verdict"] else _("being tested")),
+                steps,
+                esc(_(res.get("kind", ""))) + (": " + esc(res.get("text", "")) if res else ""),
+            ]
+        )
+    out = (
+        _table(
+            ["Objector", "Argument", "About", "Verdict", "Test", "Resolution"],
+            rows,
+            "s3-objection-board",
+        )
+        if rows
+        else f"<i>{esc(_('No objections raised yet.'))}</i>"
+    )
     if p.concerns:
-        out += "<div><b>" + esc(_("Concerns")) + "</b><ul>" + "".join(
-            f"<li>{esc(c['by'])}: {esc(c['text'] or _('(signalled, not voiced yet)'))}</li>"
-            for c in p.concerns) + "</ul></div>"
+        out += (
+            "<div><b>"
+            + esc(_("Concerns"))
+            + "</b><ul>"
+            + "".join(
+                f"<li>{esc(c['by'])}: {esc(c['text'] or _('(signalled, not voiced yet)'))}</li>"
+                for c in p.concerns
+            )
+            + "</ul></div>"
+        )
     d = p.data
-    out += (f"<div><b>{esc(_('Proposal'))}</b> (v{len(p.proposal_versions)}): "
-            f"{esc(d.get('proposal'))}<br><b>{esc(_('Review date'))}</b>: "
-            f"{esc(d.get('review_date'))}<br><b>{esc(_('Patterns applied'))}</b>: "
-            f"{esc(', '.join(d.get('patterns', [])))}</div>")
+    out += (
+        f"<div><b>{esc(_('Proposal'))}</b> (v{len(p.proposal_versions)}): "
+        f"{esc(d.get('proposal'))}<br><b>{esc(_('Review date'))}</b>: "
+        f"{esc(d.get('review_date'))}<br><b>{esc(_('Patterns applied'))}</b>: "
+        f"{esc(', '.join(d.get('patterns', [])))}</div>"
+    )
     return out
 
 
@@ -79,25 +115,35 @@ def question_board(p: Any) -> str:
     cols = []
     for col, qs in p.board.items():
         items = "".join(
-            f"<li>{esc(q['question'])}" + "".join(f"<br>→ {esc(a['answer'])}" for a in q["answers"])
-            + "</li>" for q in qs)
+            f"<li>{esc(q['question'])}"
+            + "".join(f"<br>→ {esc(a['answer'])}" for a in q["answers"])
+            + "</li>"
+            for q in qs
+        )
         cols.append(f"<td style='vertical-align:top'><b>{esc(_(col))}</b><ol>{items}</ol></td>")
     ideas = "".join(f"<li>{esc(i['idea'])}</li>" for i in p.ideas)
     prop = p.proposal
-    return (f"<table class='s3-question-board'><tr>{''.join(cols)}</tr></table>"
-            f"<b>{esc(_('Ideas'))}</b><ul>{ideas}</ul>"
-            + (f"<b>{esc(_('Proposal'))}</b>: {esc(prop['proposal'])}" if prop else ""))
+    return (
+        f"<table class='s3-question-board'><tr>{''.join(cols)}</tr></table>"
+        f"<b>{esc(_('Ideas'))}</b><ul>{ideas}</ul>"
+        + (f"<b>{esc(_('Proposal'))}</b>: {esc(prop['proposal'])}" if prop else "")
+    )
 
 
 def driver_card(p: Any) -> str:
     """The tension, findings and the described driver."""
     d = p.driver
-    out = f"<b>{esc(_('Tension'))}</b>: {esc(p.data['tension'])}<ul>" + "".join(
-        f"<li>{esc(f['by'])}: {esc(f['finding'])}</li>" for f in p.findings) + "</ul>"
+    out = (
+        f"<b>{esc(_('Tension'))}</b>: {esc(p.data['tension'])}<ul>"
+        + "".join(f"<li>{esc(f['by'])}: {esc(f['finding'])}</li>" for f in p.findings)
+        + "</ul>"
+    )
     if d:
-        out += (f"<b>{esc(_('Driver'))}</b>: {esc(d['situation'])} — {esc(d['effect'])} "
-                f"({esc(_(d['effect_kind']))}). {esc(d['relevance'])}<br>"
-                f"<b>{esc(_('Status'))}</b>: {esc(_(d['status']))} {esc(d['where'] or '')}")
+        out += (
+            f"<b>{esc(_('Driver'))}</b>: {esc(d['situation'])} — {esc(d['effect'])} "
+            f"({esc(_(d['effect_kind']))}). {esc(d['relevance'])}<br>"
+            f"<b>{esc(_('Status'))}</b>: {esc(_(d['status']))} {esc(d['where'] or '')}"
+        )
     return out
 
 
@@ -105,10 +151,12 @@ def review_board(p: Any) -> str:
     """Answers to the review questions and the decision."""
     a = p.agreement
     rows = [[esc(x["by"]), esc(_(x["question"])), esc(x["answer"])] for x in p.answers]
-    return (f"<b>{esc(a.get('title'))}</b>: {esc(a.get('text'))}<br>"
-            f"{esc(_('Evaluation criteria'))}: {esc('; '.join(a.get('evaluation_criteria', [])))}"
-            + _table(["Who", "Question", "Answer"], rows, "s3-review-board")
-            + f"<b>{esc(_('Decision'))}</b>: {esc(p.decision.get('outcome', ''))}")
+    return (
+        f"<b>{esc(a.get('title'))}</b>: {esc(a.get('text'))}<br>"
+        f"{esc(_('Evaluation criteria'))}: {esc('; '.join(a.get('evaluation_criteria', [])))}"
+        + _table(["Who", "Question", "Answer"], rows, "s3-review-board")
+        + f"<b>{esc(_('Decision'))}</b>: {esc(p.decision.get('outcome', ''))}"
+    )
 
 
 def nominations_board(p: Any) -> str:
@@ -129,5 +177,12 @@ def nominations_board(p: Any) -> str:
 def generic(p: Process) -> str:
     """Any process: its details as a definition list."""
     det = p.details()
-    return "<dl>" + "".join(f"<dt>{esc(_(k))}</dt><dd>{esc(v)}</dd>" for k, v in det.items()
-                            if not isinstance(v, (dict, list)) or v) + "</dl>"
+    return (
+        "<dl>"
+        + "".join(
+            f"<dt>{esc(_(k))}</dt><dd>{esc(v)}</dd>"
+            for k, v in det.items()
+            if not isinstance(v, (dict, list)) or v
+        )
+        + "</dl>"
+    )

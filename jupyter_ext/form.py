@@ -53,8 +53,9 @@ class FieldForm(w.VBox):
         if f.type == "text":
             return w.Textarea(layout=w.Layout(width="95%", height="70px"))
         if f.type == "line" or f.type == "patterns":
-            return w.Text(layout=full, placeholder=_("comma-separated ids") if f.type ==
-                          "patterns" else "")
+            return w.Text(
+                layout=full, placeholder=_("comma-separated ids") if f.type == "patterns" else ""
+            )
         if f.type == "person":
             return w.Dropdown(options=[("—", None)] + [(p, p) for p in participants], value=None)
         if f.type == "people":
@@ -70,8 +71,9 @@ class FieldForm(w.VBox):
         if f.type == "number":
             return w.FloatText()
         if f.type == "list":
-            return w.Textarea(layout=w.Layout(width="95%", height="60px"),
-                              placeholder=_("one per line"))
+            return w.Textarea(
+                layout=w.Layout(width="95%", height="60px"), placeholder=_("one per line")
+            )
         return w.Text(layout=full)
 
     def values(self) -> dict[str, Any]:
@@ -113,7 +115,8 @@ class FieldForm(w.VBox):
         for e in self.errors.values():
             e.value = ""
         if field in self.errors:
-            self.errors[field].value = (f"<span class='s3-error' style='color:#b00020'>"
-                                        f"{html.escape(message)}</span>")
+            self.errors[field].value = (
+                f"<span class='s3-error' style='color:#b00020'>{html.escape(message)}</span>"
+            )
             return True
         return False

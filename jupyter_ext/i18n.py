@@ -30,6 +30,7 @@ def translations(lang: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
+
     with open(po, "rb") as fh:
         catalog = read_po(fh, locale=lang)
     buf = io.BytesIO()

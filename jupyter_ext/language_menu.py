@@ -17,9 +17,12 @@ class LanguageMenu(w.Dropdown):
     """Switch the interface language; calls ``on_change`` so views redraw."""
 
     def __init__(self, on_change: Any) -> None:
-        super().__init__(options=[(v, k) for k, v in i18n.LANGUAGES.items()],
-                         value=i18n.language(), description=_("Language"),
-                         layout=w.Layout(width="160px"))
+        super().__init__(
+            options=[(v, k) for k, v in i18n.LANGUAGES.items()],
+            value=i18n.language(),
+            description=_("Language"),
+            layout=w.Layout(width="160px"),
+        )
         self.add_class("s3-language")
 
         def changed(change: dict[str, Any]) -> None:

@@ -36,11 +36,15 @@ class EvaluationGrid(w.VBox):
         inst = self.proc.inst
         self.inst = inst
         members = [m["member"] for m in self.proc.lit] or self.proc.participants
-        self.member = w.Dropdown(options=members, value=member or members[0],
-                                 description=_("Acting as"))
+        self.member = w.Dropdown(
+            options=members, value=member or members[0], description=_("Acting as")
+        )
         self.member.add_class("s3-grid-member")
-        self.section = w.Dropdown(options=[(s.name, s.id) for s in inst.sections],
-                                  description=_("Section"), layout=w.Layout(width="70%"))
+        self.section = w.Dropdown(
+            options=[(s.name, s.id) for s in inst.sections],
+            description=_("Section"),
+            layout=w.Layout(width="70%"),
+        )
         self.section.add_class("s3-grid-section")
         self.items = w.VBox()
         self.message = w.HTML()
@@ -55,10 +59,19 @@ class EvaluationGrid(w.VBox):
         self._values: dict[str, str] = {}
         self.section.observe(lambda _c: self.draw_section(), names="value")
         self.member.observe(lambda _c: self.load_draft(), names="value")
-        super().__init__([w.HTML(f"<h4>{esc(_('Evaluation'))}: {esc(inst.name)}</h4>"
-                                 f"<div>{esc(inst.description)}</div>"),
-                          w.HBox([self.member, self.section]), self.items,
-                          w.HBox([save, submit]), self.message, self.progress])
+        super().__init__(
+            [
+                w.HTML(
+                    f"<h4>{esc(_('Evaluation'))}: {esc(inst.name)}</h4>"
+                    f"<div>{esc(inst.description)}</div>"
+                ),
+                w.HBox([self.member, self.section]),
+                self.items,
+                w.HBox([save, submit]),
+                self.message,
+                self.progress,
+            ]
+        )
         self.add_class("s3-evaluation-grid")
         self.load_draft()
 
@@ -66,8 +79,9 @@ class EvaluationGrid(w.VBox):
         """Resume the chosen member's saved draft."""
         ev = self.proc.open_evaluation() or {}
         resp = (ev.get("responses") or {}).get(self.member.value) or {}
-        self._values = {k: ("" if v is None else str(v))
-                        for k, v in (resp.get("scores") or {}).items()}
+        self._values = {
+            k: ("" if v is None else str(v)) for k, v in (resp.get("scores") or {}).items()
+        }
         self.draw_section()
         self.show_progress()
 
@@ -77,16 +91,21 @@ class EvaluationGrid(w.VBox):
         labels = self.inst.as_dict()["scale"].get("labels", {})
         rows = []
         for item in sec.items:
-            tb = w.ToggleButtons(options=[BLANK] + self.scale,
-                                 value=self._values.get(item.id) or BLANK,
-                                 tooltips=[_("blank")] + [str(labels.get(int(v), labels.get(v, v)))
-                                                          for v in self.scale],
-                                 style={"button_width": "38px"})
+            tb = w.ToggleButtons(
+                options=[BLANK] + self.scale,
+                value=self._values.get(item.id) or BLANK,
+                tooltips=[_("blank")]
+                + [str(labels.get(int(v), labels.get(v, v))) for v in self.scale],
+                style={"button_width": "38px"},
+            )
             tb.add_class(f"s3-item-{item.id}")
-            tb.observe(lambda c, i=item.id: self._values.__setitem__(
-                i, "" if c["new"] == BLANK else c["new"]), names="value")
-            rows.append(w.VBox([w.HTML(f"<div style='margin-top:6px'>{esc(item.text)}</div>"),
-                                tb]))
+            tb.observe(
+                lambda c, i=item.id: self._values.__setitem__(
+                    i, "" if c["new"] == BLANK else c["new"]
+                ),
+                names="value",
+            )
+            rows.append(w.VBox([w.HTML(f"<div style='margin-top:6px'>{esc(item.text)}</div>"), tb]))
         for old in self.items.children:
             old.close()
         self.items.children = rows
@@ -111,8 +130,10 @@ class EvaluationGrid(w.VBox):
             return
         sub = sorted(p for p, r in ev["responses"].items() if r["submitted"])
         drafts = sorted(p for p, r in ev["responses"].items() if not r["submitted"])
-        self.progress.value = (f"{esc(_('Submitted'))}: {esc(', '.join(sub) or '—')} · "
-                               f"{esc(_('Drafts'))}: {esc(', '.join(drafts) or '—')}")
+        self.progress.value = (
+            f"{esc(_('Submitted'))}: {esc(', '.join(sub) or '—')} · "
+            f"{esc(_('Drafts'))}: {esc(', '.join(drafts) or '—')}"
+        )
 
 
 class CycleView(w.VBox):
@@ -133,6 +154,7 @@ class CycleView(w.VBox):
     def render(self, refresh: bool = False) -> None:
         """Redraw from the engine's cycle report."""
         from s3engine.reports import cycle_report as report
+
         if refresh:
             self.ws.refresh()
         try:
@@ -144,13 +166,15 @@ class CycleView(w.VBox):
             f"<tr><td>{esc(s['name'])}</td><td>{report.num(s['baseline'])}</td>"
             f"<td>{report.num(s['previous'])}</td><td>{report.num(s['now'])}</td>"
             f"<td>{report.num(s.get('delta_baseline'), True)}</td></tr>"
-            for s in rep["sections"])
+            for s in rep["sections"]
+        )
         self.table.value = (
             f"<h4>{esc(rep['community'])} — {esc(_('cycle'))} {rep['cycle']}: "
             f"{esc(_(rep['phase']))}</h4>"
             f"<table class='s3-cycle-table'><tr><th>{esc(_('Section'))}</th>"
             f"<th>{esc(_('Baseline'))}</th><th>{esc(_('Previous cycle'))}</th>"
-            f"<th>{esc(_('Now'))}</th><th>Δ</th></tr>{rows}</table>")
+            f"<th>{esc(_('Now'))}</th><th>Δ</th></tr>{rows}</table>"
+        )
         if rep["sections"]:
             with tempfile.TemporaryDirectory() as d:
                 png = Path(d) / "chart.png"
@@ -160,6 +184,10 @@ class CycleView(w.VBox):
             f"<tr><td>{esc(a['title'])}</td><td>{esc(a['owner'] or '')}</td>"
             f"<td>{esc(_(a['status']))}</td><td><progress max='100' value='{int(a['progress'])}'>"
             f"</progress> {int(a['progress'])}%</td><td>{esc(a['milestones'])}</td></tr>"
-            for a in rep["actions"])
-        self.actions.value = (f"<b>{esc(_('Co-implementation'))}</b><table class='s3-progress'>"
-                              f"{acts}</table>" if acts else "")
+            for a in rep["actions"]
+        )
+        self.actions.value = (
+            f"<b>{esc(_('Co-implementation'))}</b><table class='s3-progress'>{acts}</table>"
+            if acts
+            else ""
+        )

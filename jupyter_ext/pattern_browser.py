@@ -23,9 +23,33 @@ from .i18n import _
 from .session import LanguageMenu, workspace
 from .stepper import esc
 
-ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "code", "pre",
-                "blockquote", "a", "br", "hr", "table", "thead", "tbody", "tr", "th", "td",
-                "mark", "span", "div"}
+ALLOWED_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "a",
+    "br",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "mark",
+    "span",
+    "div",
+}
 
 
 def render_markdown(text: str) -> str:
@@ -33,9 +57,15 @@ def render_markdown(text: str) -> str:
     cleaned by nh3 (no scripts, no event handlers, no javascript: links)."""
     import nh3
     from markdown_it import MarkdownIt
+
     raw = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").render(text)
-    return nh3.clean(raw, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    return nh3.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
 
 
 def marked(snippet: str) -> str:
@@ -53,24 +83,36 @@ class PatternBrowser(w.VBox):
         process: Id of the decision that "use this pattern" records into.
     """
 
-    def __init__(self, ws: Workspace | None = None, query: str = "",
-                 process: str | None = None) -> None:
+    def __init__(
+        self, ws: Workspace | None = None, query: str = "", process: str | None = None
+    ) -> None:
         from s3engine.patterns import database as pattern_db
+
         self.ws = ws or workspace()
         self.db = pattern_db.attach(self.ws)
         self.process = process
-        self.box = w.Text(value=query, placeholder=_("What do you need? e.g. choose someone "
-                                                     "for a role"),
-                          continuous_update=True, layout=w.Layout(width="60%"))
+        self.box = w.Text(
+            value=query,
+            placeholder=_("What do you need? e.g. choose someone for a role"),
+            continuous_update=True,
+            layout=w.Layout(width="60%"),
+        )
         self.box.add_class("s3-search")
         kinds = [(_("All patterns"), ""), (_("S3 patterns"), "s3"), (_("Toolbox"), "toolbox")]
         self.kind = w.Dropdown(options=kinds, value="", layout=w.Layout(width="160px"))
         cats = sorted({p.category for p in self.db.patterns()})
-        self.category = w.Dropdown(options=[(_("Any category"), "")] + [(_(c), c) for c in cats],
-                                   value="", layout=w.Layout(width="240px"))
+        self.category = w.Dropdown(
+            options=[(_("Any category"), "")] + [(_(c), c) for c in cats],
+            value="",
+            layout=w.Layout(width="240px"),
+        )
         from s3engine.patterns.model import PHASES
-        self.phase = w.Dropdown(options=[(_("Any phase"), "")] + [(_(p), p) for p in PHASES],
-                                value="", layout=w.Layout(width="180px"))
+
+        self.phase = w.Dropdown(
+            options=[(_("Any phase"), "")] + [(_(p), p) for p in PHASES],
+            value="",
+            layout=w.Layout(width="180px"),
+        )
         self.results = w.Select(options=[], rows=8, layout=w.Layout(width="100%"))
         self.results.add_class("s3-results")
         self.snippets = w.HTML()
@@ -78,8 +120,11 @@ class PatternBrowser(w.VBox):
         self.page = w.HTML()
         self.page.add_class("s3-pattern-page")
         self.related = w.HBox(layout=w.Layout(flex_flow="row wrap"))
-        self.use_button = w.Button(description=_("Use this pattern in the current decision"),
-                                   button_style="info", layout=w.Layout(width="auto"))
+        self.use_button = w.Button(
+            description=_("Use this pattern in the current decision"),
+            button_style="info",
+            layout=w.Layout(width="auto"),
+        )
         self.use_button.add_class("s3-use-pattern")
         self.use_button.on_click(lambda _b: self.use())
         self.message = w.HTML()
@@ -87,12 +132,24 @@ class PatternBrowser(w.VBox):
         for widget in (self.box, self.kind, self.category, self.phase):
             widget.observe(lambda _c: self.search(), names="value")
         self.results.observe(lambda c: self.show(c["new"]), names="value")
-        super().__init__([
-            w.HBox([w.HTML(f"<h3 style='margin:4px 0'>{esc(_('Pattern browser'))}</h3>"),
-                    self.language]),
-            w.HBox([self.box, self.kind]), w.HBox([self.category, self.phase]),
-            self.results, self.snippets, self.page, self.related,
-            w.HBox([self.use_button]), self.message])
+        super().__init__(
+            [
+                w.HBox(
+                    [
+                        w.HTML(f"<h3 style='margin:4px 0'>{esc(_('Pattern browser'))}</h3>"),
+                        self.language,
+                    ]
+                ),
+                w.HBox([self.box, self.kind]),
+                w.HBox([self.category, self.phase]),
+                self.results,
+                self.snippets,
+                self.page,
+                self.related,
+                w.HBox([self.use_button]),
+                self.message,
+            ]
+        )
         self.add_class("s3-pattern-browser")
         self.search()
 
@@ -104,8 +161,11 @@ class PatternBrowser(w.VBox):
     def search(self) -> None:
         """Run the query with the filters; show results and snippets."""
         q = self.box.value.strip()
-        flt = {"kind": self.kind.value or None, "category": self.category.value or None,
-               "phase": self.phase.value or None}
+        flt = {
+            "kind": self.kind.value or None,
+            "category": self.category.value or None,
+            "phase": self.phase.value or None,
+        }
         try:
             if q:
                 hits = self.db.search(q, limit=12, **flt)
@@ -116,9 +176,13 @@ class PatternBrowser(w.VBox):
             self.snippets.value = f"<span style='color:#b00020'>{html.escape(str(err))}</span>"
             return
         self.results.options = [(f"{p.name} — {_(p.category)}", p.key) for p, _s in pats]
-        self.snippets.value = ("".join(
-            f"<div class='s3-hit'><b>{esc(p.name)}</b>: {marked(s)}</div>"
-            for p, s in pats[:5]) if q else "")
+        self.snippets.value = (
+            "".join(
+                f"<div class='s3-hit'><b>{esc(p.name)}</b>: {marked(s)}</div>" for p, s in pats[:5]
+            )
+            if q
+            else ""
+        )
         if not pats:
             self.snippets.value = f"<i>{esc(_('No pattern matches; try other words.'))}</i>"
         elif self.results.value is None:
@@ -132,9 +196,11 @@ class PatternBrowser(w.VBox):
         prov = ""
         if p.origin == "imported":
             pr = p.provenance or {}
-            prov = (f"<div class='s3-provenance' style='color:#555'>{esc(_('Imported from'))} "
-                    f"{esc(pr.get('community', '?'))}, {esc(pr.get('author', '?'))} "
-                    f"({esc(pr.get('date', ''))}) — {esc(_('revision'))} {p.revision}</div>")
+            prov = (
+                f"<div class='s3-provenance' style='color:#555'>{esc(_('Imported from'))} "
+                f"{esc(pr.get('community', '?'))}, {esc(pr.get('author', '?'))} "
+                f"({esc(pr.get('date', ''))}) — {esc(_('revision'))} {p.revision}</div>"
+            )
         self.page.value = (
             f"<div style='border:1px solid #ccd;padding:8px;border-radius:6px'>"
             f"<h2 style='margin-top:0'>{esc(p.name)}</h2>"
@@ -142,7 +208,8 @@ class PatternBrowser(w.VBox):
             f"{esc(', '.join(_(x) for x in p.phases))}</div>{prov}"
             f"<p><i>{esc(p.summary)}</i></p>{render_markdown(p.body)}"
             f"<div style='color:#666;font-size:0.85em'>{esc(p.license)} — "
-            f"{esc(p.attribution)}</div></div>")
+            f"{esc(p.attribution)}</div></div>"
+        )
         buttons = []
         rel = self.db.related(p.id)
         for direction, label in (("links_to", "→"), ("linked_from", "←")):
@@ -178,8 +245,9 @@ class PatternBrowser(w.VBox):
         except S3Error as err:
             self.message.value = f"<span style='color:#b00020'>{html.escape(str(err))}</span>"
             return
-        self.message.value = (f"<span class='s3-used'>{esc(self.db.get(key).name)} → "
-                              f"{esc(proc.title)}</span>")
+        self.message.value = (
+            f"<span class='s3-used'>{esc(self.db.get(key).name)} → {esc(proc.title)}</span>"
+        )
 
     def _current_decision(self) -> str | None:
         running = [p for p in self.ws.roots("consent") if not p.finished]
@@ -189,6 +257,7 @@ class PatternBrowser(w.VBox):
 def for_step_html(ws: Workspace, proc: Any) -> str:
     """Suggested patterns for a process's current step, as HTML."""
     from s3engine.patterns import database as pattern_db
+
     try:
         pats = pattern_db.attach(ws).for_step(proc)[:5]
     except S3Error:

@@ -25,15 +25,26 @@ class ReplayView(w.VBox):
         self.ws = ws or workspace()
         self.pid = pid
         self.steps = replay(self.ws, pid)
-        self.slider = w.IntSlider(min=1, max=max(1, len(self.steps)), value=1,
-                                  description=_("Event"), continuous_update=True,
-                                  layout=w.Layout(width="90%"))
+        self.slider = w.IntSlider(
+            min=1,
+            max=max(1, len(self.steps)),
+            value=1,
+            description=_("Event"),
+            continuous_update=True,
+            layout=w.Layout(width="90%"),
+        )
         self.slider.add_class("s3-replay-slider")
         self.now = w.HTML()
         self.comparison = w.HTML(self._comparison())
         self.slider.observe(lambda _c: self.show(), names="value")
-        super().__init__([w.HTML(f"<h3>{esc(_('Replay'))}: {esc(self.ws.get(pid).title)}</h3>"),
-                          self.slider, self.now, self.comparison])
+        super().__init__(
+            [
+                w.HTML(f"<h3>{esc(_('Replay'))}: {esc(self.ws.get(pid).title)}</h3>"),
+                self.slider,
+                self.now,
+                self.comparison,
+            ]
+        )
         self.add_class("s3-replay")
         self.show()
 
@@ -48,7 +59,9 @@ class ReplayView(w.VBox):
             f"<div class='s3-replay-now'><b>#{s.seq}</b> {esc(s.time[:19].replace('T', ' '))} — "
             f"<b>{esc(s.actor)}</b>: {esc(_(s.action))} <span style='color:#555'>{data}</span><br>"
             f"{esc(_('After it'))}: {esc(_('Step'))} {esc(s.step_number)} {esc(_(s.step))}"
-            + (f" → {esc(_(s.active_step))}" if s.active != self.pid else "") + "</div>")
+            + (f" → {esc(_(s.active_step))}" if s.active != self.pid else "")
+            + "</div>"
+        )
 
     def _comparison(self) -> str:
         c = compare_with_guide(self.ws, self.pid)
@@ -58,7 +71,12 @@ class ReplayView(w.VBox):
         items += [f"{esc(_('Thin'))}: {esc(x)}" for x in c.thin]
         head = esc(_("Compared with the guide"))
         if c.follows_guide:
-            return (f"<div class='s3-guide-ok'><b>{head}</b>: "
-                    f"{esc(_('every step was followed in order.'))}</div>")
-        return (f"<div class='s3-guide-issues'><b>{head}</b><ul>"
-                + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>")
+            return (
+                f"<div class='s3-guide-ok'><b>{head}</b>: "
+                f"{esc(_('every step was followed in order.'))}</div>"
+            )
+        return (
+            f"<div class='s3-guide-issues'><b>{head}</b><ul>"
+            + "".join(f"<li>{i}</li>" for i in items)
+            + "</ul></div>"
+        )

@@ -24,6 +24,7 @@ from .language_menu import LanguageMenu
 from .stepper import ProcessStepper, esc
 from .workspace import workspace
 
+
 class Session(w.VBox):
     """Continue or start a process of one kind, then step through it.
 
@@ -34,8 +35,14 @@ class Session(w.VBox):
         actor: Who starts / acts first.
     """
 
-    def __init__(self, kind: str, ws: Workspace | None = None, pid: str | None = None,
-                 actor: str | None = None, **prefill: Any) -> None:
+    def __init__(
+        self,
+        kind: str,
+        ws: Workspace | None = None,
+        pid: str | None = None,
+        actor: str | None = None,
+        **prefill: Any,
+    ) -> None:
         self.ws = ws or workspace()
         if kind not in self.ws.process_types:
             raise ValueError(f"unknown process kind {kind!r}")
@@ -57,9 +64,15 @@ class Session(w.VBox):
         self.message = w.HTML()
         self.body = w.VBox()
         self.stepper: ProcessStepper | None = None
-        super().__init__([w.HBox([self.title, self.language]),
-                          w.HBox([self.choose, self.open_button, self.new_button]),
-                          self.start_box, self.message, self.body])
+        super().__init__(
+            [
+                w.HBox([self.title, self.language]),
+                w.HBox([self.choose, self.open_button, self.new_button]),
+                self.start_box,
+                self.message,
+                self.body,
+            ]
+        )
         self.add_class("s3-session")
         self.redraw()
         if pid:
@@ -67,7 +80,7 @@ class Session(w.VBox):
 
     def redraw(self) -> None:
         """Redraw texts (after a language change) and the list of processes."""
-        self.title.value = (f"<h3 style='margin:4px 0'>{esc(_(self.cls.definition.title))}</h3>")
+        self.title.value = f"<h3 style='margin:4px 0'>{esc(_(self.cls.definition.title))}</h3>"
         self.open_button.description = _("Open")
         self.new_button.description = _("Start a new one")
         roots = self.ws.roots(self.kind)
@@ -108,9 +121,11 @@ class Session(w.VBox):
 
         go.on_click(start)
         self.form = form
-        self.start_box.children = [w.HTML(f"<b>{esc(_('New'))}: "
-                                          f"{esc(_(self.cls.definition.title))}</b>"),
-                                   form, w.HBox([go, cancel])]
+        self.start_box.children = [
+            w.HTML(f"<b>{esc(_('New'))}: {esc(_(self.cls.definition.title))}</b>"),
+            form,
+            w.HBox([go, cancel]),
+        ]
 
     def open_process(self, pid: str | None) -> None:
         """Show the stepper for process ``pid``."""
@@ -135,9 +150,11 @@ class Session(w.VBox):
 
         def show(which: str) -> None:
             from .mits_views import CycleView, EvaluationGrid
+
             out.clear_output()
             with out:
                 from IPython.display import display
+
                 try:
                     if which == "grid":
                         if self.ws.get(pid).open_evaluation() is None:

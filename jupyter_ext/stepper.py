@@ -58,9 +58,12 @@ class ProcessStepper(w.VBox):
         self.steps = w.HTML()
         self.guidance = w.HTML()
         self.people = w.HTML()
-        self.actor = w.Dropdown(options=self.proc.participants,
-                                value=actor or self.proc.facilitator,
-                                description=_("Acting as"), style={"description_width": "initial"})
+        self.actor = w.Dropdown(
+            options=self.proc.participants,
+            value=actor or self.proc.facilitator,
+            description=_("Acting as"),
+            style={"description_width": "initial"},
+        )
         self.actor.add_class("s3-actor")
         self.actor.observe(lambda _c: self.render_actions(), names="value")
         self.buttons = w.HBox(layout=w.Layout(flex_flow="row wrap"))
@@ -69,15 +72,19 @@ class ProcessStepper(w.VBox):
         self.form_box = w.VBox()
         self.message = w.HTML()
         self.message.add_class("s3-message")
-        self.refresh_button = w.Button(description=_("Refresh"), icon="refresh",
-                                       tooltip=_("Show what others have recorded meanwhile"))
+        self.refresh_button = w.Button(
+            description=_("Refresh"),
+            icon="refresh",
+            tooltip=_("Show what others have recorded meanwhile"),
+        )
         self.refresh_button.add_class("s3-refresh")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.board = w.HTML()
         self.history = w.HTML()
         self.diagram = w.Output()
-        self.details = w.Accordion(children=[self.board, self.history, self.diagram],
-                                   selected_index=None)
+        self.details = w.Accordion(
+            children=[self.board, self.history, self.diagram], selected_index=None
+        )
         # Folded panels are drawn only when opened: fewer messages per click (and mermaid
         # diagrams are costly to draw in the browser).
         self.details.observe(lambda _c: self.render_details(), names="selected_index")
@@ -89,9 +96,21 @@ class ProcessStepper(w.VBox):
         self._form: FieldForm | None = None
         self._form_action: str | None = None
         self._form_process: str | None = None
-        super().__init__([self.header, self.steps, self.guidance, self.people,
-                          w.HBox([self.actor, self.refresh_button]), self.buttons, self.others,
-                          self.form_box, self.message, self.details, self.rev])
+        super().__init__(
+            [
+                self.header,
+                self.steps,
+                self.guidance,
+                self.people,
+                w.HBox([self.actor, self.refresh_button]),
+                self.buttons,
+                self.others,
+                self.form_box,
+                self.message,
+                self.details,
+                self.rev,
+            ]
+        )
         self.add_class("s3-stepper")
         self.render()
 
@@ -109,15 +128,18 @@ class ProcessStepper(w.VBox):
             f"<div class='s3-header' style='border-left:6px solid {ACCENT};padding-left:8px'>"
             f"<div style='font-size:1.3em;font-weight:bold'>{esc(p.title)}</div>"
             f"<div>{esc(_(p.definition.title))} · <code>{esc(p.id)}</code> · "
-            f"{esc(_('Facilitator'))}: {esc(p.facilitator)} {esc(state)}</div></div>")
-        self.steps.value = self._step_bar(p) + (self._step_bar(leaf, nested=True)
-                                                if leaf is not p else "")
+            f"{esc(_('Facilitator'))}: {esc(p.facilitator)} {esc(state)}</div></div>"
+        )
+        self.steps.value = self._step_bar(p) + (
+            self._step_bar(leaf, nested=True) if leaf is not p else ""
+        )
         step = leaf.step
         num = f"{_('Step')} {step.number}: " if step.number else ""
         self.guidance.value = (
             f"<div class='s3-guidance' style='background:#f3f8f5;padding:8px;border-radius:6px'>"
             f"<div class='s3-current-step' style='font-weight:bold'>{esc(num + _(step.title))}"
-            f"</div><div>{esc(_(step.guidance))}</div></div>")
+            f"</div><div>{esc(_(step.guidance))}</div></div>"
+        )
         self.people.value = self._people(leaf)
         self.render_details()
         self.render_actions()
@@ -136,6 +158,7 @@ class ProcessStepper(w.VBox):
             self.diagram.clear_output()
             with self.diagram:
                 from IPython.display import Markdown, display
+
                 display(Markdown(f"```mermaid\n{leaf.definition.mermaid(leaf.state)}\n```"))
 
     def bump(self) -> None:
@@ -152,20 +175,23 @@ class ProcessStepper(w.VBox):
         chips = []
         for n, title in seen:
             on = n == cur and not p.finished
-            style = (f"background:{ACCENT};color:white" if on else "background:#e8ece9;color:#333")
-            chips.append(f"<span class='s3-chip{' s3-chip-current' if on else ''}' "
-                         f"title='{esc(_(title))}' style='{style};padding:2px 8px;"
-                         f"border-radius:10px;margin:2px;display:inline-block'>"
-                         f"{esc(n)} {esc(_(title)) if on else ''}</span>")
+            style = f"background:{ACCENT};color:white" if on else "background:#e8ece9;color:#333"
+            chips.append(
+                f"<span class='s3-chip{' s3-chip-current' if on else ''}' "
+                f"title='{esc(_(title))}' style='{style};padding:2px 8px;"
+                f"border-radius:10px;margin:2px;display:inline-block'>"
+                f"{esc(n)} {esc(_(title)) if on else ''}</span>"
+            )
         label = f"{esc(_(p.definition.title))}: " if nested else ""
-        return f"<div class='s3-stepbar{' s3-nested' if nested else ''}'>{label}{''.join(chips)}</div>"
+        return (
+            f"<div class='s3-stepbar{' s3-nested' if nested else ''}'>{label}{''.join(chips)}</div>"
+        )
 
     def _people(self, leaf: Process) -> str:
         rnd = leaf.round_view(self.actor.value if self.actor.value else None)
         names = leaf.participants
         if not rnd:
-            return (f"<div class='s3-people'>{esc(_('Participants'))}: "
-                    f"{esc(', '.join(names))}</div>")
+            return f"<div class='s3-people'>{esc(_('Participants'))}: {esc(', '.join(names))}</div>"
         cells = []
         for n in names:
             if rnd["revealed"]:
@@ -173,10 +199,15 @@ class ProcessStepper(w.VBox):
             else:
                 mark = "✔ " + esc(_("signalled")) if n in rnd["signalled"] else "…"
             cells.append(f"<tr><td>{esc(n)}</td><td class='s3-signal'>{mark}</td></tr>")
-        head = (esc(_("Signals revealed")) if rnd["revealed"] else
-                esc(_("Hidden round")) + f": {rnd['count']} / {rnd['of']} " + esc(_("signalled")))
-        return (f"<div class='s3-people s3-round'><b>{head}</b> — {esc(_(rnd['about']))}"
-                f"<table>{''.join(cells)}</table></div>")
+        head = (
+            esc(_("Signals revealed"))
+            if rnd["revealed"]
+            else esc(_("Hidden round")) + f": {rnd['count']} / {rnd['of']} " + esc(_("signalled"))
+        )
+        return (
+            f"<div class='s3-people s3-round'><b>{head}</b> — {esc(_(rnd['about']))}"
+            f"<table>{''.join(cells)}</table></div>"
+        )
 
     def _history(self, p: Process) -> str:
         rows = []
@@ -187,12 +218,22 @@ class ProcessStepper(w.VBox):
             owner = self.ws.processes.get(e["process"] or e["data"].get("id", ""))
             action = owner.definition.action_map.get(name) if owner else None
             label = _(action.title) if action else _("Started") if name == "started" else name
-            rows.append(f"<tr><td>{e['seq']}</td><td>{esc(e['time'][11:19])}</td>"
-                        f"<td>{esc(e['actor'])}</td><td>{esc(label)}"
-                        f"</td><td>{esc(_short(e['data']))}</td></tr>")
-        return ("<table class='s3-history'><tr><th>#</th><th>" + esc(_("Time")) + "</th><th>"
-                + esc(_("Who")) + "</th><th>" + esc(_("Action")) + "</th><th></th></tr>"
-                + "".join(rows) + "</table>")
+            rows.append(
+                f"<tr><td>{e['seq']}</td><td>{esc(e['time'][11:19])}</td>"
+                f"<td>{esc(e['actor'])}</td><td>{esc(label)}"
+                f"</td><td>{esc(_short(e['data']))}</td></tr>"
+            )
+        return (
+            "<table class='s3-history'><tr><th>#</th><th>"
+            + esc(_("Time"))
+            + "</th><th>"
+            + esc(_("Who"))
+            + "</th><th>"
+            + esc(_("Action"))
+            + "</th><th></th></tr>"
+            + "".join(rows)
+            + "</table>"
+        )
 
     def _tree(self, p: Process) -> list[Process]:
         out = [p]
@@ -215,12 +256,19 @@ class ProcessStepper(w.VBox):
             mine_txt = esc(_("Nothing for this person to do now; choose who is acting."))
         else:
             mine_txt = ""
-        self.others.value = (f"<div class='s3-others' style='color:#555'>{mine_txt}"
-                             + (f"<div>{esc(_('Others can now'))}: " + "; ".join(others)
-                                + "</div>" if others else "") + "</div>")
-        if self._form_action and not any(a.name == self._form_action and
-                                         a.process == self._form_process
-                                         for a in self.proc.available_actions(actor)):
+        self.others.value = (
+            f"<div class='s3-others' style='color:#555'>{mine_txt}"
+            + (
+                f"<div>{esc(_('Others can now'))}: " + "; ".join(others) + "</div>"
+                if others
+                else ""
+            )
+            + "</div>"
+        )
+        if self._form_action and not any(
+            a.name == self._form_action and a.process == self._form_process
+            for a in self.proc.available_actions(actor)
+        ):
             self.close_form()
         self.bump()
 
@@ -245,8 +293,9 @@ class ProcessStepper(w.VBox):
 
     def _pressed(self, key: tuple[str, str, str]) -> None:
         _pid, name, choice = key
-        action = next((a for a in self.proc.available_actions(self.actor.value)
-                       if a.name == name), None)
+        action = next(
+            (a for a in self.proc.available_actions(self.actor.value) if a.name == name), None
+        )
         if action is None:
             self.refresh()
             return
@@ -259,8 +308,12 @@ class ProcessStepper(w.VBox):
 
     def _buttons_for(self, a: ActionView) -> list[w.Button]:
         choice_only = [f for f in a.fields if f.required]
-        if (len(a.fields) == 1 and choice_only and choice_only[0].type == "choice"
-                and choice_only[0].choices):
+        if (
+            len(a.fields) == 1
+            and choice_only
+            and choice_only[0].type == "choice"
+            and choice_only[0].choices
+        ):
             return [self._button(a, c) for c in choice_only[0].choices]
         return [self._button(a)]
 
@@ -272,8 +325,11 @@ class ProcessStepper(w.VBox):
             return
         self._form = FieldForm(a.fields, self.proc.participants)
         self._form_action, self._form_process = a.name, a.process
-        ok = w.Button(description=_("Confirm") + ": " + _(a.title), button_style="success",
-                      layout=w.Layout(width="auto"))
+        ok = w.Button(
+            description=_("Confirm") + ": " + _(a.title),
+            button_style="success",
+            layout=w.Layout(width="auto"),
+        )
         ok.add_class("s3-confirm")
         cancel = w.Button(description=_("Cancel"))
         cancel.add_class("s3-cancel")
@@ -318,8 +374,9 @@ class ProcessStepper(w.VBox):
         return True
 
     def _show_error(self, text: str) -> None:
-        self.message.value = (f"<div class='s3-error' style='color:#b00020;font-weight:bold'>"
-                              f"{esc(text)}</div>")
+        self.message.value = (
+            f"<div class='s3-error' style='color:#b00020;font-weight:bold'>{esc(text)}</div>"
+        )
 
     def refresh(self) -> None:
         """Pick up events from other programs; keep an open form and what was typed in it."""

@@ -24,6 +24,7 @@ def workspace(path: str | None = None) -> Workspace:
             i18n.set_language(ws.settings["language"])
         try:
             from s3engine.patterns import database as pattern_db
+
             pattern_db.attach(ws)
         except S3Error:
             pass

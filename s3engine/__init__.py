@@ -16,11 +16,14 @@ __all__ = ["Workspace", "S3Error", "__version__", "open_workspace"]
 def __getattr__(name: str) -> Any:
     if name == "Workspace":
         from s3engine.core.workspace import Workspace
+
         return Workspace
     if name == "S3Error":
         from s3engine.errors import S3Error
+
         return S3Error
     if name == "open_workspace":
         from s3engine.core.workspace import Workspace
+
         return Workspace.open
     raise AttributeError(name)

@@ -20,9 +20,16 @@ from typing import Any, Iterator
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("S3FLOW_CHROMIUM", "/usr/bin/chromium")
-CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run",
-               "--disable-quic", "--disable-dev-shm-usage"]
+CHROME_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
 TOKEN = "s3flow-test-token"
 
 
@@ -40,8 +47,14 @@ def bin_path(name: str) -> str:
 class Server:
     """A JupyterLab or Voila process on loopback."""
 
-    def __init__(self, kind: str, root: Path, workspace: Path, notebook: str | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        root: Path,
+        workspace: Path,
+        notebook: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.kind = kind
         self.root = root
         self.port = free_port()
@@ -49,32 +62,53 @@ class Server:
         env = dict(os.environ)
         home = root.parent / "home"
         home.mkdir(exist_ok=True)
-        env.update({"S3FLOW_WORKSPACE": str(workspace), "JUPYTER_CONFIG_DIR": str(home / "cfg"),
-                    "JUPYTER_RUNTIME_DIR": str(home / "rt"), "IPYTHONDIR": str(home / "ipy"),
-                    "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-ws"),
-                    "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")})
+        env.update(
+            {
+                "S3FLOW_WORKSPACE": str(workspace),
+                "JUPYTER_CONFIG_DIR": str(home / "cfg"),
+                "JUPYTER_RUNTIME_DIR": str(home / "rt"),
+                "IPYTHONDIR": str(home / "ipy"),
+                "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-ws"),
+                "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+            }
+        )
         settings = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
         settings.mkdir(parents=True, exist_ok=True)
         (settings / "notification.jupyterlab-settings").write_text(
-            '{"fetchNews": "false", "checkForUpdates": false}')
+            '{"fetchNews": "false", "checkForUpdates": false}'
+        )
         env["JUPYTERLAB_SETTINGS_DIR"] = str(home / "lab-settings")
         env.update(extra_env or {})
         if kind == "lab":
-            cmd = [bin_path("jupyter-lab"), "--no-browser", "--ip=127.0.0.1",
-                   f"--port={self.port}", f"--IdentityProvider.token={TOKEN}",
-                   f"--ServerApp.root_dir={root}", "--ServerApp.disable_check_xsrf=True",
-                   "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-                   "jupyterlab.NeverCheckForUpdate",
-                   f"--LabApp.workspaces_dir={home / 'lab-ws'}"]
+            cmd = [
+                bin_path("jupyter-lab"),
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={self.port}",
+                f"--IdentityProvider.token={TOKEN}",
+                f"--ServerApp.root_dir={root}",
+                "--ServerApp.disable_check_xsrf=True",
+                "--LabApp.news_url=",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                f"--LabApp.workspaces_dir={home / 'lab-ws'}",
+            ]
             if os.geteuid() == 0:
                 cmd.append("--allow-root")
         else:
-            cmd = [bin_path("s3flow"), "app", str(root / (notebook or "")),
-                   "--workspace", str(workspace), f"--port={self.port}",
-                   "--Voila.ip=127.0.0.1", "--no-browser"]
+            cmd = [
+                bin_path("s3flow"),
+                "app",
+                str(root / (notebook or "")),
+                "--workspace",
+                str(workspace),
+                f"--port={self.port}",
+                "--Voila.ip=127.0.0.1",
+                "--no-browser",
+            ]
         self.log = open(root.parent / f"{kind}-{self.port}.log", "w")
-        self.proc = subprocess.Popen(cmd, cwd=str(root), env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd, cwd=str(root), env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         self._wait()
 
     def _wait(self, timeout: float = 90) -> None:
@@ -129,14 +163,17 @@ def run_all_lab(page: Any, nb: str, base: str) -> None:
         page.click(".lm-MenuBar-itemLabel:text-is('Run')")
         page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
         try:
-            page.wait_for_selector(".s3-session, .s3-journal-view, .s3-pattern-browser",
-                                   timeout=30_000)
+            page.wait_for_selector(
+                ".s3-session, .s3-journal-view, .s3-pattern-browser", timeout=30_000
+            )
             return
         except Exception:
             if attempt == 2:
                 shot(page, f"failed-run-{nb}")
-                raise AssertionError("the widget did not appear; notebook text: "
-                                     + page.inner_text(".jp-Notebook")[-1500:])
+                raise AssertionError(
+                    "the widget did not appear; notebook text: "
+                    + page.inner_text(".jp-Notebook")[-1500:]
+                )
 
 
 def dismiss_dialogs(page: Any) -> None:
@@ -180,8 +217,9 @@ def click_and_time(page: Any, selector: str) -> float:
     t0 = time.perf_counter()
     page.click(selector)
     try:
-        page.wait_for_selector(f".s3-stepper .s3-rev-{before + 1}", state="attached",
-                               timeout=30_000)
+        page.wait_for_selector(
+            f".s3-stepper .s3-rev-{before + 1}", state="attached", timeout=30_000
+        )
     except Exception:
         shot(page, "failed-click")
         raise

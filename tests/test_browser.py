@@ -16,14 +16,25 @@ from typing import Any, Iterator
 
 import pytest
 
-from browser_support import (CHROMIUM, ROOT, Server, click_and_time, current_step,
-                             launch_browser, prepare, run_all_lab, select_actor, shot)
+from browser_support import (
+    CHROMIUM,
+    ROOT,
+    Server,
+    click_and_time,
+    current_step,
+    launch_browser,
+    prepare,
+    run_all_lab,
+    select_actor,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 
 if not Path(CHROMIUM).exists():  # .ci/run installs it; locally say why
-    pytest.skip(f"Chromium not found at {CHROMIUM}: run ./dev test to install it",
-                allow_module_level=True)
+    pytest.skip(
+        f"Chromium not found at {CHROMIUM}: run ./dev test to install it", allow_module_level=True
+    )
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -72,11 +83,13 @@ def form(page: Any, **values: str) -> None:
             page.press(f"{sel} input", "Tab")
 
 
-def act(page: Any, action: str, actor: str | None = None, choice: str | None = None,
-        **fields: str) -> None:
+def act(
+    page: Any, action: str, actor: str | None = None, choice: str | None = None, **fields: str
+) -> None:
     if actor:
         select_actor(page, actor)
     from jupyter_ext.stepper import slug
+
     cls = f".s3-act-{action}" + (f"-{slug(choice)}" if choice else "")
     if page.query_selector(f"{cls}.s3-needs-form"):
         page.click(cls)
@@ -99,10 +112,16 @@ def test_consent_decision_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> 
     server, ws_path = lab
     run_all_lab(page, "consent-decision.ipynb", server.base)
     page.click(".s3-new")
-    form(page, title="Energy help desk", facilitator="Giulia", participants="\n".join(PEOPLE),
-         driver="Households cannot get energy advice.",
-         requirement="One place for free energy advice.",
-         proposal="Open a desk at the library two evenings a month.", review_date="2027-06-30")
+    form(
+        page,
+        title="Energy help desk",
+        facilitator="Giulia",
+        participants="\n".join(PEOPLE),
+        driver="Households cannot get energy advice.",
+        requirement="One place for free energy advice.",
+        proposal="Open a desk at the library two evenings a month.",
+        review_date="2027-06-30",
+    )
     shot(page, "lab-consent-start-form")
     page.click(".s3-start")
     page.wait_for_selector(".s3-stepper")
@@ -119,15 +138,25 @@ def test_consent_decision_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> 
     act(page, "signal", actor="Sara", choice="no objection")
     act(page, "signal", actor="Luis", choice="no objection")
     assert "possible objection" in page.inner_text(".s3-people")  # revealed together
-    act(page, "test_objection", actor="Giulia", objector="Marco",
-        argument="The library closes at 19:00; evenings need a paid caretaker.")
+    act(
+        page,
+        "test_objection",
+        actor="Giulia",
+        objector="Marco",
+        argument="The library closes at 19:00; evenings need a paid caretaker.",
+    )
     act(page, "present_argument", actor="Marco")
     act(page, "check_disagreement", actor="Giulia")
     act(page, "close_check")
     assert "Come up with a proposal for an amendment" in current_step(page)
-    act(page, "propose_amendment", kind="change the proposal",
-        text="Saturday mornings instead of evenings", **{"from": "objector"},
-        amended_text="Open a desk at the library two Saturday mornings a month.")
+    act(
+        page,
+        "propose_amendment",
+        kind="change the proposal",
+        text="Saturday mornings instead of evenings",
+        **{"from": "objector"},
+        amended_text="Open a desk at the library two Saturday mornings a month.",
+    )
     shot(page, "lab-consent-amendment")
     act(page, "check_amendment")
     sign_all(page)
@@ -139,6 +168,7 @@ def test_consent_decision_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> 
     shot(page, "lab-consent-agreed")
 
     from s3engine.core.workspace import Workspace
+
     ws = Workspace(ws_path)
     agreements = ws.agreements()
     assert len(agreements) == 1
@@ -152,9 +182,17 @@ def test_consent_decision_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> 
     p50 = statistics.median(LATENCY)
     out = ROOT / "test-artifacts" / "click-latency.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"clicks": len(LATENCY), "p50_ms": round(p50, 1),
-                               "p95_ms": round(sorted(LATENCY)[int(len(LATENCY) * .95) - 1], 1),
-                               "samples_ms": [round(x, 1) for x in LATENCY]}, indent=1))
+    out.write_text(
+        json.dumps(
+            {
+                "clicks": len(LATENCY),
+                "p50_ms": round(p50, 1),
+                "p95_ms": round(sorted(LATENCY)[int(len(LATENCY) * 0.95) - 1], 1),
+                "samples_ms": [round(x, 1) for x in LATENCY],
+            },
+            indent=1,
+        )
+    )
     print(f"click-to-screen latency: p50 {p50:.0f} ms over {len(LATENCY)} clicks")
 
 
@@ -175,8 +213,14 @@ def test_role_selection_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> No
     people = ["Marta", "Luca", "Sara"]
     run_all_lab(page, "role-selection.ipynb", server.base)
     page.click(".s3-new")
-    form(page, role="Energy desk host", facilitator="Marta", participants="\n".join(people),
-         term_end="2027-12-31", description="Opens the energy desk twice a month.")
+    form(
+        page,
+        role="Energy desk host",
+        facilitator="Marta",
+        participants="\n".join(people),
+        term_end="2027-12-31",
+        description="Opens the energy desk twice a month.",
+    )
     page.click(".s3-start")
     page.wait_for_selector(".s3-stepper")
     act(page, "present_description", actor="Marta")
@@ -186,8 +230,11 @@ def test_role_selection_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> No
     assert "2 / 3" in hidden and "Luca\tSara" not in hidden  # slips stay hidden
     act(page, "nominate", actor="Sara", choice="Luca")
     shot(page, "lab-role-nominations-revealed")
-    for who, why in (("Marta", "She knows the tariffs."), ("Luca", "Patient with people."),
-                     ("Sara", "Luca has more time.")):
+    for who, why in (
+        ("Marta", "She knows the tariffs."),
+        ("Luca", "Patient with people."),
+        ("Sara", "Luca has more time."),
+    ):
         act(page, "give_reason", actor=who, reason=why)
     act(page, "start_information", actor="Marta")
     act(page, "start_changes")
@@ -199,6 +246,7 @@ def test_role_selection_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> No
     act(page, "celebrate", actor="Marta")
     shot(page, "lab-role-selected")
     from s3engine.core.workspace import Workspace
+
     ws = Workspace(ws_path)
     rows = [r for r in ws.projection.all("role_assignments") if r.get("keeper") == "Sara"]
     assert rows and rows[-1]["term_end"] == "2027-12-31"
@@ -209,14 +257,18 @@ def evil_notebook(tmp: Path) -> Path:
     from s3engine.patterns.database import PatternDB
     from s3engine.patterns.notebook import export_notebook
     import nbformat
+
     nb = export_notebook([PatternDB().get("rounds")], community="Elsewhere", author="Mallory")
     cell = nb.cells[1]
-    payload = "\n\nZebrafinch <img src=x onerror=\"window.__s3pwned=1\"> [click](javascript:" \
-              "window.__s3pwned=2)\n"
+    payload = (
+        '\n\nZebrafinch <img src=x onerror="window.__s3pwned=1"> [click](javascript:'
+        "window.__s3pwned=2)\n"
+    )
     cell.source += payload
     cell.metadata["s3flow"]["pattern"]["id"] = "zebrafinch-rounds"
-    cell.metadata["s3flow"]["pattern"]["name"] = "Zebrafinch rounds <img src=x onerror=" \
-        "\"window.__s3pwned=3\">"
+    cell.metadata["s3flow"]["pattern"]["name"] = (
+        'Zebrafinch rounds <img src=x onerror="window.__s3pwned=3">'
+    )
     nb.metadata["s3flow"]["patterns"] = ["zebrafinch-rounds"]
     code = nbformat.v4.new_code_cell("open('PWNED', 'w').write('x')")
     code.id = "evil-code"
@@ -226,11 +278,13 @@ def evil_notebook(tmp: Path) -> Path:
     return path
 
 
-def test_pattern_search_and_hostile_import_in_browser(lab: tuple[Server, Path], page: Any,
-                                                       tmp_path: Path) -> None:
+def test_pattern_search_and_hostile_import_in_browser(
+    lab: tuple[Server, Path], page: Any, tmp_path: Path
+) -> None:
     server, ws_path = lab
     from s3engine.patterns.notebook import import_notebooks
     from s3engine.core.workspace import Workspace
+
     ws = Workspace(ws_path)
     import_notebooks(ws, [evil_notebook(tmp_path)], actor="tester")
     assert not (tmp_path / "PWNED").exists() and not (ws_path / "PWNED").exists()
@@ -240,13 +294,19 @@ def test_pattern_search_and_hostile_import_in_browser(lab: tuple[Server, Path], 
     page.wait_for_function(
         "(() => { const o = document.querySelector('.s3-results select option');"
         " return o && o.textContent.replace(/\\u00a0/g, ' ').startsWith('Role Selection'); })()",
-        timeout=30_000)
-    page.wait_for_function("document.querySelector('.s3-pattern-page').innerText"
-                           ".includes('Choose someone for a role')", timeout=30_000)
+        timeout=30_000,
+    )
+    page.wait_for_function(
+        "document.querySelector('.s3-pattern-page').innerText"
+        ".includes('Choose someone for a role')",
+        timeout=30_000,
+    )
     shot(page, "lab-pattern-search")
     page.fill(".s3-search input", "zebrafinch")
-    page.wait_for_function("document.querySelector('.s3-pattern-page').innerText"
-                           ".includes('Zebrafinch')", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('.s3-pattern-page').innerText.includes('Zebrafinch')",
+        timeout=30_000,
+    )
     page.wait_for_timeout(1500)  # give any injected handler time to fire
     shot(page, "lab-hostile-pattern")
     assert page.evaluate("window.__s3pwned") is None
@@ -269,9 +329,16 @@ def test_consent_notebook_as_voila_app(voila: tuple[Server, Path], page: Any) ->
     page.wait_for_selector(".s3-session", timeout=120_000)
     assert "load_ext" not in page.inner_text("body")  # no code shown
     page.click(".s3-new")
-    form(page, title="Bike racks", facilitator="Ana", participants="Ana\nBo",
-         driver="Bikes block the pavement.", requirement="Safe parking.",
-         proposal="Install racks.", review_date="2027-05-01")
+    form(
+        page,
+        title="Bike racks",
+        facilitator="Ana",
+        participants="Ana\nBo",
+        driver="Bikes block the pavement.",
+        requirement="Safe parking.",
+        proposal="Install racks.",
+        review_date="2027-05-01",
+    )
     page.click(".s3-start")
     page.wait_for_selector(".s3-stepper")
     global PEOPLE
@@ -288,4 +355,5 @@ def test_consent_notebook_as_voila_app(voila: tuple[Server, Path], page: Any) ->
         PEOPLE = saved
     shot(page, "voila-consent-agreed")
     from s3engine.core.workspace import Workspace
+
     assert [a["title"] for a in Workspace(ws_path).agreements()] == ["Bike racks"]

@@ -37,8 +37,9 @@ def test_demo_verify_and_agreements(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert len(a["proposal_versions"]) == 2
 
 
-def test_changed_character_in_data_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                            ) -> None:
+def test_changed_character_in_data_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     w = tmp_path / "W"
     run(capsys, "demo", "--workspace", str(w))
     path = w / "journal.jsonl"
@@ -52,15 +53,16 @@ def test_changed_character_in_data_is_named(tmp_path: Path, capsys: pytest.Captu
         # change one character inside the data object (a digit or letter)
         pos = next(i for i in range(data_at + 1, data_at + len(raw)) if lines[k][i].isalnum())
         ch = lines[k][pos]
-        lines[k] = lines[k][:pos] + ("Z" if ch != "Z" else "Y") + lines[k][pos + 1:]
+        lines[k] = lines[k][:pos] + ("Z" if ch != "Z" else "Y") + lines[k][pos + 1 :]
         path.write_text("".join(lines), encoding="utf-8")
         code, out, _ = run(capsys, "verify", "--workspace", str(w))
         assert code == 1 and f"event {k + 1}:" in out
     path.write_text("".join(good), encoding="utf-8")
 
 
-def test_torn_tail_reported_then_repaired(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                          ) -> None:
+def test_torn_tail_reported_then_repaired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     w = tmp_path / "W"
     run(capsys, "demo", "--workspace", str(w))
     path = w / "journal.jsonl"
@@ -77,8 +79,9 @@ def test_torn_tail_reported_then_repaired(tmp_path: Path, capsys: pytest.Capture
     assert len(list(w.glob("journal.jsonl.torn-*"))) == 1
 
 
-def test_rebuild_reproduces_identical_agreements(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_rebuild_reproduces_identical_agreements(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     w = tmp_path / "W"
     run(capsys, "demo", "--workspace", str(w))
     _, before, _ = run(capsys, "agreements", "--workspace", str(w), "--json")
@@ -87,17 +90,31 @@ def test_rebuild_reproduces_identical_agreements(tmp_path: Path,
     assert code == 0 and (w / "query" / "agreements.json").exists()
     _, after, _ = run(capsys, "agreements", "--workspace", str(w), "--json")
     assert after == before
-    _, due, _ = run(capsys, "agreements", "--workspace", str(w), "--json", "--due-before",
-                    "2027-01-01")
+    _, due, _ = run(
+        capsys, "agreements", "--workspace", str(w), "--json", "--due-before", "2027-01-01"
+    )
     assert json.loads(due) == []
 
 
 def test_walkthrough_start_act_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     w = str(tmp_path / "W")
-    code, out, _ = run(capsys, "start", "consent", "-w", w, "--as", "Ana", "title=Bike racks",
-                       "facilitator=Ana", "participants=Ana", "participants=Bo",
-                       "driver=Bikes block the pavement", "requirement=Safe bike parking",
-                       "proposal=Install racks", "review_date=2027-05-01")
+    code, out, _ = run(
+        capsys,
+        "start",
+        "consent",
+        "-w",
+        w,
+        "--as",
+        "Ana",
+        "title=Bike racks",
+        "facilitator=Ana",
+        "participants=Ana",
+        "participants=Bo",
+        "driver=Bikes block the pavement",
+        "requirement=Safe bike parking",
+        "proposal=Install racks",
+        "review_date=2027-05-01",
+    )
     assert code == 0 and "consent-1" in out and "consent_driver" in out
     code, out, _ = run(capsys, "act", "consent-1", "consent_driver", "-w", w, "--as", "Ana")
     assert code == 0 and "Present the Proposal" in out
@@ -110,12 +127,20 @@ def test_walkthrough_start_act_status(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0 and "consent.started" in out
 
 
-@pytest.mark.parametrize("args", [
-    ["act", "nope-1", "x"], ["agreements", "--due-before", "soon"], ["start", "vote"],
-    ["start", "consent", "title"], ["demo", "--scenario", "zzz"], ["frobnicate"],
-])
-def test_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                    args: list[str]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["act", "nope-1", "x"],
+        ["agreements", "--due-before", "soon"],
+        ["start", "vote"],
+        ["start", "consent", "title"],
+        ["demo", "--scenario", "zzz"],
+        ["frobnicate"],
+    ],
+)
+def test_errors_are_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
     w = tmp_path / "W"
     run(capsys, "init", "-w", str(w))
     code, _, err = run(capsys, *args, "-w", str(w))
@@ -125,8 +150,9 @@ def test_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert err.startswith("error: ") and err.count("\n") == 1
 
 
-def test_workspace_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_workspace_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("S3FLOW_WORKSPACE", str(tmp_path / "E"))
     code, out, _ = run(capsys, "init")
     assert code == 0 and (tmp_path / "E" / "journal.jsonl").exists()
@@ -137,10 +163,12 @@ def test_workspace_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "s3engine", "--version"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "s3engine", "--version"], capture_output=True, text=True, check=True
+    ).stdout
     assert out.startswith("s3flow ")
     exe = shutil.which("s3flow") or str(Path(sys.executable).with_name("s3flow"))
-    out = subprocess.run([exe, "verify", "-w", str(tmp_path / "none")], capture_output=True,
-                         text=True)
+    out = subprocess.run(
+        [exe, "verify", "-w", str(tmp_path / "none")], capture_output=True, text=True
+    )
     assert out.returncode == 0 and "0 events" in out.stdout

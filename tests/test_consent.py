@@ -7,8 +7,13 @@ from pathlib import Path
 import pytest
 
 from conftest import all_sign, run_to_check, start_consent
-from s3engine.errors import (ActionNotAllowedNow, InvalidField, NotAllowedForActor, S3Error,
-                             UnknownActionError)
+from s3engine.errors import (
+    ActionNotAllowedNow,
+    InvalidField,
+    NotAllowedForActor,
+    S3Error,
+    UnknownActionError,
+)
 from s3engine.core.workspace import Workspace
 
 
@@ -16,8 +21,14 @@ def test_steps_follow_the_guide_and_agreement_is_recorded(ws: Workspace) -> None
     p = start_consent(ws)
     assert p.state == "driver" and p.step.number == "1"
     names = {a.name for a in p.available_actions()}
-    assert {"consent_driver", "clarify_driver", "defer", "pass_on", "discard",
-            "object_to_requirement"} <= names
+    assert {
+        "consent_driver",
+        "clarify_driver",
+        "defer",
+        "pass_on",
+        "discard",
+        "object_to_requirement",
+    } <= names
     run_to_check(p)
     assert p.state == "check"
     all_sign(p)
@@ -26,7 +37,9 @@ def test_steps_follow_the_guide_and_agreement_is_recorded(ws: Workspace) -> None
     p.act("record_agreement", "Ana")
     a = ws.projection.get("agreements", p.id)
     assert a is not None
-    assert a["review_date"] == "2027-03-01" and a["evaluation_criteria"] == ["15 visitors per session"]
+    assert a["review_date"] == "2027-03-01" and a["evaluation_criteria"] == [
+        "15 visitors per session"
+    ]
     assert a["participants"][0] == "Ana" and a["facilitator"] == "Ana"
 
 
@@ -66,27 +79,45 @@ def test_facilitator_can_close_round_early(ws: Workspace) -> None:
 
 
 def qualify_and_resolve(p, objector: str = "Bruno") -> None:  # type: ignore[no-untyped-def]
-    p.act("test_objection", "Ana", objector=objector, argument="Too few volunteers for two sessions.")
+    p.act(
+        "test_objection", "Ana", objector=objector, argument="Too few volunteers for two sessions."
+    )
     assert p.state == "testing" and p.leaf().kind == "objection-test"
-    p.act("present_argument", objector, premises=["We have 3 volunteers"],
-          conclusion="Therefore two sessions a month will burn them out.")
+    p.act(
+        "present_argument",
+        objector,
+        premises=["We have 3 volunteers"],
+        conclusion="Therefore two sessions a month will burn them out.",
+    )
     p.act("check_disagreement", "Ana")
     p.act("close_check", "Ana")
     assert p.state == "resolving" and p.leaf().kind == "resolution"
 
 
-def test_qualified_objection_is_resolved_and_check_runs_again_on_amended_proposal(ws: Workspace
-                                                                                  ) -> None:
+def test_qualified_objection_is_resolved_and_check_runs_again_on_amended_proposal(
+    ws: Workspace,
+) -> None:
     p = start_consent(ws)
     run_to_check(p)
     all_sign(p, Bruno="possible objection")
     qualify_and_resolve(p)
     with pytest.raises(ActionNotAllowedNow) as err:
-        p.act("propose_amendment", "Ana", kind="change the proposal", text="One session",
-              **{"from": "objector"})
+        p.act(
+            "propose_amendment",
+            "Ana",
+            kind="change the proposal",
+            text="One session",
+            **{"from": "objector"},
+        )
     assert "amended text" in str(err.value)
-    p.act("propose_amendment", "Ana", kind="change the proposal", text="One session a month",
-          **{"from": "objector"}, amended_text="Open a help desk once a month.")
+    p.act(
+        "propose_amendment",
+        "Ana",
+        kind="change the proposal",
+        text="One session a month",
+        **{"from": "objector"},
+        amended_text="Open a help desk once a month.",
+    )
     p.act("check_amendment", "Ana")
     all_sign(p)
     p.act("adopt_amendment", "Ana")
@@ -140,11 +171,11 @@ def test_recursive_disagreement_unwinds(ws: Workspace) -> None:
     p.act("close_check", "Ana")
     p.act("dispute_counter", "Dario", reason="not (not A)")
     assert len(p.leaf().stack) == 2
-    p.act("counter_holds", "Ana")      # Dario's counter holds -> Carla's level remains
+    p.act("counter_holds", "Ana")  # Dario's counter holds -> Carla's level remains
     assert p.leaf().state == "investigate" and len(p.leaf().stack) == 1
-    p.act("counter_fails", "Ana")      # so Carla's counter fails -> back to the check
+    p.act("counter_fails", "Ana")  # so Carla's counter fails -> back to the check
     assert p.leaf().state == "check_disagreement"
-    p.act("close_check", "Ana")        # no disagreement left -> objection
+    p.act("close_check", "Ana")  # no disagreement left -> objection
     assert p.state == "resolving"
 
 
@@ -153,8 +184,14 @@ def test_objection_to_the_amendment_is_resolved_recursively(ws: Workspace) -> No
     run_to_check(p)
     all_sign(p, Bruno="possible objection")
     qualify_and_resolve(p)
-    p.act("propose_amendment", "Ana", kind="change the proposal", text="Once a month",
-          **{"from": "group"}, amended_text="Once a month.")
+    p.act(
+        "propose_amendment",
+        "Ana",
+        kind="change the proposal",
+        text="Once a month",
+        **{"from": "group"},
+        amended_text="Once a month.",
+    )
     p.act("check_amendment", "Ana")
     all_sign(p, Carla="possible objection")
     p.act("test_objection", "Ana", objector="Carla", argument="Once a month is too rare.")
@@ -163,8 +200,14 @@ def test_objection_to_the_amendment_is_resolved_recursively(ws: Workspace) -> No
     p.act("close_check", "Ana")
     inner = p.leaf()
     assert inner.kind == "resolution" and inner.parent.kind == "resolution"
-    p.act("propose_amendment", "Ana", kind="change the proposal", text="Three times a quarter",
-          **{"from": "dialogue"}, amended_text="Three times a quarter.")
+    p.act(
+        "propose_amendment",
+        "Ana",
+        kind="change the proposal",
+        text="Three times a quarter",
+        **{"from": "dialogue"},
+        amended_text="Three times a quarter.",
+    )
     p.act("check_amendment", "Ana")
     all_sign(p)
     p.act("adopt_amendment", "Ana")
@@ -180,24 +223,44 @@ def test_deferral_amendment_records_owner_and_date(ws: Workspace) -> None:
     all_sign(p, Bruno="possible objection")
     qualify_and_resolve(p)
     with pytest.raises(ActionNotAllowedNow) as err:
-        p.act("propose_amendment", "Ana", kind="defer the objection", text="later",
-              **{"from": "objector"})
+        p.act(
+            "propose_amendment",
+            "Ana",
+            kind="defer the objection",
+            text="later",
+            **{"from": "objector"},
+        )
     assert "owner and a due date" in str(err.value)
-    p.act("propose_amendment", "Ana", kind="defer the objection", text="Check volunteer numbers",
-          **{"from": "objector"}, owner="Dario", due="2026-04-01", next_step="Report in April")
+    p.act(
+        "propose_amendment",
+        "Ana",
+        kind="defer the objection",
+        text="Check volunteer numbers",
+        **{"from": "objector"},
+        owner="Dario",
+        due="2026-04-01",
+        next_step="Report in April",
+    )
     p.act("check_amendment", "Ana")
     all_sign(p)
     p.act("adopt_amendment", "Ana")
     assert p.data["deferred_objections"][0] == {
-        "objector": "Bruno", "objection": "Too few volunteers for two sessions.", "owner": "Dario",
-        "due": "2026-04-01", "next_step": "Report in April"}
+        "objector": "Bruno",
+        "objection": "Too few volunteers for two sessions.",
+        "owner": "Dario",
+        "due": "2026-04-01",
+        "next_step": "Report in April",
+    }
 
 
-@pytest.mark.parametrize("action,kwargs", [
-    ("defer", {"reason": "not a quick fix"}),
-    ("pass_on", {"to": "Waste circle"}),
-    ("discard", {"reason": "not an organizational driver"}),
-])
+@pytest.mark.parametrize(
+    "action,kwargs",
+    [
+        ("defer", {"reason": "not a quick fix"}),
+        ("pass_on", {"to": "Waste circle"}),
+        ("discard", {"reason": "not an organizational driver"}),
+    ],
+)
 def test_driver_branches_end_the_process(ws: Workspace, action: str, kwargs: dict) -> None:
     p = start_consent(ws)
     p.act(action, "Ana", **kwargs)
@@ -212,8 +275,14 @@ def test_objection_to_requirement_is_resolved_before_the_proposal(ws: Workspace)
     p.act("present_argument", "Bruno")
     p.act("check_disagreement", "Ana")
     p.act("close_check", "Ana")
-    p.act("propose_amendment", "Ana", kind="change the proposal", text="add follow-up",
-          **{"from": "objector"}, amended_text="Free advice and a follow-up visit.")
+    p.act(
+        "propose_amendment",
+        "Ana",
+        kind="change the proposal",
+        text="add follow-up",
+        **{"from": "objector"},
+        amended_text="Free advice and a follow-up visit.",
+    )
     p.act("check_amendment", "Ana")
     all_sign(p)
     p.act("adopt_amendment", "Ana")
@@ -259,14 +328,34 @@ def test_invalid_signal_and_date_values(ws: Workspace) -> None:
 
 def test_start_field_errors(ws: Workspace) -> None:
     with pytest.raises(InvalidField, match="participants"):
-        ws.start("consent", "Ana", title="x", facilitator="Ana", participants=["Ana"],
-                 driver="d", requirement="r")
+        ws.start(
+            "consent",
+            "Ana",
+            title="x",
+            facilitator="Ana",
+            participants=["Ana"],
+            driver="d",
+            requirement="r",
+        )
     with pytest.raises(InvalidField, match="driver"):
-        ws.start("consent", "Ana", title="x", facilitator="Ana", participants=["Ana", "Bo"],
-                 requirement="r")
+        ws.start(
+            "consent",
+            "Ana",
+            title="x",
+            facilitator="Ana",
+            participants=["Ana", "Bo"],
+            requirement="r",
+        )
     with pytest.raises(InvalidField, match="usable name"):
-        ws.start("consent", "Ana", title="x", facilitator="Ana", participants=["Ana", "B\x00o"],
-                 driver="d", requirement="r")
+        ws.start(
+            "consent",
+            "Ana",
+            title="x",
+            facilitator="Ana",
+            participants=["Ana", "B\x00o"],
+            driver="d",
+            requirement="r",
+        )
     assert ws.journal.last_seq == 0
 
 
@@ -278,8 +367,11 @@ def test_replay_reproduces_every_process_exactly(ws: Workspace, tmp_path: Path) 
     again = Workspace(ws.path)
     for pid, proc in ws.processes.items():
         twin = again.processes[pid]
-        assert (twin.state, twin.data, len(twin.history)) == (proc.state, proc.data,
-                                                               len(proc.history))
+        assert (twin.state, twin.data, len(twin.history)) == (
+            proc.state,
+            proc.data,
+            len(proc.history),
+        )
     assert again.processes[p.id].view() == p.view()
     assert again.projection.tables == ws.projection.tables
 

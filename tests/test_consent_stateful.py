@@ -23,10 +23,24 @@ from s3engine.core.workspace import Workspace
 EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "60"))
 
 TEXT = st.sampled_from(["ok", "Too costly", "Once a month.", "x" * 3, "", "2027-02-30"])
-VALUES = st.one_of(TEXT, st.sampled_from(PEOPLE + ["Mallory", "no objection", "possible objection",
-                                                    "concern", "change the proposal",
-                                                    "objector", "2027-05-01"]),
-                   st.booleans(), st.integers(-2, 5), st.lists(st.sampled_from(PEOPLE), max_size=3))
+VALUES = st.one_of(
+    TEXT,
+    st.sampled_from(
+        PEOPLE
+        + [
+            "Mallory",
+            "no objection",
+            "possible objection",
+            "concern",
+            "change the proposal",
+            "objector",
+            "2027-05-01",
+        ]
+    ),
+    st.booleans(),
+    st.integers(-2, 5),
+    st.lists(st.sampled_from(PEOPLE), max_size=3),
+)
 
 
 def snapshot(ws: Workspace) -> Any:
@@ -38,9 +52,18 @@ class ConsentMachine(RuleBasedStateMachine):
         super().__init__()
         self.tmp = Path(tempfile.mkdtemp(prefix="s3flow-hyp-"))
         self.ws = Workspace(self.tmp / "ws", clock=fixed_clock())
-        self.p = self.ws.start("consent", "Ana", title="T", facilitator="Ana", participants=PEOPLE,
-                               proposers=["Carla"], driver="d", requirement="r", proposal="p",
-                               review_date="2027-01-01")
+        self.p = self.ws.start(
+            "consent",
+            "Ana",
+            title="T",
+            facilitator="Ana",
+            participants=PEOPLE,
+            proposers=["Carla"],
+            driver="d",
+            requirement="r",
+            proposal="p",
+            review_date="2027-01-01",
+        )
 
     def teardown(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -61,8 +84,9 @@ class ConsentMachine(RuleBasedStateMachine):
             elif f.type == "person":
                 fields[f.name] = data.draw(st.sampled_from(PEOPLE))
             elif f.type == "people":
-                fields[f.name] = data.draw(st.lists(st.sampled_from(PEOPLE), min_size=1,
-                                                    max_size=3, unique=True))
+                fields[f.name] = data.draw(
+                    st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=3, unique=True)
+                )
             elif f.type == "date":
                 fields[f.name] = "2027-06-01"
             elif f.type == "bool":
@@ -75,15 +99,48 @@ class ConsentMachine(RuleBasedStateMachine):
                 fields[f.name] = "some text"
         self._attempt(a.name, actor, fields)
 
-    @rule(name=st.sampled_from(["consent_driver", "signal", "close_round", "test_objection",
-                                "present_argument", "close_check", "propose_amendment",
-                                "adopt_amendment", "celebrate", "record_agreement", "disagree",
-                                "counter_holds", "drop_argument", "bogus", "respond"]),
-          actor=st.sampled_from(PEOPLE + ["Mallory", ""]),
-          fields=st.dictionaries(st.sampled_from(["signal", "objector", "argument", "kind", "text",
-                                                  "from", "reason", "keep_as_concern", "to",
-                                                  "amended_text", "response", "zzz"]),
-                                 VALUES, max_size=4))
+    @rule(
+        name=st.sampled_from(
+            [
+                "consent_driver",
+                "signal",
+                "close_round",
+                "test_objection",
+                "present_argument",
+                "close_check",
+                "propose_amendment",
+                "adopt_amendment",
+                "celebrate",
+                "record_agreement",
+                "disagree",
+                "counter_holds",
+                "drop_argument",
+                "bogus",
+                "respond",
+            ]
+        ),
+        actor=st.sampled_from(PEOPLE + ["Mallory", ""]),
+        fields=st.dictionaries(
+            st.sampled_from(
+                [
+                    "signal",
+                    "objector",
+                    "argument",
+                    "kind",
+                    "text",
+                    "from",
+                    "reason",
+                    "keep_as_concern",
+                    "to",
+                    "amended_text",
+                    "response",
+                    "zzz",
+                ]
+            ),
+            VALUES,
+            max_size=4,
+        ),
+    )
     def random_action(self, name: str, actor: str, fields: dict[str, Any]) -> None:
         self._attempt(name, actor, fields)
 
@@ -112,6 +169,9 @@ class ConsentMachine(RuleBasedStateMachine):
 
 
 ConsentMachine.TestCase.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=40, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    max_examples=EXAMPLES,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 TestConsentStateful = ConsentMachine.TestCase

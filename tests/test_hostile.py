@@ -23,11 +23,45 @@ from s3engine.errors import S3Error
 from s3engine.core.workspace import Workspace
 
 EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "60"))
-WORDS = ["init", "demo", "log", "verify", "repair", "rebuild", "agreements", "start", "act",
-         "status", "patterns", "search", "show", "import", "export", "roles", "mits", "report",
-         "--json", "--due-before", "2027-01-01", "x", "../../etc/passwd", "-o", "=", "a=b",
-         "consent", "consent-1", "signal", "--as", "Ana", "--scenario", "\x00", "é" * 50,
-         "--workspace", "title=<script>alert(1)</script>", "participants=Ana"]
+WORDS = [
+    "init",
+    "demo",
+    "log",
+    "verify",
+    "repair",
+    "rebuild",
+    "agreements",
+    "start",
+    "act",
+    "status",
+    "patterns",
+    "search",
+    "show",
+    "import",
+    "export",
+    "roles",
+    "mits",
+    "report",
+    "--json",
+    "--due-before",
+    "2027-01-01",
+    "x",
+    "../../etc/passwd",
+    "-o",
+    "=",
+    "a=b",
+    "consent",
+    "consent-1",
+    "signal",
+    "--as",
+    "Ana",
+    "--scenario",
+    "\x00",
+    "é" * 50,
+    "--workspace",
+    "title=<script>alert(1)</script>",
+    "participants=Ana",
+]
 
 
 def run(args: list[str]) -> tuple[int, str, str]:
@@ -40,31 +74,41 @@ def run(args: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@settings(max_examples=EXAMPLES * 2, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(args=st.lists(st.sampled_from(WORDS) | st.text(max_size=12), max_size=6).filter(
-    lambda a: not any(x in ("lab", "app", "bench") for x in a)))  # these start servers / run long
-def test_fuzzed_cli_arguments_give_typed_errors_and_stay_in_the_workspace(args: list[str]
-                                                                          ) -> None:
+@settings(
+    max_examples=EXAMPLES * 2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    args=st.lists(st.sampled_from(WORDS) | st.text(max_size=12), max_size=6).filter(
+        lambda a: not any(x in ("lab", "app", "bench") for x in a)
+    )
+)  # these start servers / run long
+def test_fuzzed_cli_arguments_give_typed_errors_and_stay_in_the_workspace(args: list[str]) -> None:
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)
         ws = root / "ws"
         cwd = os.getcwd()
         os.chdir(root)
         try:
-            code, _out, err = run([*args, "--workspace", str(ws)]
-                                  if "--workspace" not in args else args)
+            code, _out, err = run(
+                [*args, "--workspace", str(ws)] if "--workspace" not in args else args
+            )
         finally:
             os.chdir(cwd)
         assert code in (0, 1, 2), (args, code)
         assert "Traceback" not in err
         outside = {p.name for p in root.iterdir()} - {"ws", "s3flow-workspace"}
-        assert not {n for n in outside if not n.endswith((".ipynb", ".jsonl", ".html", ".md",
-                                                          ".json", ".png", ".svg"))}, outside
+        assert not {
+            n
+            for n in outside
+            if not n.endswith((".ipynb", ".jsonl", ".html", ".md", ".json", ".png", ".svg"))
+        }, outside
 
 
-def test_export_import_whole_workspace_is_lossless(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_import_whole_workspace_is_lossless(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = tmp_path / "a"
     for scenario in ("consent", "roles", "mits"):
         assert main(["demo", "--scenario", scenario, "-w", str(src)]) == 0
@@ -78,7 +122,8 @@ def test_export_import_whole_workspace_is_lossless(tmp_path: Path,
     a, b = Workspace(src, use_snapshot=False), Workspace(tmp_path / "b", use_snapshot=False)
     assert a.projection.tables == b.projection.tables
     assert {k: (p.state, p.data) for k, p in a.processes.items()} == {
-        k: (p.state, p.data) for k, p in b.processes.items()}
+        k: (p.state, p.data) for k, p in b.processes.items()
+    }
     for cmd in (["agreements", "--json", "--all"], ["roles", "--json"], ["log", "--json"]):
         main([*cmd, "-w", str(src)])
         one = capsys.readouterr().out
@@ -93,8 +138,9 @@ def test_export_import_whole_workspace_is_lossless(tmp_path: Path,
 
 
 STARTS: dict[str, dict[str, Any]] = {
-    "proposal-forming": dict(title="Garden", facilitator="Ana", participants=PEOPLE,
-                             driver="d", requirement="r"),
+    "proposal-forming": dict(
+        title="Garden", facilitator="Ana", participants=PEOPLE, driver="d", requirement="r"
+    ),
     "tension": dict(tension="Bins overflow", facilitator="Ana", participants=PEOPLE),
     "evaluate": dict(agreement="consent-1", facilitator="Ana", participants=PEOPLE),
 }
@@ -108,8 +154,9 @@ def fill(fields: Any, data: st.DataObject) -> dict[str, Any]:
         out[f.name] = {
             "choice": lambda: data.draw(st.sampled_from(f.choices)) if f.choices else "x",
             "person": lambda: data.draw(st.sampled_from(PEOPLE)),
-            "people": lambda: data.draw(st.lists(st.sampled_from(PEOPLE), min_size=1,
-                                                 max_size=3, unique=True)),
+            "people": lambda: data.draw(
+                st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=3, unique=True)
+            ),
             "date": lambda: data.draw(st.sampled_from(["2027-06-01", "2020-01-01"])),
             "bool": lambda: data.draw(st.booleans()),
             "list": lambda: [data.draw(st.sampled_from(["1", "2", "x"]))],
@@ -128,9 +175,17 @@ def test_stateful_generic_processes(kind: str) -> None:
             self.tmp = Path(tempfile.mkdtemp())
             self.ws = Workspace(self.tmp / "ws", clock=fixed_clock())
             if kind == "evaluate":
-                c = self.ws.start("consent", "Ana", title="T", facilitator="Ana",
-                                  participants=PEOPLE, driver="d", requirement="r",
-                                  proposal="p", review_date="2027-01-01")
+                c = self.ws.start(
+                    "consent",
+                    "Ana",
+                    title="T",
+                    facilitator="Ana",
+                    participants=PEOPLE,
+                    driver="d",
+                    requirement="r",
+                    proposal="p",
+                    review_date="2027-01-01",
+                )
                 c.act("consent_driver", "Ana")
                 c.act("present_proposal", "Ana")
                 c.act("start_responses", "Ana")
@@ -144,8 +199,9 @@ def test_stateful_generic_processes(kind: str) -> None:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
         def state(self) -> Any:
-            return {k: (p.state, repr(p.data), len(p.history))
-                    for k, p in self.ws.processes.items()}
+            return {
+                k: (p.state, repr(p.data), len(p.history)) for k, p in self.ws.processes.items()
+            }
 
         @rule(data=st.data(), valid=st.booleans())
         def act(self, data: st.DataObject, valid: bool) -> None:
@@ -155,8 +211,9 @@ def test_stateful_generic_processes(kind: str) -> None:
                 name, fields = a.name, fill(a.fields, data)
                 actor = data.draw(st.sampled_from(list(a.who) if a.who else PEOPLE))
             else:
-                name = data.draw(st.sampled_from([a.name for a in
-                                                  self.p.leaf().definition.actions]))
+                name = data.draw(
+                    st.sampled_from([a.name for a in self.p.leaf().definition.actions])
+                )
                 actor = data.draw(st.sampled_from(PEOPLE + ["Mallory"]))
                 fields = fill(self.p.leaf().definition.action_map[name].fields, data)
             before, raw = self.state(), self.ws.journal.path.read_bytes()
@@ -169,28 +226,58 @@ def test_stateful_generic_processes(kind: str) -> None:
         def replay_equals_live(self) -> None:
             assert self.ws.journal.verify().ok
             again = Workspace(self.ws.path)
-            assert {k: (p.state, repr(p.data), len(p.history))
-                    for k, p in again.processes.items()} == self.state()
+            assert {
+                k: (p.state, repr(p.data), len(p.history)) for k, p in again.processes.items()
+            } == self.state()
             assert again.projection.tables == self.ws.projection.tables
 
-    Machine.TestCase.settings = settings(max_examples=max(10, EXAMPLES // 3),
-                                         stateful_step_count=25, deadline=None,
-                                         suppress_health_check=list(HealthCheck))
+    Machine.TestCase.settings = settings(
+        max_examples=max(10, EXAMPLES // 3),
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     Machine.TestCase().runTest()
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(payload=st.one_of(
-    st.binary(max_size=300),
-    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                 lambda c: st.lists(c, max_size=4) | st.dictionaries(
-                     st.sampled_from(["cells", "metadata", "nbformat", "nbformat_minor",
-                                      "source", "cell_type", "s3flow", "pattern", "id"]) |
-                     st.text(max_size=5), c, max_size=5), max_leaves=25).map(
-        lambda o: json.dumps(o).encode())))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    payload=st.one_of(
+        st.binary(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda c: (
+                st.lists(c, max_size=4)
+                | st.dictionaries(
+                    st.sampled_from(
+                        [
+                            "cells",
+                            "metadata",
+                            "nbformat",
+                            "nbformat_minor",
+                            "source",
+                            "cell_type",
+                            "s3flow",
+                            "pattern",
+                            "id",
+                        ]
+                    )
+                    | st.text(max_size=5),
+                    c,
+                    max_size=5,
+                )
+            ),
+            max_leaves=25,
+        ).map(lambda o: json.dumps(o).encode()),
+    )
+)
 def test_fuzzed_pattern_notebooks_raise_typed_errors_only(payload: bytes) -> None:
     from s3engine.patterns.notebook import import_notebooks
+
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "x.ipynb"
         path.write_bytes(payload)

@@ -10,8 +10,11 @@ import pytest
 from s3engine.processes.mits import instrument as I
 from s3engine.errors import InstrumentError, S3Error
 
-SHIPPED = ("actors-actions-grid", "collaborative-governance-health-check",
-           "participatory-budgeting-criteria")
+SHIPPED = (
+    "actors-actions-grid",
+    "collaborative-governance-health-check",
+    "participatory-budgeting-criteria",
+)
 
 SMALL = """\
 id: tiny-check
@@ -58,11 +61,26 @@ def test_shipped_instruments_load_and_name_their_source(iid: str) -> None:
 
 def test_health_check_covers_the_seed_documents() -> None:
     inst = I.find("collaborative-governance-health-check")
-    text = " ".join([s.name + " " + s.description for s in inst.sections]
-                    + [i.id + " " + i.text for i in inst.items]).lower()
-    for word in ("participat", "consensus", "accountab", "transparen", "responsive",
-                 "effective", "equitable", "rule-of-law", "compliance", "transformation",
-                 "design", "deliver", "risk", "obstacle"):
+    text = " ".join(
+        [s.name + " " + s.description for s in inst.sections]
+        + [i.id + " " + i.text for i in inst.items]
+    ).lower()
+    for word in (
+        "participat",
+        "consensus",
+        "accountab",
+        "transparen",
+        "responsive",
+        "effective",
+        "equitable",
+        "rule-of-law",
+        "compliance",
+        "transformation",
+        "design",
+        "deliver",
+        "risk",
+        "obstacle",
+    ):
         assert word in text, word
     budget = I.find("participatory-budgeting-criteria")
     assert len(budget.sections) == 5
@@ -81,21 +99,34 @@ def test_community_instrument_by_id_and_by_path(tmp_path: Path) -> None:
         I.find("nope", ws)
 
 
-@pytest.mark.parametrize("change, field, expected", [
-    (("version: 2\n", ""), "version", "a number or a short text"),
-    (("source: Written for the tests.\n", ""), "source", "names its source"),
-    (("  max: 5\n", "  max: 1\n"), "scale.max", "min < max"),
-    (("      - {id: b2, text: Fourth}\n", "      - {id: a1, text: Fourth}\n"),
-     "sections[1].items[1].id", "a different id for every item"),
-    (("      - {id: a2, text: Second}\n", "      - {id: a2}\n"), "sections[0].items[1].text",
-     "the statement to score"),
-    (("  labels: {1: Low, 5: High}\n", "  labels: {1: Low, 9: High}\n"), "scale.labels.9",
-     "from 1 to 5"),
-    (("name: Tiny check\n", "name: Tiny check\ncolour: red\n"), "colour", "only id, name"),
-    (("  - id: beta\n", "  - id: Beta Section\n"), "sections[1].id", "lowercase"),
-])
-def test_bad_files_name_file_field_and_expected_value(tmp_path: Path, change: tuple[str, str],
-                                                      field: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    "change, field, expected",
+    [
+        (("version: 2\n", ""), "version", "a number or a short text"),
+        (("source: Written for the tests.\n", ""), "source", "names its source"),
+        (("  max: 5\n", "  max: 1\n"), "scale.max", "min < max"),
+        (
+            ("      - {id: b2, text: Fourth}\n", "      - {id: a1, text: Fourth}\n"),
+            "sections[1].items[1].id",
+            "a different id for every item",
+        ),
+        (
+            ("      - {id: a2, text: Second}\n", "      - {id: a2}\n"),
+            "sections[0].items[1].text",
+            "the statement to score",
+        ),
+        (
+            ("  labels: {1: Low, 5: High}\n", "  labels: {1: Low, 9: High}\n"),
+            "scale.labels.9",
+            "from 1 to 5",
+        ),
+        (("name: Tiny check\n", "name: Tiny check\ncolour: red\n"), "colour", "only id, name"),
+        (("  - id: beta\n", "  - id: Beta Section\n"), "sections[1].id", "lowercase"),
+    ],
+)
+def test_bad_files_name_file_field_and_expected_value(
+    tmp_path: Path, change: tuple[str, str], field: str, expected: str
+) -> None:
     old, new = change
     assert old in SMALL
     path = small(tmp_path, SMALL.replace(old, new, 1))
@@ -132,9 +163,11 @@ def test_scores_are_checked_against_the_scale(tmp_path: Path) -> None:
 
 def test_aggregation_by_hand(tmp_path: Path) -> None:
     inst = I.load_file(small(tmp_path))
-    responses = {"A": {"a1": 1, "a2": 5, "b1": 2},
-                 "B": {"a1": 3, "a2": None, "b1": 4},
-                 "C": {"a1": 5}}
+    responses = {
+        "A": {"a1": 1, "a2": 5, "b1": 2},
+        "B": {"a1": 3, "a2": None, "b1": 4},
+        "C": {"a1": 5},
+    }
     agg = I.aggregate(inst, responses)
     a1 = agg["items"]["a1"]
     assert a1["mean"] == 3 and a1["count"] == 3 and a1["min"] == 1 and a1["max"] == 5

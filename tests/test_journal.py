@@ -75,8 +75,11 @@ def test_removed_duplicated_and_reordered_lines_are_detected(tmp_path: Path) -> 
     path = tmp_path / "journal.jsonl"
     make(path, 5)
     good = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    for bad, seq in ((good[:2] + good[3:], 3), (good[:3] + [good[2]] + good[3:], 4),
-                     (good[:1] + [good[2], good[1]] + good[3:], 2)):
+    for bad, seq in (
+        (good[:2] + good[3:], 3),
+        (good[:3] + [good[2]] + good[3:], 4),
+        (good[:1] + [good[2], good[1]] + good[3:], 2),
+    ):
         path.write_text("".join(bad), encoding="utf-8")
         rep = Journal(path).verify()
         assert not rep.ok and rep.first_bad_seq == seq, bad
@@ -94,7 +97,11 @@ def test_torn_tail_is_refused_then_repaired(tmp_path: Path) -> None:
     rep = Journal(path).verify()
     assert not rep.ok and rep.torn_bytes == 20 and rep.events == 3
     removed, saved = Journal(path).repair()
-    assert removed == 20 and saved is not None and saved.read_bytes() == data[last_start:last_start + 20]
+    assert (
+        removed == 20
+        and saved is not None
+        and saved.read_bytes() == data[last_start : last_start + 20]
+    )
     after = Journal(path)
     assert after.verify().ok and len(after.read_new()) == 3
     # the journal continues the chain after a repair
@@ -118,6 +125,7 @@ def read_only_folder(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A folder nobody may write to: chmod for normal users; as root (who ignores permissions) a
     read-only tmpfs mount, or an immutable folder where mounting is not permitted."""
     import subprocess
+
     folder = tmp_path / "ro"
     folder.mkdir()
     if os.geteuid() != 0:
@@ -125,8 +133,12 @@ def read_only_folder(tmp_path: Path):  # type: ignore[no-untyped-def]
         yield folder
         folder.chmod(0o700)
         return
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
-                      capture_output=True).returncode == 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)], capture_output=True
+        ).returncode
+        == 0
+    ):
         yield folder
         subprocess.run(["umount", str(folder)], check=True)
         return
@@ -141,6 +153,7 @@ def test_read_only_folder_gives_clear_error_and_writes_nothing(read_only_folder:
     from s3engine.cli.main import main
     import io
     import contextlib
+
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         code = main(["init", "--workspace", str(read_only_folder)])
@@ -151,8 +164,9 @@ def test_read_only_folder_gives_clear_error_and_writes_nothing(read_only_folder:
     assert list(read_only_folder.iterdir()) == []
 
 
-def test_failed_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                                 ) -> None:
+def test_failed_write_leaves_nothing_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "journal.jsonl"
     j = make(path, 2)
     before = path.read_bytes()

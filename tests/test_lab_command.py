@@ -17,18 +17,35 @@ from browser_support import free_port
 def test_s3flow_lab_serves_the_tutor_notebooks(tmp_path: Path) -> None:
     port = free_port()
     exe = str(Path(sys.executable).with_name("s3flow"))
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"))
-    proc = subprocess.Popen([exe, "lab", "--workspace", str(tmp_path / "ws"), "--no-browser",
-                             "--ip=127.0.0.1", "--port", str(port),
-                             "--IdentityProvider.token=t0k"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
+    )
+    proc = subprocess.Popen(
+        [
+            exe,
+            "lab",
+            "--workspace",
+            str(tmp_path / "ws"),
+            "--no-browser",
+            "--ip=127.0.0.1",
+            "--port",
+            str(port),
+            "--IdentityProvider.token=t0k",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     try:
         names: list[str] = []
         for _ in range(120):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token=t0k",
-                                            timeout=2) as r:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/contents?token=t0k", timeout=2
+                ) as r:
                     names = [c["name"] for c in json.load(r)["content"]]
                     break
             except OSError:

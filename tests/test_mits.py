@@ -8,14 +8,22 @@ from typing import Any
 import pytest
 
 from s3engine.demo import org as demo_org
-from s3engine.errors import (ActionNotAllowedNow, InstrumentError, InvalidField, MitsRuleError,
-                             NotAllowedForActor, S3Error)
+from s3engine.errors import (
+    ActionNotAllowedNow,
+    InstrumentError,
+    InvalidField,
+    MitsRuleError,
+    NotAllowedForActor,
+    S3Error,
+)
 from s3engine.reports.cycle_report import cycle_report, format_text
 from s3engine.core.workspace import Workspace
 
-ACTORS = ["Town hall | local administration | Luca",
-          "Transition group | civil-society organisation | Sara",
-          "Energy coop | business | Ivo"]
+ACTORS = [
+    "Town hall | local administration | Luca",
+    "Transition group | civil-society organisation | Sara",
+    "Energy coop | business | Ivo",
+]
 LIT = [("Luca", "Town hall"), ("Sara", "Transition group"), ("Ivo", "Energy coop")]
 TINY = """\
 id: tiny-check
@@ -34,15 +42,21 @@ sections:
 """
 # Scores per evaluation (1 = baseline, 2 = review of cycle 1, 3 = review of cycle 2).
 SCORES: dict[int, dict[str, dict[str, Any]]] = {
-    1: {"Luca": {"a1": 2, "a2": 2, "b1": 4, "b2": 4},
+    1: {
+        "Luca": {"a1": 2, "a2": 2, "b1": 4, "b2": 4},
         "Sara": {"a1": 2, "a2": 3, "b1": 3, "b2": None},
-        "Ivo": {"a1": 1, "a2": None, "b1": 5, "b2": 4}},
-    2: {"Luca": {"a1": 3, "a2": 3, "b1": 4, "b2": 4},
+        "Ivo": {"a1": 1, "a2": None, "b1": 5, "b2": 4},
+    },
+    2: {
+        "Luca": {"a1": 3, "a2": 3, "b1": 4, "b2": 4},
         "Sara": {"a1": 3, "a2": 4, "b1": 3, "b2": 3},
-        "Ivo": {"a1": 2, "a2": 3, "b1": 4, "b2": 4}},
-    3: {"Luca": {"a1": 4, "a2": 4, "b1": 4, "b2": 4},
+        "Ivo": {"a1": 2, "a2": 3, "b1": 4, "b2": 4},
+    },
+    3: {
+        "Luca": {"a1": 4, "a2": 4, "b1": 4, "b2": 4},
         "Sara": {"a1": 4, "a2": 5, "b1": 3, "b2": 3},
-        "Ivo": {"a1": 4, "a2": 3, "b1": 4, "b2": 5}},
+        "Ivo": {"a1": 4, "a2": 3, "b1": 4, "b2": 5},
+    },
 }
 
 
@@ -52,18 +66,28 @@ def head(ws: Workspace) -> tuple[int, bytes]:
 
 
 def start(ws: Workspace, **over: Any) -> Any:
-    fields: dict[str, Any] = dict(community="Valverde", facilitator="Marta", tutor="Giulia",
-                                  actors=list(ACTORS))
+    fields: dict[str, Any] = dict(
+        community="Valverde", facilitator="Marta", tutor="Giulia", actors=list(ACTORS)
+    )
     fields.update(over)
     return ws.start("mits", "Marta", **fields)
 
 
-def agree(ws: Workspace, m: Any, title: str = "LIT governance", cycle: Any = "same",
-          finish: bool = True) -> Any:
-    p = ws.start("consent", "Marta", title=title, facilitator="Marta",
-                 participants=["Marta", "Luca", "Sara", "Ivo"], driver="d", requirement="r",
-                 proposal=f"{title}: how we do it.", review_date="2027-06-30",
-                 **({"cycle": m.id if cycle == "same" else cycle} if cycle else {}))
+def agree(
+    ws: Workspace, m: Any, title: str = "LIT governance", cycle: Any = "same", finish: bool = True
+) -> Any:
+    p = ws.start(
+        "consent",
+        "Marta",
+        title=title,
+        facilitator="Marta",
+        participants=["Marta", "Luca", "Sara", "Ivo"],
+        driver="d",
+        requirement="r",
+        proposal=f"{title}: how we do it.",
+        review_date="2027-06-30",
+        **({"cycle": m.id if cycle == "same" else cycle} if cycle else {}),
+    )
     if finish:
         for a in ("consent_driver", "present_proposal", "start_responses", "check_objections"):
             p.act(a, "Marta")
@@ -96,11 +120,23 @@ def score_all(m: Any, n: int) -> None:
 
 def co_design_and_implement(ws: Workspace, m: Any, area: str = "alpha") -> str:
     m.act("choose_critical_area", "Marta", section=area)
-    m.act("design_action", "Sara", title=f"Act on {area}", area=area, description="Do it.",
-          patterns=["consent-decision-making"], actors=["Town hall", "Transition group"])
+    m.act(
+        "design_action",
+        "Sara",
+        title=f"Act on {area}",
+        area=area,
+        description="Do it.",
+        patterns=["consent-decision-making"],
+        actors=["Town hall", "Transition group"],
+    )
     aid = m.actions[-1]["id"]
-    m.act("link_agreement", "Marta", agreement=agree(ws, m, f"Adopt {aid}").id,
-          purpose="action", action_id=aid)
+    m.act(
+        "link_agreement",
+        "Marta",
+        agreement=agree(ws, m, f"Adopt {aid}").id,
+        purpose="action",
+        action_id=aid,
+    )
     m.act("sign_gate", "Giulia")
     m.act("assign_owner", "Marta", action_id=aid, owner="Action steward")
     m.act("report_progress", "Sara", action_id=aid, progress=50)
@@ -112,22 +148,42 @@ def co_design_and_implement(ws: Workspace, m: Any, area: str = "alpha") -> str:
 # -- preparation ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("actors, missing", [
-    (["Town hall | local administration | Luca", "Transition group | cso | Sara"],
-     ["at least 3 distinct actors (2 committed, 1 more needed)"]),
-    (["Transition group | civil-society organisation | Sara", "Coop | business | Ivo",
-      "Residents | citizen | Nadia"],
-     ["a local administration (an actor of type 'local administration')"]),
-    (["Town hall | municipality | Luca", "Coop | business | Ivo",
-      "Parents | informal group | Nadia"],
-     ["a civil-society organisation (an actor of type 'civil-society organisation')"]),
-    (["Coop | business | Ivo"],
-     ["at least 3 distinct actors (1 committed, 2 more needed)",
-      "a local administration (an actor of type 'local administration')",
-      "a civil-society organisation (an actor of type 'civil-society organisation')"]),
-])
+@pytest.mark.parametrize(
+    "actors, missing",
+    [
+        (
+            ["Town hall | local administration | Luca", "Transition group | cso | Sara"],
+            ["at least 3 distinct actors (2 committed, 1 more needed)"],
+        ),
+        (
+            [
+                "Transition group | civil-society organisation | Sara",
+                "Coop | business | Ivo",
+                "Residents | citizen | Nadia",
+            ],
+            ["a local administration (an actor of type 'local administration')"],
+        ),
+        (
+            [
+                "Town hall | municipality | Luca",
+                "Coop | business | Ivo",
+                "Parents | informal group | Nadia",
+            ],
+            ["a civil-society organisation (an actor of type 'civil-society organisation')"],
+        ),
+        (
+            ["Coop | business | Ivo"],
+            [
+                "at least 3 distinct actors (1 committed, 2 more needed)",
+                "a local administration (an actor of type 'local administration')",
+                "a civil-society organisation (an actor of type 'civil-society organisation')",
+            ],
+        ),
+    ],
+)
 def test_preparation_rule_names_what_is_missing_and_writes_nothing(
-        ws: Workspace, actors: list[str], missing: list[str]) -> None:
+    ws: Workspace, actors: list[str], missing: list[str]
+) -> None:
     with pytest.raises(MitsRuleError) as err:
         start(ws, actors=actors)
     assert err.value.missing == missing
@@ -139,25 +195,35 @@ def test_preparation_rule_names_what_is_missing_and_writes_nothing(
 
 
 def test_relaxed_rules_are_recorded_as_such(ws: Workspace) -> None:
-    no_la = ["Transition group | civil-society organisation | Sara", "Coop | business | Ivo",
-             "Residents | citizen | Nadia"]
+    no_la = [
+        "Transition group | civil-society organisation | Sara",
+        "Coop | business | Ivo",
+        "Residents | citizen | Nadia",
+    ]
     m = start(ws, actors=no_la, rule="recommended", rule_reason="The council joins later.")
     rule = m.data["rule"]
     assert rule["name"] == "recommended" and rule["relaxed"] is True
     assert rule["relaxations"] == ["a local administration is recommended, not required"]
     assert rule["reason"] == "The council joins later."
-    assert m.data["warnings"] == ["no local administration among the actors (recommended, not "
-                                  "required under the recommended rule)"]
+    assert m.data["warnings"] == [
+        "no local administration among the actors (recommended, not "
+        "required under the recommended rule)"
+    ]
     row = ws.projection.get("cycles", m.id)
     assert row["rule"]["relaxed"] is True and row["warnings"]
     two = start(ws, actors=ACTORS[:2], min_actors=2)
     assert two.data["rule"]["name"] == "custom"
     assert two.data["rule"]["relaxations"] == ["at least 2 actors instead of 3"]
     strict = start(ws)
-    assert strict.data["rule"] == {"name": "default", "min_actors": 3,
-                                   "local_administration": "required",
-                                   "civil_society": "required", "relaxed": False,
-                                   "relaxations": [], "reason": ""}
+    assert strict.data["rule"] == {
+        "name": "default",
+        "min_actors": 3,
+        "local_administration": "required",
+        "civil_society": "required",
+        "relaxed": False,
+        "relaxations": [],
+        "reason": "",
+    }
     with pytest.raises(InvalidField, match="not an actor type"):
         start(ws, actors=[*ACTORS, "Somebody | alien | X"])
     with pytest.raises(InvalidField, match="listed twice"):
@@ -169,18 +235,17 @@ def test_actor_commitments_and_withdrawal_keep_the_rule(ws: Workspace) -> None:
     before = head(ws)
     with pytest.raises(MitsRuleError) as err:
         m.act("withdraw_actor", "Marta", name="Town hall", reason="Elections.")
-    assert err.value.missing == ["at least 3 distinct actors (2 committed, 1 more needed)",
-                                 "a local administration (an actor of type 'local "
-                                 "administration')"]
+    assert err.value.missing == [
+        "at least 3 distinct actors (2 committed, 1 more needed)",
+        "a local administration (an actor of type 'local administration')",
+    ]
     assert str(err.value).startswith("Withdrawing Town hall would break the default")
     assert head(ws) == before
     with pytest.raises(InvalidField, match="already committed"):
         m.act("commit_actor", "Marta", name="town hall", type="business")
-    m.act("commit_actor", "Marta", name="Parents", type="informal group",
-          representative="Nadia")
+    m.act("commit_actor", "Marta", name="Parents", type="informal group", representative="Nadia")
     m.act("withdraw_actor", "Marta", name="Energy coop", reason="Too busy.")
-    assert [a["name"] for a in m.active_actors()] == ["Town hall", "Transition group",
-                                                      "Parents"]
+    assert [a["name"] for a in m.active_actors()] == ["Town hall", "Transition group", "Parents"]
     assert "Nadia" in m.participants and "Ivo" not in m.participants
 
 
@@ -195,8 +260,10 @@ def test_gates_need_the_tutor_and_phases_are_not_skipped(ws: Workspace) -> None:
     m.act("assign_tutor", "Marta", tutor="Giulia")
     with pytest.raises(NotAllowedForActor):
         m.act("sign_gate", "Marta")
-    with pytest.raises(ActionNotAllowedNow, match="phases are not skipped: after Preparation "
-                                                  "comes Local Implementation Team"):
+    with pytest.raises(
+        ActionNotAllowedNow,
+        match="phases are not skipped: after Preparation comes Local Implementation Team",
+    ):
         m.act("sign_gate", "Giulia", to="evaluation")
     m.act("sign_gate", "Giulia", to="lit")
     assert m.state == "lit"
@@ -300,8 +367,9 @@ def test_bad_instruments_write_nothing(ws: Workspace) -> None:
     m = start(ws)
     to_evaluation(ws, m)
     (ws.path / "instruments").mkdir()
-    (ws.path / "instruments" / "broken.yaml").write_text(TINY.replace("source: Written for "
-                                                                      "the tests.\n", ""))
+    (ws.path / "instruments" / "broken.yaml").write_text(
+        TINY.replace("source: Written for the tests.\n", "")
+    )
     before = head(ws)
     with pytest.raises(InstrumentError, match="field 'source'"):
         m.act("choose_instrument", "Marta", instrument="broken")
@@ -319,8 +387,8 @@ def test_two_cycles_compared_by_hand(ws: Workspace) -> None:
     score_all(m, 1)
     (ws.path / "instruments" / "tiny-check.yaml").write_text(TINY.replace("Alpha", "Changed"))
     base = m.baseline()
-    assert base["aggregate"]["sections"]["alpha"]["mean"] == 2.0   # 2,2,2,3,1
-    assert base["aggregate"]["sections"]["beta"]["mean"] == 4.0    # 4,4,3,5,4
+    assert base["aggregate"]["sections"]["alpha"]["mean"] == 2.0  # 2,2,2,3,1
+    assert base["aggregate"]["sections"]["beta"]["mean"] == 4.0  # 4,4,3,5,4
     assert math.isclose(base["aggregate"]["sections"]["alpha"]["sd"], math.sqrt(0.4))
     assert base["aggregate"]["sections"]["beta"]["count"] == 5
     m.act("map_project", "Marta", project="Energy desk", sections=["beta"], decision="continue")
@@ -371,10 +439,18 @@ def test_two_cycles_compared_by_hand(ws: Workspace) -> None:
         cycle_report(ws, m.id, 3)
     row = ws.projection.get("cycles", m.id)
     assert row["state"] == "closed" and row["baseline"] == f"{m.id}/e1"
-    assert [g["to"] for g in row["gates"]] == ["lit", "evaluation", "co_design",
-                                               "co_implementation", "review", "evaluation",
-                                               "co_design", "co_implementation", "review",
-                                               "closed"]
+    assert [g["to"] for g in row["gates"]] == [
+        "lit",
+        "evaluation",
+        "co_design",
+        "co_implementation",
+        "review",
+        "evaluation",
+        "co_design",
+        "co_implementation",
+        "review",
+        "closed",
+    ]
 
 
 def test_blocked_action_raises_a_driver(ws: Workspace) -> None:
@@ -385,8 +461,14 @@ def test_blocked_action_raises_a_driver(ws: Workspace) -> None:
     score_all(m, 1)
     m.act("sign_gate", "Giulia")
     m.act("choose_critical_area", "Marta", section="alpha")
-    m.act("design_action", "Sara", title="Dashboard", area="alpha", description="d",
-          milestones=["Meters in"])
+    m.act(
+        "design_action",
+        "Sara",
+        title="Dashboard",
+        area="alpha",
+        description="d",
+        milestones=["Meters in"],
+    )
     m.act("go_back", "Marta", phase="lit", reason="A new member joins the LIT.")
     assert m.state == "lit" and m.phase_log[-1]["reason"] == "A new member joins the LIT."
     adopt = agree(ws, m, "Adopt a1")
@@ -406,12 +488,15 @@ def test_blocked_action_raises_a_driver(ws: Workspace) -> None:
     m.act("assign_owner", "Marta", action_id="a1", owner="Data steward")
     with pytest.raises(ActionNotAllowedNow, match="no action is blocked"):
         m.act("unblock_action", "Ivo", action_id="a1", note="n")
-    m.act("share_resource", "Luca", action_id="a1", resource="IT office time",
-          provided_by="Town hall")
+    m.act(
+        "share_resource", "Luca", action_id="a1", resource="IT office time", provided_by="Town hall"
+    )
     m.act("block_action", "Ivo", action_id="a1", driver="IT rules forbid outside meters.")
     driver = ws.projection.get("drivers", f"{m.id}/d1")
     assert driver["status"] == "in backlog" and driver["action"] == "a1"
-    assert driver["situation"] == "IT rules forbid outside meters." and driver["reported_by"] == "Ivo"
+    assert (
+        driver["situation"] == "IT rules forbid outside meters." and driver["reported_by"] == "Ivo"
+    )
     assert m.find_action("a1")["status"] == "blocked"
     with pytest.raises(ActionNotAllowedNow, match="is blocked"):
         m.act("block_action", "Ivo", action_id="a1", driver="again")
@@ -439,7 +524,11 @@ def test_whole_demo_run_replays_exactly(ws: Workspace) -> None:
     for key, proc in ws.processes.items():
         other = again.get(key)
         assert (other.state, other.data, other.outcome, len(other.history)) == (
-            proc.state, proc.data, proc.outcome, len(proc.history))
+            proc.state,
+            proc.data,
+            proc.outcome,
+            len(proc.history),
+        )
     m2 = again.get(pid)
     assert m2.evaluations == m.evaluations and m2.actions == m.actions
     assert m2.phase_log == m.phase_log and m2.links == m.links

@@ -27,20 +27,46 @@ from s3engine.core.workspace import Workspace
 EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "30"))
 TEXTS = st.sampled_from(["ok", "A reason.", "", "  ", "x" * 3, "line\nbreak"])
 DATES = st.sampled_from(["2027-06-30", "2026-01-01", "2025-12-31", "2028-02-29", "soon", ""])
-ANY = st.one_of(TEXTS, DATES, st.booleans(), st.integers(-3, 130), st.none(),
-                st.sampled_from(PEOPLE + ["Mallory", "pass", "no objection",
-                                          "possible objection", "change the role description",
-                                          "propose another nominee", "objector", "a1", "alpha",
-                                          "next cycle", "close", "continue", "tiny-check"]),
-                st.lists(st.sampled_from(PEOPLE + ["alpha", "beta"]), max_size=3))
+ANY = st.one_of(
+    TEXTS,
+    DATES,
+    st.booleans(),
+    st.integers(-3, 130),
+    st.none(),
+    st.sampled_from(
+        PEOPLE
+        + [
+            "Mallory",
+            "pass",
+            "no objection",
+            "possible objection",
+            "change the role description",
+            "propose another nominee",
+            "objector",
+            "a1",
+            "alpha",
+            "next cycle",
+            "close",
+            "continue",
+            "tiny-check",
+        ]
+    ),
+    st.lists(st.sampled_from(PEOPLE + ["alpha", "beta"]), max_size=3),
+)
 
 
 def state_of(ws: Workspace) -> Any:
     """Everything observable: every process's view and data, and every query-side table."""
-    procs = {pid: (p.state, p.outcome, len(p.history),
-                   json.dumps(p.data, sort_keys=True, default=str),
-                   json.dumps(p.view(), sort_keys=True, default=str))
-             for pid, p in ws.processes.items()}
+    procs = {
+        pid: (
+            p.state,
+            p.outcome,
+            len(p.history),
+            json.dumps(p.data, sort_keys=True, default=str),
+            json.dumps(p.view(), sort_keys=True, default=str),
+        )
+        for pid, p in ws.processes.items()
+    }
     return procs, json.dumps(ws.projection.tables, sort_keys=True, default=str)
 
 
@@ -83,8 +109,9 @@ class Base(RuleBasedStateMachine):
         if f.type == "person":
             return data.draw(st.sampled_from(proc.participants))
         if f.type == "people":
-            return data.draw(st.lists(st.sampled_from(proc.participants), min_size=1,
-                                      max_size=2, unique=True))
+            return data.draw(
+                st.lists(st.sampled_from(proc.participants), min_size=1, max_size=2, unique=True)
+            )
         if f.type == "date":
             return data.draw(DATES.filter(bool))
         if f.type == "bool":
@@ -109,8 +136,11 @@ class Base(RuleBasedStateMachine):
         a = data.draw(st.sampled_from(actions))
         actor = data.draw(st.sampled_from(list(a.who) if a.who else self.people))
         leaf = root.leaf()
-        fields = {f.name: self.fill(data, leaf, f) for f in a.fields
-                  if f.required or data.draw(st.booleans())}
+        fields = {
+            f.name: self.fill(data, leaf, f)
+            for f in a.fields
+            if f.required or data.draw(st.booleans())
+        }
         self.attempt(lambda: root.act(a.name, actor, **fields))
 
     @invariant()
@@ -125,34 +155,86 @@ class Base(RuleBasedStateMachine):
 
 # -- role selection and domain events -----------------------------------------------------------
 
-RS_ACTIONS = ["present_description", "nominate", "close_nominations", "give_reason",
-              "start_information", "share_information", "start_changes", "change_nomination",
-              "close_changes", "propose_nominee", "end_without_selection", "signal", "close_round",
-              "test_objection", "present_argument", "check_disagreement", "close_check",
-              "propose_amendment", "check_amendment", "adopt_amendment", "drop_argument",
-              "accept", "decline", "celebrate", "bogus"]
-RS_FIELDS = ["nominee", "reason", "reasons", "information", "about", "signal", "objector",
-             "argument", "kind", "text", "from", "amended_text", "term_end", "selected_on",
-             "description", "how", "zzz"]
+RS_ACTIONS = [
+    "present_description",
+    "nominate",
+    "close_nominations",
+    "give_reason",
+    "start_information",
+    "share_information",
+    "start_changes",
+    "change_nomination",
+    "close_changes",
+    "propose_nominee",
+    "end_without_selection",
+    "signal",
+    "close_round",
+    "test_objection",
+    "present_argument",
+    "check_disagreement",
+    "close_check",
+    "propose_amendment",
+    "check_amendment",
+    "adopt_amendment",
+    "drop_argument",
+    "accept",
+    "decline",
+    "celebrate",
+    "bogus",
+]
+RS_FIELDS = [
+    "nominee",
+    "reason",
+    "reasons",
+    "information",
+    "about",
+    "signal",
+    "objector",
+    "argument",
+    "kind",
+    "text",
+    "from",
+    "amended_text",
+    "term_end",
+    "selected_on",
+    "description",
+    "how",
+    "zzz",
+]
 
 
 class RoleSelectionMachine(Base):
     def __init__(self) -> None:
         super().__init__()
         org.form_circle(self.ws, "Ana", id="core", name="Core", members=PEOPLE)
-        org.describe_domain(self.ws, "Ana", id="desk", name="Desk", purpose="Advice.",
-                            circle="core")
+        org.describe_domain(
+            self.ws, "Ana", id="desk", name="Desk", purpose="Advice.", circle="core"
+        )
         self.p = self.start()
 
     def start(self) -> Any:
-        return self.ws.start("role-selection", "Ana", role="Host", domain="desk", circle="core",
-                             facilitator="Ana", participants=PEOPLE, term_end="2027-06-30")
+        return self.ws.start(
+            "role-selection",
+            "Ana",
+            role="Host",
+            domain="desk",
+            circle="core",
+            facilitator="Ana",
+            participants=PEOPLE,
+            term_end="2027-06-30",
+        )
 
     def special(self, data: st.DataObject, proc: Any, f: Any) -> Any:
         if f.name == "kind" and proc.kind == "resolution":
-            return data.draw(st.sampled_from(["propose another nominee",
-                                              "change the role description",
-                                              "leave unchanged but monitor"]))
+            return data.draw(
+                st.sampled_from(
+                    [
+                        "propose another nominee",
+                        "change the role description",
+                        "leave unchanged but monitor",
+                    ]
+                )
+            )
         return None
 
     @rule(data=st.data())
@@ -192,8 +274,11 @@ class RoleSelectionMachine(Base):
                 return "close_check", "Ana", {}
             if s == "investigate":
                 if not leaf.stack[-1].get("counter"):
-                    return "explain_disagreement", leaf.stack[-1]["by"], {
-                        "counter_argument": "Because."}
+                    return (
+                        "explain_disagreement",
+                        leaf.stack[-1]["by"],
+                        {"counter_argument": "Because."},
+                    )
                 return draw(pick(["counter_holds", "counter_fails"])), "Ana", {}
             if s == "integrate":
                 if draw(st.booleans()):
@@ -209,17 +294,31 @@ class RoleSelectionMachine(Base):
                 return "close_round", "Ana", {}
             pending = leaf.round.get("pending", [])
             if pending:
-                first = leaf.nominee if getattr(leaf, "nominee", None) in pending \
-                    else pending[0]
+                first = leaf.nominee if getattr(leaf, "nominee", None) in pending else pending[0]
                 return "test_objection", "Ana", {"objector": first, "argument": "Risky."}
             return None
         if leaf.kind == "resolution":
             if s == "amend":
-                kind = draw(pick(["propose another nominee", "change the role description",
-                                  "leave unchanged but monitor"]))
-                return "propose_amendment", "Ana", {
-                    "kind": kind, "text": "Amend.", "from": "group",
-                    "nominee": draw(pick(people)), "amended_text": "A new description."}
+                kind = draw(
+                    pick(
+                        [
+                            "propose another nominee",
+                            "change the role description",
+                            "leave unchanged but monitor",
+                        ]
+                    )
+                )
+                return (
+                    "propose_amendment",
+                    "Ana",
+                    {
+                        "kind": kind,
+                        "text": "Amend.",
+                        "from": "group",
+                        "nominee": draw(pick(people)),
+                        "amended_text": "A new description.",
+                    },
+                )
             if s == "understand":
                 return "check_amendment", "Ana", {}
             if s == "celebrate":
@@ -245,8 +344,11 @@ class RoleSelectionMachine(Base):
             if draw(st.booleans()):
                 who = draw(pick(people))
                 options = [x for x in [*people, "pass"] if x != leaf.nomination(who)]
-                return "change_nomination", who, {"nominee": draw(pick(options)),
-                                                  "reason": "Heard more."}
+                return (
+                    "change_nomination",
+                    who,
+                    {"nominee": draw(pick(options)), "reason": "Heard more."},
+                )
             return "close_changes", "Ana", {}
         if s == "propose":
             declined = {d["nominee"] for d in leaf.declined}
@@ -263,8 +365,11 @@ class RoleSelectionMachine(Base):
             return "celebrate", "Ana", {}
         return None
 
-    @rule(name=st.sampled_from(RS_ACTIONS), actor=st.sampled_from(PEOPLE + ["Mallory", ""]),
-          fields=st.dictionaries(st.sampled_from(RS_FIELDS), ANY, max_size=4))
+    @rule(
+        name=st.sampled_from(RS_ACTIONS),
+        actor=st.sampled_from(PEOPLE + ["Mallory", ""]),
+        fields=st.dictionaries(st.sampled_from(RS_FIELDS), ANY, max_size=4),
+    )
     def act_randomly(self, name: str, actor: str, fields: dict[str, Any]) -> None:
         self.attempt(lambda: self.p.act(name, actor, **fields))
 
@@ -273,15 +378,42 @@ class RoleSelectionMachine(Base):
     def select_again(self) -> None:
         self.p = self.start()
 
-    @rule(keeper=st.sampled_from(PEOPLE + ["", "x" * 90]), term=DATES, on=DATES,
-          role=st.sampled_from(["Host", "Facilitator", ""]))
+    @rule(
+        keeper=st.sampled_from(PEOPLE + ["", "x" * 90]),
+        term=DATES,
+        on=DATES,
+        role=st.sampled_from(["Host", "Facilitator", ""]),
+    )
     def assign_directly(self, keeper: str, term: str, on: str, role: str) -> None:
-        self.attempt(lambda: org.assign_role(self.ws, "Ana", role=role, keeper=keeper,
-                                             term_end=term, selected_on=on, circle="core"))
+        self.attempt(
+            lambda: org.assign_role(
+                self.ws,
+                "Ana",
+                role=role,
+                keeper=keeper,
+                term_end=term,
+                selected_on=on,
+                circle="core",
+            )
+        )
 
-    @rule(fields=st.dictionaries(st.sampled_from(["purpose", "key_challenges", "review_date",
-                                                  "description", "circle", "name", "bogus"]),
-                                 ANY, max_size=3))
+    @rule(
+        fields=st.dictionaries(
+            st.sampled_from(
+                [
+                    "purpose",
+                    "key_challenges",
+                    "review_date",
+                    "description",
+                    "circle",
+                    "name",
+                    "bogus",
+                ]
+            ),
+            ANY,
+            max_size=3,
+        )
+    )
     def describe_domain(self, fields: dict[str, Any]) -> None:
         self.attempt(lambda: org.describe_domain(self.ws, "Ana", id="desk", **fields))
 
@@ -308,20 +440,70 @@ sections:
   - {id: alpha, name: Alpha, items: [{id: a1, text: First}, {id: a2, text: Second}]}
   - {id: beta, name: Beta, items: [{id: b1, text: Third}, {id: b2, text: Fourth}]}
 """
-ACTORS = ["Town hall | local administration | Luca",
-          "Transition group | civil-society organisation | Sara",
-          "Energy coop | business | Ivo"]
+ACTORS = [
+    "Town hall | local administration | Luca",
+    "Transition group | civil-society organisation | Sara",
+    "Energy coop | business | Ivo",
+]
 MITS_PEOPLE = ["Marta", "Giulia", "Luca", "Sara", "Ivo", "Nadia"]
-MITS_ACTIONS = ["sign_gate", "go_back", "assign_tutor", "commit_actor", "withdraw_actor",
-                "add_lit_member", "remove_lit_member", "link_agreement", "choose_instrument",
-                "save_scores", "submit_scores", "complete_evaluation", "map_project",
-                "choose_critical_area", "design_action", "drop_action", "assign_owner",
-                "add_milestone", "complete_milestone", "report_progress", "share_resource",
-                "block_action", "unblock_action", "decide", "bogus"]
-MITS_FIELDS = ["to", "note", "phase", "reason", "tutor", "name", "type", "member", "represents",
-               "agreement", "purpose", "action_id", "instrument", "scores", "project",
-               "sections", "decision", "section", "title", "area", "description", "owner",
-               "milestone", "progress", "status", "driver", "provided_by", "resource", "zzz"]
+MITS_ACTIONS = [
+    "sign_gate",
+    "go_back",
+    "assign_tutor",
+    "commit_actor",
+    "withdraw_actor",
+    "add_lit_member",
+    "remove_lit_member",
+    "link_agreement",
+    "choose_instrument",
+    "save_scores",
+    "submit_scores",
+    "complete_evaluation",
+    "map_project",
+    "choose_critical_area",
+    "design_action",
+    "drop_action",
+    "assign_owner",
+    "add_milestone",
+    "complete_milestone",
+    "report_progress",
+    "share_resource",
+    "block_action",
+    "unblock_action",
+    "decide",
+    "bogus",
+]
+MITS_FIELDS = [
+    "to",
+    "note",
+    "phase",
+    "reason",
+    "tutor",
+    "name",
+    "type",
+    "member",
+    "represents",
+    "agreement",
+    "purpose",
+    "action_id",
+    "instrument",
+    "scores",
+    "project",
+    "sections",
+    "decision",
+    "section",
+    "title",
+    "area",
+    "description",
+    "owner",
+    "milestone",
+    "progress",
+    "status",
+    "driver",
+    "provided_by",
+    "resource",
+    "zzz",
+]
 
 
 class MitsMachine(Base):
@@ -329,8 +511,14 @@ class MitsMachine(Base):
 
     def __init__(self) -> None:
         super().__init__()
-        self.m = self.ws.start("mits", "Marta", community="Valverde", facilitator="Marta",
-                               tutor="Giulia", actors=ACTORS)
+        self.m = self.ws.start(
+            "mits",
+            "Marta",
+            community="Valverde",
+            facilitator="Marta",
+            tutor="Giulia",
+            actors=ACTORS,
+        )
         (self.ws.path / "instruments").mkdir()
         (self.ws.path / "instruments" / "tiny-check.yaml").write_text(TINY, encoding="utf-8")
         self.consents = 0
@@ -341,22 +529,36 @@ class MitsMachine(Base):
         options: dict[str, Any] = {
             "action_id": [a["id"] for a in m.actions] + ["a99"],
             "agreement": [p.id for p in self.ws.roots("consent")] + ["consent-999"],
-            "section": ["alpha", "beta", "nope"], "area": ["alpha", "beta", "nope"],
+            "section": ["alpha", "beta", "nope"],
+            "area": ["alpha", "beta", "nope"],
             "instrument": ["tiny-check", "participatory-budgeting-criteria", "nope"],
-            "represents": actors, "provided_by": actors, "name": actors + ["Parents"],
-            "member": ["Luca", "Sara", "Ivo", "Nadia"], "tutor": ["Giulia", "Pia"],
-            "owner": ["Steward", "core.host"], "type": [*ACTOR_TYPES, "alien"],
-            "milestone": ["M1", "M2"], "progress": [0, 50, 100, 130],
+            "represents": actors,
+            "provided_by": actors,
+            "name": actors + ["Parents"],
+            "member": ["Luca", "Sara", "Ivo", "Nadia"],
+            "tutor": ["Giulia", "Pia"],
+            "owner": ["Steward", "core.host"],
+            "type": [*ACTOR_TYPES, "alien"],
+            "milestone": ["M1", "M2"],
+            "progress": [0, 50, 100, 130],
         }
         if f.name == "sections":
-            return data.draw(st.lists(st.sampled_from(["alpha", "beta", "nope"]), min_size=1,
-                                      max_size=2, unique=True))
+            return data.draw(
+                st.lists(
+                    st.sampled_from(["alpha", "beta", "nope"]), min_size=1, max_size=2, unique=True
+                )
+            )
         if f.name == "milestones":
             return ["M1"]
         if f.name == "scores":
-            return data.draw(st.dictionaries(st.sampled_from(["a1", "a2", "b1", "b2"]),
-                                             st.one_of(st.none(), st.integers(0, 6)),
-                                             min_size=1, max_size=4))
+            return data.draw(
+                st.dictionaries(
+                    st.sampled_from(["a1", "a2", "b1", "b2"]),
+                    st.one_of(st.none(), st.integers(0, 6)),
+                    min_size=1,
+                    max_size=4,
+                )
+            )
         if f.name in options:
             return data.draw(st.sampled_from(options[f.name]))
         return None
@@ -403,7 +605,7 @@ class MitsMachine(Base):
         if m.finished:
             return None
         if s != "preparation" and draw(st.integers(0, 30)) == 0:
-            earlier = PHASES[:PHASES.index(s)]
+            earlier = PHASES[: PHASES.index(s)]
             return "go_back", "Marta", {"phase": draw(pick(earlier)), "reason": "Look again."}
         missing = m.gate_missing()
         if s == "preparation":
@@ -416,68 +618,116 @@ class MitsMachine(Base):
                     member = a["representative"] or "Nadia"
                     if any(x["member"] == member for x in m.lit):
                         member = f"{member} Jr"
-                    return "add_lit_member", "Marta", {"member": member,
-                                                       "represents": a["name"]}
+                    return "add_lit_member", "Marta", {"member": member, "represents": a["name"]}
             if m.governance is None:
-                return "link_agreement", "Marta", {"agreement": self.agreed_for_cycle(),
-                                                   "purpose": "LIT governance"}
+                return (
+                    "link_agreement",
+                    "Marta",
+                    {"agreement": self.agreed_for_cycle(), "purpose": "LIT governance"},
+                )
         elif s in ("evaluation", "review"):
             if m.instrument is None:
                 return "choose_instrument", "Marta", {"instrument": "tiny-check"}
             ev = m.open_evaluation()
             done_here = any(e["status"] == "complete" for e in m._visit_evaluations())
             need = (s == "evaluation" and m.baseline() is None) or (
-                s == "review" and not any(e["status"] == "complete" and e["phase"] == "review"
-                                          and e["cycle"] == m.cycle for e in m.evaluations))
+                s == "review"
+                and not any(
+                    e["status"] == "complete" and e["phase"] == "review" and e["cycle"] == m.cycle
+                    for e in m.evaluations
+                )
+            )
             if not done_here and (need or ev is not None):
                 members = [x["member"] for x in m.lit]
-                todo = [x for x in members if not (ev and ev["responses"].get(x, {}).get(
-                    "submitted"))]
-                if todo and (not ev or not any(r["submitted"] for r in ev["responses"].values())
-                             or draw(st.booleans())):
-                    scores = draw(st.dictionaries(pick(["a1", "a2", "b1", "b2"]),
-                                                  st.one_of(st.none(), st.integers(1, 5)),
-                                                  min_size=1, max_size=4))
+                todo = [
+                    x for x in members if not (ev and ev["responses"].get(x, {}).get("submitted"))
+                ]
+                if todo and (
+                    not ev
+                    or not any(r["submitted"] for r in ev["responses"].values())
+                    or draw(st.booleans())
+                ):
+                    scores = draw(
+                        st.dictionaries(
+                            pick(["a1", "a2", "b1", "b2"]),
+                            st.one_of(st.none(), st.integers(1, 5)),
+                            min_size=1,
+                            max_size=4,
+                        )
+                    )
                     action = draw(pick(["save_scores", "submit_scores", "submit_scores"]))
                     return action, todo[0], {"scores": scores}
                 return "complete_evaluation", "Marta", {}
             if s == "evaluation" and draw(st.integers(0, 3)) == 0:
-                return "map_project", "Marta", {
-                    "project": draw(pick(["Desk", "Garden"])),
-                    "sections": draw(st.lists(pick(["alpha", "beta"]), min_size=1,
-                                              max_size=2, unique=True)),
-                    "decision": draw(pick(["continue", "invest more", "stop"]))}
+                return (
+                    "map_project",
+                    "Marta",
+                    {
+                        "project": draw(pick(["Desk", "Garden"])),
+                        "sections": draw(
+                            st.lists(pick(["alpha", "beta"]), min_size=1, max_size=2, unique=True)
+                        ),
+                        "decision": draw(pick(["continue", "invest more", "stop"])),
+                    },
+                )
             if s == "review" and m.decision() is None:
-                return "decide", "Marta", {
-                    "decision": draw(pick(["next cycle", "close"] if m.cycle < 3
-                                          else ["close"])), "reason": "We agreed."}
+                return (
+                    "decide",
+                    "Marta",
+                    {
+                        "decision": draw(
+                            pick(["next cycle", "close"] if m.cycle < 3 else ["close"])
+                        ),
+                        "reason": "We agreed.",
+                    },
+                )
         elif s == "co_design":
             if not m.critical_areas():
-                return "choose_critical_area", "Marta", {"section": draw(pick(["alpha",
-                                                                               "beta"]))}
+                return "choose_critical_area", "Marta", {"section": draw(pick(["alpha", "beta"]))}
             mine = [a for a in m.actions if a["cycle"] == m.cycle]
             if not mine or draw(st.integers(0, 5)) == 0:
-                return "design_action", "Sara", {
-                    "title": "Act", "area": draw(pick(m.critical_areas())),
-                    "description": "Do it.", "milestones": ["M1"]}
+                return (
+                    "design_action",
+                    "Sara",
+                    {
+                        "title": "Act",
+                        "area": draw(pick(m.critical_areas())),
+                        "description": "Do it.",
+                        "milestones": ["M1"],
+                    },
+                )
             designed = [a for a in mine if a["status"] == "designed"]
             if designed and not any(a["agreement"] for a in mine):
-                return "link_agreement", "Marta", {"agreement": self.agreed_for_cycle(),
-                                                   "purpose": "action",
-                                                   "action_id": designed[0]["id"]}
+                return (
+                    "link_agreement",
+                    "Marta",
+                    {
+                        "agreement": self.agreed_for_cycle(),
+                        "purpose": "action",
+                        "action_id": designed[0]["id"],
+                    },
+                )
         elif s == "co_implementation":
             mine = [a for a in m.actions if a["cycle"] == m.cycle and a["agreement"]]
             for a in mine:
                 if not a["owner"]:
                     return "assign_owner", "Marta", {"action_id": a["id"], "owner": "Steward"}
-            live = [a for a in m.actions if a["status"] in ("adopted", "in progress",
-                                                            "blocked")]
+            live = [a for a in m.actions if a["status"] in ("adopted", "in progress", "blocked")]
             if live and (missing or draw(st.booleans())):
                 a = draw(pick(live))
                 if a["status"] == "blocked":
                     return "unblock_action", "Ivo", {"action_id": a["id"], "note": "Solved."}
-                choice = draw(pick(["report_progress", "report_progress", "block_action",
-                                    "share_resource", "complete_milestone"]))
+                choice = draw(
+                    pick(
+                        [
+                            "report_progress",
+                            "report_progress",
+                            "block_action",
+                            "share_resource",
+                            "complete_milestone",
+                        ]
+                    )
+                )
                 fields = {"action_id": a["id"]}
                 if choice == "report_progress":
                     fields["progress"] = draw(st.integers(0, 100))
@@ -490,8 +740,11 @@ class MitsMachine(Base):
                 return choice, "Ivo", fields
         return "sign_gate", "Giulia", {}
 
-    @rule(name=st.sampled_from(MITS_ACTIONS), actor=st.sampled_from(MITS_PEOPLE + ["", "Zed"]),
-          fields=st.dictionaries(st.sampled_from(MITS_FIELDS), ANY, max_size=4))
+    @rule(
+        name=st.sampled_from(MITS_ACTIONS),
+        actor=st.sampled_from(MITS_PEOPLE + ["", "Zed"]),
+        fields=st.dictionaries(st.sampled_from(MITS_FIELDS), ANY, max_size=4),
+    )
     def act_randomly(self, name: str, actor: str, fields: dict[str, Any]) -> None:
         self.attempt(lambda: self.m.act(name, actor, **fields))
 
@@ -501,12 +754,20 @@ class MitsMachine(Base):
         """A consent decision for the cycle (or not), agreed (or left running)."""
         self.consents += 1
         extra = {"cycle": self.m.id} if own_cycle else {}
-        p = self.ws.start("consent", "Marta", title="T", facilitator="Marta",
-                          participants=["Marta", "Luca"], driver="d", requirement="r",
-                          proposal="p", review_date="2027-01-01", **extra)
+        p = self.ws.start(
+            "consent",
+            "Marta",
+            title="T",
+            facilitator="Marta",
+            participants=["Marta", "Luca"],
+            driver="d",
+            requirement="r",
+            proposal="p",
+            review_date="2027-01-01",
+            **extra,
+        )
         if finish:
-            for a in ("consent_driver", "present_proposal", "start_responses",
-                      "check_objections"):
+            for a in ("consent_driver", "present_proposal", "start_responses", "check_objections"):
                 p.act(a, "Marta")
             for who in p.participants:
                 p.act("signal", who, signal="no objection")
@@ -520,14 +781,17 @@ class MitsMachine(Base):
         if done:
             assert done[0]["baseline"] and m.data["baseline"] == done[0]["id"]
             assert all(not e["baseline"] for e in done[1:])
-        assert all(a["agreement"] for a in m.actions if a["status"] not in ("designed",
-                                                                             "dropped"))
+        assert all(a["agreement"] for a in m.actions if a["status"] not in ("designed", "dropped"))
         row = self.ws.projection.get("cycles", m.id)
         assert row["state"] == m.state and row["cycle"] == m.cycle
 
 
-SETTINGS = settings(max_examples=EXAMPLES, stateful_step_count=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 RoleSelectionMachine.TestCase.settings = SETTINGS
 MitsMachine.TestCase.settings = SETTINGS
 TestRoleSelectionStateful = RoleSelectionMachine.TestCase

@@ -26,14 +26,26 @@ def w(tmp_path: Path) -> str:
     return str(tmp_path / "W")
 
 
-def test_list_json_holds_all_s3_patterns_and_the_toolbox(w: str,
-                                                         capsys: pytest.CaptureFixture[str]
-                                                         ) -> None:
+def test_list_json_holds_all_s3_patterns_and_the_toolbox(
+    w: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(capsys, "patterns", "list", "--json", "-w", w)
     assert code == 0 and err == ""
     rows = json.loads(out)
-    keys = {"id", "name", "aliases", "category", "category_2021", "source", "summary", "related",
-            "phases", "tags", "version", "kind"}
+    keys = {
+        "id",
+        "name",
+        "aliases",
+        "category",
+        "category_2021",
+        "source",
+        "summary",
+        "related",
+        "phases",
+        "tags",
+        "version",
+        "kind",
+    }
     assert all(keys <= set(r) for r in rows)
     ref = yaml.safe_load((DATA / "s3_patterns_2024.yaml").read_text(encoding="utf-8"))
     by_id = {r["id"]: r for r in rows}
@@ -48,21 +60,43 @@ def test_list_json_holds_all_s3_patterns_and_the_toolbox(w: str,
 def test_list_filters_and_text(w: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "patterns", "list", "--category", "Meeting Formats", "-w", w)
     assert code == 0 and "governance-meeting" in out and "5 patterns (5 S3, 0 toolbox)" in out
-    code, out, _ = run(capsys, "patterns", "list", "--kind", "toolbox", "--source",
-                       "porto alegre", "--json", "-w", w)
+    code, out, _ = run(
+        capsys,
+        "patterns",
+        "list",
+        "--kind",
+        "toolbox",
+        "--source",
+        "porto alegre",
+        "--json",
+        "-w",
+        w,
+    )
     assert [r["id"] for r in json.loads(out)] == ["participatory-budgeting"]
 
 
 def test_search(w: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "patterns", "search", "how do we pick someone for this role",
-                       "-w", w)
+    code, out, _ = run(
+        capsys, "patterns", "search", "how do we pick someone for this role", "-w", w
+    )
     assert code == 0 and out.startswith(" 1. Role Selection (role-selection)")
     assert "**role**" in out
     code, out, _ = run(capsys, "patterns", "search", "bilancio partecipativo", "--json", "-w", w)
     hits = json.loads(out)
     assert hits[0]["id"] == "participatory-budgeting" and "**bilancio**" in hits[0]["snippet"]
-    code, out, _ = run(capsys, "patterns", "search", "meeting", "--category", "Meeting Formats",
-                       "--phase", "governance", "--json", "-w", w)
+    code, out, _ = run(
+        capsys,
+        "patterns",
+        "search",
+        "meeting",
+        "--category",
+        "Meeting Formats",
+        "--phase",
+        "governance",
+        "--json",
+        "-w",
+        w,
+    )
     assert code == 0 and all(h["category"] == "Meeting Formats" for h in json.loads(out))
     code, out, _ = run(capsys, "patterns", "search", "xylophone", "-w", w)
     assert code == 0 and "No pattern matches" in out
@@ -84,12 +118,27 @@ def test_show_related_and_for_step(w: str, capsys: pytest.CaptureFixture[str]) -
     assert code == 2 and "kind:state" in err
 
 
-def test_export_import_and_listing_both_versions(w: str, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_import_and_listing_both_versions(
+    w: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     nb = str(tmp_path / "share.ipynb")
-    code, out, _ = run(capsys, "patterns", "export", "rounds", "world-cafe", "-o", nb,
-                       "--community", "Telheiras", "--author", "Rita", "--date", "2026-02-01",
-                       "-w", w)
+    code, out, _ = run(
+        capsys,
+        "patterns",
+        "export",
+        "rounds",
+        "world-cafe",
+        "-o",
+        nb,
+        "--community",
+        "Telheiras",
+        "--author",
+        "Rita",
+        "--date",
+        "2026-02-01",
+        "-w",
+        w,
+    )
     assert code == 0 and "Exported 2 pattern(s)" in out and Path(nb).is_file()
     code, out, _ = run(capsys, "patterns", "import", nb, "--as", "Rita", "-w", w)
     assert code == 0
@@ -107,14 +156,16 @@ def test_export_import_and_listing_both_versions(w: str, tmp_path: Path,
     assert (Path(w) / "query" / "imported_patterns.json").is_file()
 
 
-def test_import_errors_exit_2_with_one_line(w: str, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_errors_exit_2_with_one_line(
+    w: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.ipynb"
     bad.write_text("{}", encoding="utf-8")
     code, _, err = run(capsys, "patterns", "import", str(bad), "-w", w)
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
-    code, _, err = run(capsys, "patterns", "export", "rounds", "-o", str(tmp_path / "x.txt"),
-                       "-w", w)
+    code, _, err = run(
+        capsys, "patterns", "export", "rounds", "-o", str(tmp_path / "x.txt"), "-w", w
+    )
     assert code == 2 and ".ipynb" in err
 
 

@@ -22,6 +22,7 @@ def db() -> PatternDB:
 
 def test_default_root_is_next_to_the_package() -> None:
     import s3engine
+
     assert default_root() == Path(s3engine.__file__).resolve().parent.parent / "patterns"
     assert (default_root() / "s3" / "consent-decision-making.md").is_file()
 
@@ -42,24 +43,29 @@ def test_related_graph_both_ways(db: PatternDB) -> None:
         for q in db.links_to(p.id):
             assert p.id in [r.id for r in db.linked_from(q.id)]
     rel = db.related("participatory-budgeting")
-    assert {p.id for p in rel["links_to"]} >= {"public-participation-core-values",
-                                               "financial-transparency"}
+    assert {p.id for p in rel["links_to"]} >= {
+        "public-participation-core-values",
+        "financial-transparency",
+    }
     assert "participatory-budgeting" in [p.id for p in db.linked_from("financial-transparency")]
 
 
-@pytest.mark.parametrize("step, first, phase", [
-    ("consent:resolving", "resolve-objections", "objection-resolution"),
-    ("resolving", "resolve-objections", "objection-resolution"),
-    ("consent:testing", "test-arguments-qualify-as-objections", "objection-testing"),
-    ("consent:choose", "test-arguments-qualify-as-objections", "objection-testing"),
-    ("role-selection:nominate", "role-selection", "role-selection"),
-    ("choosing a role keeper", "role-selection", "role-selection"),
-    ("resolving an objection", "resolve-objections", "objection-resolution"),
-    ("co-design", None, "co-design"),
-    ("co_implementation", None, "co-implementation"),
-    ("the team-formation phase", None, "team-formation"),
-    ("proposal-forming:tuners", "proposal-forming", "proposal-forming"),
-])
+@pytest.mark.parametrize(
+    "step, first, phase",
+    [
+        ("consent:resolving", "resolve-objections", "objection-resolution"),
+        ("resolving", "resolve-objections", "objection-resolution"),
+        ("consent:testing", "test-arguments-qualify-as-objections", "objection-testing"),
+        ("consent:choose", "test-arguments-qualify-as-objections", "objection-testing"),
+        ("role-selection:nominate", "role-selection", "role-selection"),
+        ("choosing a role keeper", "role-selection", "role-selection"),
+        ("resolving an objection", "resolve-objections", "objection-resolution"),
+        ("co-design", None, "co-design"),
+        ("co_implementation", None, "co-implementation"),
+        ("the team-formation phase", None, "team-formation"),
+        ("proposal-forming:tuners", "proposal-forming", "proposal-forming"),
+    ],
+)
 def test_patterns_for_a_step(db: PatternDB, step: str, first: str | None, phase: str) -> None:
     pats = db.for_step(step)
     assert pats, step
@@ -85,8 +91,14 @@ def test_unknown_step_says_what_to_give(db: PatternDB) -> None:
 
 
 def test_mits_phases_each_have_patterns(db: PatternDB) -> None:
-    for phase in ("preparation", "team-formation", "evaluation", "co-design",
-                  "co-implementation", "review"):
+    for phase in (
+        "preparation",
+        "team-formation",
+        "evaluation",
+        "co-design",
+        "co-implementation",
+        "review",
+    ):
         assert len(db.for_step(phase)) >= 3, phase
 
 
@@ -101,6 +113,7 @@ def test_attach_projects_patterns_into_tinydb(ws: Workspace) -> None:
     table = ws.projection.open_table("patterns")
     assert len(table) == len(rows)
     from tinydb import Query
+
     [row] = table.search(Query().id == "role-selection")
     assert row["name"] == "Role Selection" and row["origin"] == "shipped"
 
@@ -112,6 +125,7 @@ def test_a_new_program_reuses_the_tinydb_rows_for_unchanged_files(tmp_path: Path
     ws.flush(everything=True)
     before = (tmp_path / "w" / "query" / "patterns.json").stat().st_mtime_ns
     import s3engine.patterns.database as mod
+
     saved = dict(mod._FILE_CACHE)
     mod._FILE_CACHE.clear()
     try:

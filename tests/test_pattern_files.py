@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3engine.errors import PatternError
-from s3engine.patterns.model import (PHASES, TOOLBOX_CATEGORIES, Pattern, parse_file, parse_text)
+from s3engine.patterns.model import PHASES, TOOLBOX_CATEGORIES, Pattern, parse_file, parse_text
 from s3engine.patterns.database import PatternDB, default_root
 
 DATA = Path(__file__).parent / "data"
@@ -94,24 +94,31 @@ def test_a_good_file_parses(tmp_path: Path) -> None:
     assert p.fields()["tags"] == ["sample", "test"]
 
 
-@pytest.mark.parametrize("change, field, expected", [
-    (("summary: One line about the sample.\n", ""), "summary", "is missing"),
-    (("kind: toolbox", "kind: tool"), "kind", "s3 | toolbox"),
-    (("phases: [meetings]", "phases: [dancing]"), "phases", "phases from"),
-    (("category: Facilitation", "category: Cooking"), "category", "Facilitation"),
-    (("tags: [sample, test]", "tags: [Sample, test]"), "tags", "lower-case"),
-    (("tags: [sample, test]", "tags: [sample]"), "tags", "at least two"),
-    (("version: 1", "version: one"), "version", "whole number"),
-    (("id: sample-pattern", "id: other-name"), "id", "sample-pattern"),
-    (("id: sample-pattern", "id: ../../etc/passwd"), "id", "slug"),
-    (("related: []", "related: [sample-pattern]"), "related", "other patterns"),
-    (("category_2021: null", "category_2021: Focused Interactions"), "category_2021", "null"),
-    (("name: Sample Pattern", "name: 42"), "name", "exact pattern name"),
-    (("license: CC BY-SA 4.0\n", "license: CC BY-SA 4.0\ncolour: blue\n"), "colour",
-     "only id, name"),
-])
-def test_schema_errors_name_file_field_and_expectation(tmp_path: Path, change: tuple[str, str],
-                                                       field: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    "change, field, expected",
+    [
+        (("summary: One line about the sample.\n", ""), "summary", "is missing"),
+        (("kind: toolbox", "kind: tool"), "kind", "s3 | toolbox"),
+        (("phases: [meetings]", "phases: [dancing]"), "phases", "phases from"),
+        (("category: Facilitation", "category: Cooking"), "category", "Facilitation"),
+        (("tags: [sample, test]", "tags: [Sample, test]"), "tags", "lower-case"),
+        (("tags: [sample, test]", "tags: [sample]"), "tags", "at least two"),
+        (("version: 1", "version: one"), "version", "whole number"),
+        (("id: sample-pattern", "id: other-name"), "id", "sample-pattern"),
+        (("id: sample-pattern", "id: ../../etc/passwd"), "id", "slug"),
+        (("related: []", "related: [sample-pattern]"), "related", "other patterns"),
+        (("category_2021: null", "category_2021: Focused Interactions"), "category_2021", "null"),
+        (("name: Sample Pattern", "name: 42"), "name", "exact pattern name"),
+        (
+            ("license: CC BY-SA 4.0\n", "license: CC BY-SA 4.0\ncolour: blue\n"),
+            "colour",
+            "only id, name",
+        ),
+    ],
+)
+def test_schema_errors_name_file_field_and_expectation(
+    tmp_path: Path, change: tuple[str, str], field: str, expected: str
+) -> None:
     root = _folder(tmp_path, {"toolbox/sample-pattern.md": GOOD.replace(*change)})
     with pytest.raises(PatternError) as info:
         parse_file(root / "toolbox" / "sample-pattern.md", "toolbox/sample-pattern.md")
@@ -122,8 +129,10 @@ def test_schema_errors_name_file_field_and_expectation(tmp_path: Path, change: t
 
 
 def test_bad_yaml_names_the_file_and_line(tmp_path: Path) -> None:
-    root = _folder(tmp_path, {"toolbox/sample-pattern.md":
-                              GOOD.replace("tags: [sample, test]", "tags: [sample, test")})
+    root = _folder(
+        tmp_path,
+        {"toolbox/sample-pattern.md": GOOD.replace("tags: [sample, test]", "tags: [sample, test")},
+    )
     db = PatternDB(root)
     db.load()
     assert len(db.problems) == 1
@@ -154,7 +163,8 @@ def test_unknown_related_id_is_named_with_file_and_field(tmp_path: Path) -> None
 
 def test_duplicate_id_across_folders_is_reported(tmp_path: Path) -> None:
     s3 = GOOD.replace("kind: toolbox", "kind: s3").replace(
-        "category: Facilitation", "category: Meeting Practices")
+        "category: Facilitation", "category: Meeting Practices"
+    )
     root = _folder(tmp_path, {"toolbox/sample-pattern.md": GOOD, "s3/sample-pattern.md": s3})
     db = PatternDB(root)
     db.load()
@@ -171,8 +181,9 @@ def test_incremental_load_reparses_only_changed_files(tmp_path: Path) -> None:
     assert db.load() == len(list(root.glob("*/*.md")))
     assert db.load() == 0
     f = root / "s3" / "check-in.md"
-    f.write_text(f.read_text(encoding="utf-8").replace("version: 1", "version: 2"),
-                 encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("version: 1", "version: 2"), encoding="utf-8"
+    )
     assert db.load() == 1
     assert db.get("check-in").version == 2
     assert db.search("check in start meeting")[0].pattern.version == 2
@@ -187,13 +198,19 @@ FRONT = GOOD.split("---\n")[1]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(
-    st.text(max_size=300),
-    st.lists(st.sampled_from(FRONT.splitlines()) | st.text(max_size=40), max_size=20)
-    .map("\n".join),
-    st.builds(lambda a, b: FRONT.replace(a, b, 1), st.sampled_from(FRONT.split()),
-              st.text(max_size=30)),
-))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.lists(st.sampled_from(FRONT.splitlines()) | st.text(max_size=40), max_size=20).map(
+            "\n".join
+        ),
+        st.builds(
+            lambda a, b: FRONT.replace(a, b, 1),
+            st.sampled_from(FRONT.split()),
+            st.text(max_size=30),
+        ),
+    )
+)
 def test_fuzzed_front_matter_only_ever_raises_pattern_error(front: str) -> None:
     try:
         parse_text(f"---\n{front}\n---\n## Body\n\nText.\n", "fuzz.md", stem="sample-pattern")

@@ -13,9 +13,16 @@ import pytest
 from conftest import fixed_clock
 from s3engine.errors import NotebookError, PatternError
 from s3engine.patterns.database import PatternDB, attach
-from s3engine.patterns.notebook import (MAX_NOTEBOOK_BYTES, export_notebook, export_patterns,
-                                       import_notebook, import_notebooks, read_notebook,
-                                       sanitize_markdown, write_notebook)
+from s3engine.patterns.notebook import (
+    MAX_NOTEBOOK_BYTES,
+    export_notebook,
+    export_patterns,
+    import_notebook,
+    import_notebooks,
+    read_notebook,
+    sanitize_markdown,
+    write_notebook,
+)
 from s3engine.core.workspace import Workspace
 
 
@@ -27,8 +34,14 @@ def db() -> PatternDB:
 
 
 def _export(db: PatternDB, tmp_path: Path, ids: list[str], name: str = "shared.ipynb") -> Path:
-    return export_patterns(db, ids, tmp_path / name, community="Bologna in Transizione",
-                           author="Giulia", date="2026-01-05")
+    return export_patterns(
+        db,
+        ids,
+        tmp_path / name,
+        community="Bologna in Transizione",
+        author="Giulia",
+        date="2026-01-05",
+    )
 
 
 def _edit(path: Path, change: Any) -> Path:
@@ -43,14 +56,18 @@ def _pattern_cell(nb: dict[str, Any], n: int = 0) -> dict[str, Any]:
     return [c for c in nb["cells"] if "s3flow" in c["metadata"]][n]
 
 
-def test_export_is_a_valid_deterministic_nbformat_45_notebook(db: PatternDB,
-                                                              tmp_path: Path) -> None:
+def test_export_is_a_valid_deterministic_nbformat_45_notebook(
+    db: PatternDB, tmp_path: Path
+) -> None:
     pats = [db.get("role-selection"), db.get("participatory-budgeting")]
     nb = export_notebook(pats, community="Lisboa", author="Ana", date="2026-01-05")
     nbformat.validate(nb)
     assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
-    assert [c.id for c in nb.cells] == ["s3flow-title-0", "role-selection-1",
-                                        "participatory-budgeting-2"]
+    assert [c.id for c in nb.cells] == [
+        "s3flow-title-0",
+        "role-selection-1",
+        "participatory-budgeting-2",
+    ]
     assert nb.cells[0].source.startswith("# Patterns: Role Selection, Participatory Budgeting")
     prov = nb.metadata["s3flow"]
     assert prov["community"] == "Lisboa" and prov["author"] == "Ana"
@@ -60,8 +77,10 @@ def test_export_is_a_valid_deterministic_nbformat_45_notebook(db: PatternDB,
     assert cell.source.startswith("## Role Selection\n\n*Choose someone")
     assert cell.metadata["s3flow"]["pattern"] == pats[0].fields()
     a = write_notebook(nb, tmp_path / "a.ipynb").read_bytes()
-    b = write_notebook(export_notebook(pats, community="Lisboa", author="Ana", date="2026-01-05"),
-                       tmp_path / "b.ipynb").read_bytes()
+    b = write_notebook(
+        export_notebook(pats, community="Lisboa", author="Ana", date="2026-01-05"),
+        tmp_path / "b.ipynb",
+    ).read_bytes()
     assert a == b
     with pytest.raises(NotebookError, match=".ipynb"):
         write_notebook(nb, tmp_path / "a.txt")
@@ -79,8 +98,9 @@ def test_round_trip_of_every_shipped_pattern_is_lossless(db: PatternDB, tmp_path
         assert q.body == p.body, p.id
 
 
-def test_import_journals_each_pattern_and_keeps_provenance(db: PatternDB, ws: Workspace,
-                                                           tmp_path: Path) -> None:
+def test_import_journals_each_pattern_and_keeps_provenance(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     path = _export(db, tmp_path, ["world-cafe"])
     res = import_notebook(ws, path, actor="Giulia")
     [item] = res.imported
@@ -98,8 +118,9 @@ def test_import_journals_each_pattern_and_keeps_provenance(db: PatternDB, ws: Wo
     assert row["provenance"]["community"] == "Bologna in Transizione"
 
 
-def test_same_id_import_keeps_both_versions_and_says_so(db: PatternDB, ws: Workspace,
-                                                        tmp_path: Path) -> None:
+def test_same_id_import_keeps_both_versions_and_says_so(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     wsdb = attach(ws)
     path = _export(db, tmp_path, ["check-in"])
 
@@ -115,7 +136,9 @@ def test_same_id_import_keeps_both_versions_and_says_so(db: PatternDB, ws: Works
     assert "both are kept" in res.lines()[0]
     versions = wsdb.versions("check-in")
     assert [(v.key, v.origin, v.version) for v in versions] == [
-        ("check-in", "shipped", 1), ("check-in@2", "imported", 2)]
+        ("check-in", "shipped", 1),
+        ("check-in@2", "imported", 2),
+    ]
     assert wsdb.get("check-in").origin == "shipped"  # the shipped file is not overwritten
     assert wsdb.get("check-in@2").summary == "Our own take on checking in."
     assert wsdb.get("check-in@2").provenance["author"] == "Giulia"
@@ -127,17 +150,24 @@ def test_same_id_import_keeps_both_versions_and_says_so(db: PatternDB, ws: Works
     assert keys == ["check-in", "check-in@2", "check-in@3"]
 
 
-def test_imported_patterns_are_searchable_at_once(db: PatternDB, ws: Workspace,
-                                                  tmp_path: Path) -> None:
+def test_imported_patterns_are_searchable_at_once(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     wsdb = attach(ws)
     path = _export(db, tmp_path, ["rounds"])
 
     def change(nb: dict[str, Any]) -> None:
         cell = _pattern_cell(nb)
         fields = cell["metadata"]["s3flow"]["pattern"]
-        fields.update(id="giro-di-parola", name="Giro di parola", related=["rounds"],
-                      kind="toolbox", category="Facilitation", category_2021=None,
-                      tags=["parola", "turno"])
+        fields.update(
+            id="giro-di-parola",
+            name="Giro di parola",
+            related=["rounds"],
+            kind="toolbox",
+            category="Facilitation",
+            category_2021=None,
+            tags=["parola", "turno"],
+        )
         fields.pop("source_url", None)
         cell["source"] = "## Giro di parola\n\nOgnuno parla a turno, senza interruzioni.\n"
 
@@ -150,13 +180,16 @@ def test_imported_patterns_are_searchable_at_once(db: PatternDB, ws: Workspace,
     ws.check_pattern_ids(["giro-di-parola"], "patterns")
 
 
-def test_replaying_the_journal_restores_imported_patterns(db: PatternDB, ws: Workspace,
-                                                          tmp_path: Path) -> None:
+def test_replaying_the_journal_restores_imported_patterns(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     path = _export(db, tmp_path, ["rounds", "check-in"])
     import_notebook(ws, path)
     fresh = Workspace(ws.path, clock=fixed_clock())
-    assert {r["key"] for r in fresh.projection.all("imported_patterns")} == {"rounds@2",
-                                                                            "check-in@2"}
+    assert {r["key"] for r in fresh.projection.all("imported_patterns")} == {
+        "rounds@2",
+        "check-in@2",
+    }
     db2 = attach(fresh)
     assert db2.get("rounds@2").provenance["community"] == "Bologna in Transizione"
     assert db2.get("rounds@2").body == db.get("rounds").body
@@ -166,16 +199,28 @@ def test_replaying_the_journal_restores_imported_patterns(db: PatternDB, ws: Wor
     assert len(rows["imported_patterns"]) == 2
 
 
-def test_a_code_cell_that_would_create_a_file_creates_nothing(db: PatternDB, ws: Workspace,
-                                                               tmp_path: Path) -> None:
+def test_a_code_cell_that_would_create_a_file_creates_nothing(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     target = tmp_path / "pwned.txt"
     path = _export(db, tmp_path, ["rounds"])
-    code = (f"open({str(target)!r}, 'w').write('x')\n"
-            f"import pathlib; pathlib.Path({str(target)!r}).touch()")
+    code = (
+        f"open({str(target)!r}, 'w').write('x')\n"
+        f"import pathlib; pathlib.Path({str(target)!r}).touch()"
+    )
 
     def change(nb: dict[str, Any]) -> None:
-        nb["cells"].insert(1, {"cell_type": "code", "id": "evil", "metadata": {},
-                               "execution_count": None, "outputs": [], "source": code})
+        nb["cells"].insert(
+            1,
+            {
+                "cell_type": "code",
+                "id": "evil",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": code,
+            },
+        )
 
     res = import_notebook(ws, _edit(path, change))
     assert not target.exists()
@@ -195,35 +240,58 @@ def test_sanitiser_removes_scripts_handlers_and_javascript_links(attack: str) ->
     assert out.startswith("Before") and out.endswith("after")
 
 
-@pytest.mark.parametrize("attack", [
-    "<SCRIPT SRC=//x.js></SCRIPT>", "<svg/onload=alert(1)>", "<a href='JaVaScRiPt:alert(1)'>x</a>",
-    "[x](java&#115;cript:alert(1))", "[x]: javascript:alert(1)", "<javascript:alert(1)>",
-    "![i](data:text/html;base64,PHNjcmlwdD4=)", "<iframe src=x></iframe>",
-    "<img src=x onerror=alert(1)//", "<scr<script>ipt>alert(1)</script>",
-    "<a href=\"x\" onmouseover=\"alert(1)\">x</a>", "[x](%6Aavascript:alert(1))",
-    "[x](<javascript:alert(1)>)", "<div style=\"background:url(javascript:alert(1))\">x</div>",
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "<SCRIPT SRC=//x.js></SCRIPT>",
+        "<svg/onload=alert(1)>",
+        "<a href='JaVaScRiPt:alert(1)'>x</a>",
+        "[x](java&#115;cript:alert(1))",
+        "[x]: javascript:alert(1)",
+        "<javascript:alert(1)>",
+        "![i](data:text/html;base64,PHNjcmlwdD4=)",
+        "<iframe src=x></iframe>",
+        "<img src=x onerror=alert(1)//",
+        "<scr<script>ipt>alert(1)</script>",
+        '<a href="x" onmouseover="alert(1)">x</a>',
+        "[x](%6Aavascript:alert(1))",
+        "[x](<javascript:alert(1)>)",
+        '<div style="background:url(javascript:alert(1))">x</div>',
+    ],
+)
 def test_sanitiser_handles_obfuscated_attacks(attack: str) -> None:
     low = sanitize_markdown(attack).lower()
-    for bad in ("<script", "onerror", "onload", "onmouseover", "javascript:", "<iframe",
-                "data:text/html", "<svg"):
+    for bad in (
+        "<script",
+        "onerror",
+        "onload",
+        "onmouseover",
+        "javascript:",
+        "<iframe",
+        "data:text/html",
+        "<svg",
+    ):
         assert bad not in low, (attack, low)
 
 
-@pytest.mark.parametrize("text", [
-    "Plain text with a < b & c > d, and -> arrows.",
-    "## Heading\n\n1. **Bold** step\n2. *Italic* step\n\n- item\n\n> quote\n",
-    "A [link](https://example.org/a_(b)) and <https://example.org> and <ana@example.org>.",
-    "| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode <b>\n```\n",
-    "<details>\n<summary>More</summary>\n\nText.\n</details>\n",
-    "Emoji 🌱, accents àèìòù çãõ ñ, dash – and «quotes».",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain text with a < b & c > d, and -> arrows.",
+        "## Heading\n\n1. **Bold** step\n2. *Italic* step\n\n- item\n\n> quote\n",
+        "A [link](https://example.org/a_(b)) and <https://example.org> and <ana@example.org>.",
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode <b>\n```\n",
+        "<details>\n<summary>More</summary>\n\nText.\n</details>\n",
+        "Emoji 🌱, accents àèìòù çãõ ñ, dash – and «quotes».",
+    ],
+)
 def test_sanitiser_does_not_change_ordinary_markdown(text: str) -> None:
     assert sanitize_markdown(text) == text
 
 
-def test_imported_text_is_sanitised_before_it_is_stored(db: PatternDB, ws: Workspace,
-                                                        tmp_path: Path) -> None:
+def test_imported_text_is_sanitised_before_it_is_stored(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     path = _export(db, tmp_path, ["rounds"])
 
     def change(nb: dict[str, Any]) -> None:
@@ -235,8 +303,9 @@ def test_imported_text_is_sanitised_before_it_is_stored(db: PatternDB, ws: Works
         f["attribution"] += " <script>alert(2)</script>"
 
     res = import_notebook(ws, _edit(path, change))
-    assert {"cell 1: summary", "cell 1: aliases", "cell 1: attribution",
-            "cell 1: body"} <= set(res.sanitised)
+    assert {"cell 1: summary", "cell 1: aliases", "cell 1: attribution", "cell 1: body"} <= set(
+        res.sanitised
+    )
     p = attach(ws).get(res.imported[0]["key"])
     stored = json.dumps([e["data"] for e in ws.events() if e["type"] == "pattern.imported"])
     for text in (p.body, p.summary, p.attribution, *p.aliases, stored):
@@ -245,11 +314,14 @@ def test_imported_text_is_sanitised_before_it_is_stored(db: PatternDB, ws: Works
     assert p.summary == "Rounds  for all"
 
 
-def test_schema_errors_in_a_notebook_name_notebook_cell_and_field(db: PatternDB, ws: Workspace,
-                                                                  tmp_path: Path) -> None:
+def test_schema_errors_in_a_notebook_name_notebook_cell_and_field(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     path = _export(db, tmp_path, ["rounds"])
-    _edit(path, lambda nb: _pattern_cell(nb)["metadata"]["s3flow"]["pattern"].update(
-        phases=["dancing"]))
+    _edit(
+        path,
+        lambda nb: _pattern_cell(nb)["metadata"]["s3flow"]["pattern"].update(phases=["dancing"]),
+    )
     with pytest.raises(PatternError) as info:
         import_notebook(ws, path)
     assert info.value.field == "phases"
@@ -257,27 +329,33 @@ def test_schema_errors_in_a_notebook_name_notebook_cell_and_field(db: PatternDB,
     assert not [e for e in ws.events() if e["type"] == "pattern.imported"]
 
 
-@pytest.mark.parametrize("bad_id", ["../../etc/passwd", "a/b", "..", "Rounds", "x" * 90, "",
-                                    "rounds\n", 7])
-def test_path_traversal_and_non_slug_ids_are_rejected(db: PatternDB, ws: Workspace,
-                                                      tmp_path: Path, bad_id: Any) -> None:
+@pytest.mark.parametrize(
+    "bad_id", ["../../etc/passwd", "a/b", "..", "Rounds", "x" * 90, "", "rounds\n", 7]
+)
+def test_path_traversal_and_non_slug_ids_are_rejected(
+    db: PatternDB, ws: Workspace, tmp_path: Path, bad_id: Any
+) -> None:
     path = _export(db, tmp_path, ["rounds"])
     _edit(path, lambda nb: _pattern_cell(nb)["metadata"]["s3flow"]["pattern"].update(id=bad_id))
     with pytest.raises(PatternError, match="field 'id'"):
         import_notebook(ws, path)
 
 
-def test_name_that_looks_like_a_path_is_rejected(db: PatternDB, ws: Workspace,
-                                                 tmp_path: Path) -> None:
+def test_name_that_looks_like_a_path_is_rejected(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     path = _export(db, tmp_path, ["rounds"])
-    _edit(path, lambda nb: _pattern_cell(nb)["metadata"]["s3flow"]["pattern"].update(
-        name="../../secret"))
+    _edit(
+        path,
+        lambda nb: _pattern_cell(nb)["metadata"]["s3flow"]["pattern"].update(name="../../secret"),
+    )
     with pytest.raises(PatternError, match="field 'name'"):
         import_notebook(ws, path)
 
 
-def test_unknown_related_id_is_refused_unless_imported_together(db: PatternDB, ws: Workspace,
-                                                                tmp_path: Path) -> None:
+def test_unknown_related_id_is_refused_unless_imported_together(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     a = _export(db, tmp_path, ["rounds"], "a.ipynb")
 
     def new_pattern(nb: dict[str, Any], pid: str, related: list[str]) -> None:
@@ -309,8 +387,9 @@ def test_progress_accepts_a_tqdm_like_bar(db: PatternDB, ws: Workspace, tmp_path
     assert bar.total == 2 and bar.n == 2
 
 
-def test_keep_going_imports_the_good_notebooks(db: PatternDB, ws: Workspace,
-                                               tmp_path: Path) -> None:
+def test_keep_going_imports_the_good_notebooks(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     good = _export(db, tmp_path, ["rounds"], "good.ipynb")
     bad = tmp_path / "bad.ipynb"
     bad.write_text("{not json", encoding="utf-8")
@@ -355,7 +434,8 @@ def test_edited_heading_still_gives_the_body(db: PatternDB, tmp_path: Path) -> N
 
 
 def test_imported_patterns_are_applied_when_a_workspace_opens(
-        db: PatternDB, ws: Workspace, tmp_path: Path) -> None:
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
     """The registry knows the pattern.imported handler at open time: no attach needed first."""
     import_notebook(ws, _export(db, tmp_path, ["rounds"]))
     ws.close()

@@ -15,14 +15,18 @@ from s3engine.patterns.search import SearchIndex, fold, stem, terms
 # the pattern tags) was improved where a reasonable question failed.
 QUESTIONS = [
     ("how do we pick someone for this role", ["role-selection"]),
-    ("someone disagrees with the proposal", ["test-arguments-qualify-as-objections",
-                                             "resolve-objections"]),
+    (
+        "someone disagrees with the proposal",
+        ["test-arguments-qualify-as-objections", "resolve-objections"],
+    ),
     ("bilancio partecipativo", ["participatory-budgeting"]),
     ("meeting keeps running over time", ["timebox-activities"]),
     ("how do we make a decision everyone can live with", ["consent-decision-making"]),
     ("an objection was raised, how do we change the proposal", ["resolve-objections"]),
-    ("is this really an objection or just a personal preference",
-     ["test-arguments-qualify-as-objections"]),
+    (
+        "is this really an objection or just a personal preference",
+        ["test-arguments-qualify-as-objections"],
+    ),
     ("who writes the proposal", ["proposal-forming", "co-create-proposals"]),
     ("nobody remembers what we agreed last time", ["record-agreements", "logbook"]),
     ("when do we look at the agreement again", ["evaluate-and-evolve-agreements"]),
@@ -38,8 +42,7 @@ QUESTIONS = [
     ("big group conversation at small tables", ["world-cafe"]),
     ("map all the organisations and services involved", ["service-and-actor-mapping"]),
     ("try the idea in one neighbourhood first", ["pilot-experiences"]),
-    ("training council staff in collaborative governance",
-     ["collaborative-governance-training"]),
+    ("training council staff in collaborative governance", ["collaborative-governance-training"]),
     ("who accompanies the local team through the process", ["mits-tutor"]),
     ("towns learning from each other", ["communities-of-practice", "learning-platforms"]),
     ("how do two teams stay connected", ["double-linking", "linking"]),
@@ -48,8 +51,10 @@ QUESTIONS = [
     ("I need support from someone with more skills", ["ask-for-help"]),
     ("feedback from colleagues on how I do my role", ["peer-feedback", "peer-review"]),
     ("share the accounts openly with members", ["financial-transparency"]),
-    ("what does a facilitator look after in co-production",
-     ["facilitation-responsibilities", "facilitator-three-dimensions"]),
+    (
+        "what does a facilitator look after in co-production",
+        ["facilitation-responsibilities", "facilitator-three-dimensions"],
+    ),
     ("agenda for the governance meeting", ["governance-meeting"]),
     ("open agenda event where participants set the sessions", ["open-space-unconference"]),
     ("what are the core values of public participation", ["public-participation-core-values"]),
@@ -82,8 +87,9 @@ def test_there_are_at_least_25_questions() -> None:
 
 
 @pytest.mark.parametrize("question, expected", QUESTIONS, ids=[q for q, _ in QUESTIONS])
-def test_tutor_question_finds_the_pattern_in_the_top_3(db: PatternDB, question: str,
-                                                       expected: list[str]) -> None:
+def test_tutor_question_finds_the_pattern_in_the_top_3(
+    db: PatternDB, question: str, expected: list[str]
+) -> None:
     found = top(db, question)
     assert set(found) & set(expected), f"{question!r} -> {found}"
 
@@ -158,8 +164,11 @@ def test_unknown_words_find_nothing(db: PatternDB) -> None:
 
 def test_index_add_remove_and_rank() -> None:
     idx = SearchIndex()
-    idx.add("a", {"name": "Energy Desk", "summary": "Advice on energy bills", "body": "x"},
-            {"kind": "toolbox", "phases": ["co-design"], "tags": ["energy"]})
+    idx.add(
+        "a",
+        {"name": "Energy Desk", "summary": "Advice on energy bills", "body": "x"},
+        {"kind": "toolbox", "phases": ["co-design"], "tags": ["energy"]},
+    )
     idx.add("b", {"name": "Other", "summary": "Nothing about it", "body": "energy once"})
     assert [h.key for h in idx.search("energy")] == ["a", "b"]
     idx.remove("a")
@@ -182,6 +191,7 @@ def test_search_is_fast_over_the_shipped_patterns(db: PatternDB) -> None:
 
 def test_bench_search_reports_both_cases() -> None:
     from s3engine.patterns.search import bench_search
+
     rep = bench_search(quick=True)
     assert rep["shipped"]["documents"] >= 100 and rep["generated"]["documents"] == 10_000
     assert rep["shipped"]["p50_ms"] <= 2.0

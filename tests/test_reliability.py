@@ -25,8 +25,9 @@ TRIALS = int(os.environ.get("S3FLOW_RELIABILITY_TRIALS", "20"))
 
 
 def spawn(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, WORKER, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, WORKER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_four_processes_append_250_each(tmp_path: Path) -> None:
@@ -37,11 +38,11 @@ def test_four_processes_append_250_each(tmp_path: Path) -> None:
         out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
         acked += [int(x) for x in out.split()]
-    assert sorted(acked) == list(range(1, 1001))          # no seq given twice, none missing
+    assert sorted(acked) == list(range(1, 1001))  # no seq given twice, none missing
     events = list(Workspace(Path(folder)).events())
     assert len(events) == 1000
     pairs = {(e["data"]["tag"], e["data"]["i"]) for e in events}
-    assert len(pairs) == 1000                              # no duplicates, none lost
+    assert len(pairs) == 1000  # no duplicates, none lost
     assert Journal(Path(folder) / "journal.jsonl").verify().ok
 
 
@@ -56,7 +57,7 @@ def test_eight_processes_500_each_with_readers(tmp_path: Path) -> None:
         assert p.returncode == 0, err
     for r in readers:
         out, err = r.communicate(timeout=60)
-        assert r.returncode == 0, err                     # never saw a torn or broken chain
+        assert r.returncode == 0, err  # never saw a torn or broken chain
         seen, last = map(int, out.split())
         assert seen == last
     rep = Journal(folder / "journal.jsonl").verify()
@@ -76,7 +77,7 @@ def test_sigkill_never_loses_acknowledged_events(tmp_path: Path) -> None:
         journal = Journal(folder / "journal.jsonl")
         rep = journal.verify()
         if not rep.ok:
-            assert rep.torn_bytes > 0, rep          # the only damage a crash may cause
+            assert rep.torn_bytes > 0, rep  # the only damage a crash may cause
             torn_seen += 1
             removed, saved = journal.repair()
             assert removed == rep.torn_bytes and saved is not None and saved.exists()
@@ -123,8 +124,8 @@ def test_one_changed_byte_is_found_with_the_right_seq(tmp_path: Path) -> None:
         k = rng.randrange(len(lines))
         pos = starts[k] + rng.randrange(len(lines[k]) - 1)
         old = good[pos]
-        new = rng.choice([b for b in b"0123456789abcdefXYZ:,{}\" " if b != old])
-        path.write_bytes(good[:pos] + bytes([new]) + good[pos + 1:])
+        new = rng.choice([b for b in b'0123456789abcdefXYZ:,{}" ' if b != old])
+        path.write_bytes(good[:pos] + bytes([new]) + good[pos + 1 :])
         rep = Journal(path).verify()
         assert not rep.ok and rep.first_bad_seq == k + 1, (k, pos, chr(old), chr(new), rep)
     path.write_bytes(good)

@@ -11,15 +11,28 @@ from s3engine.org import domain as org
 from s3engine.errors import ActionNotAllowedNow, InvalidField, NotAllowedForActor, S3Error
 from s3engine.core.workspace import Workspace
 
-STEP_TITLES = ["Present Role Description", "Record Nominations", "Reasons for Nominations",
-               "Information Gathering", "Nomination Changes", "Propose a nominee",
-               "Check for Objections", "Address and Resolve Objections", "Celebrate"]
+STEP_TITLES = [
+    "Present Role Description",
+    "Record Nominations",
+    "Reasons for Nominations",
+    "Information Gathering",
+    "Nomination Changes",
+    "Propose a nominee",
+    "Check for Objections",
+    "Address and Resolve Objections",
+    "Celebrate",
+]
 
 
 def start(ws: Workspace, **over: Any) -> Any:
-    fields: dict[str, Any] = dict(role="Desk host", facilitator="Ana", participants=PEOPLE,
-                                  description="Hosts the energy desk twice a month.",
-                                  term_end="2027-06-30", review_date="2027-01-31")
+    fields: dict[str, Any] = dict(
+        role="Desk host",
+        facilitator="Ana",
+        participants=PEOPLE,
+        description="Hosts the energy desk twice a month.",
+        term_end="2027-06-30",
+        review_date="2027-01-31",
+    )
     fields.update(over)
     return ws.start("role-selection", "Ana", **fields)
 
@@ -67,8 +80,12 @@ def test_complete_selection_records_the_assignment(ws: Workspace) -> None:
     p.act("nominate", "Carla", nominee="Carla")
     p.act("nominate", "Dario", nominee="pass")
     assert p.state == "reasons"  # revealed together when the last slip is in
-    assert p.view()["round"]["signals"] == {"Ana": "Carla", "Bruno": "Dario", "Carla": "Carla",
-                                            "Dario": "pass"}
+    assert p.view()["round"]["signals"] == {
+        "Ana": "Carla",
+        "Bruno": "Dario",
+        "Carla": "Carla",
+        "Dario": "pass",
+    }
     p.act("give_reason", "Ana", reason="Carla knows tariffs.")
     p.act("give_reason", "Bruno", reason="Dario has time.")
     p.act("give_reason", "Carla", reason="I would like to learn.")
@@ -91,7 +108,12 @@ def test_complete_selection_records_the_assignment(ws: Workspace) -> None:
     a = ws.projection.get("role_assignments", "desk-host#1")
     assert a is not None
     assert (a["role"], a["keeper"], a["selected_on"], a["term_end"], a["review_date"]) == (
-        "Desk host", "Carla", "2026-01-06", "2027-06-30", "2027-01-31")
+        "Desk host",
+        "Carla",
+        "2026-01-06",
+        "2027-06-30",
+        "2027-01-31",
+    )
     assert a["domain_version"] == 1 and a["selection"] == p.id
     by = {n["by"]: n for n in a["nominations"]}
     assert by["Carla"]["self"] is True and by["Dario"]["nominee"] == "pass"
@@ -125,17 +147,32 @@ def test_objection_leads_to_a_different_nominee(ws: Workspace) -> None:
     with pytest.raises(ActionNotAllowedNow, match="nominee's own objection is handled first"):
         p.act("test_objection", "Ana", objector="Bruno", argument="Carla is too busy.")
     assert p.available_actions()[0].fields[0].choices[0] == "Carla"
-    p.act("test_objection", "Ana", objector="Carla",
-          argument="I start a new job and cannot host the desk this year.")
+    p.act(
+        "test_objection",
+        "Ana",
+        objector="Carla",
+        argument="I start a new job and cannot host the desk this year.",
+    )
     p.act("present_argument", "Carla")
     p.act("check_disagreement", "Ana")
     p.act("close_check", "Ana")
     assert p.leaf().kind == "resolution"
     with pytest.raises(ActionNotAllowedNow, match="name the other nominee"):
-        p.act("propose_amendment", "Ana", kind="propose another nominee",
-              text="Ask Dario instead.", **{"from": "group"})
-    p.act("propose_amendment", "Ana", kind="propose another nominee", nominee="Dario",
-          text="Ask Dario instead.", **{"from": "group"})
+        p.act(
+            "propose_amendment",
+            "Ana",
+            kind="propose another nominee",
+            text="Ask Dario instead.",
+            **{"from": "group"},
+        )
+    p.act(
+        "propose_amendment",
+        "Ana",
+        kind="propose another nominee",
+        nominee="Dario",
+        text="Ask Dario instead.",
+        **{"from": "group"},
+    )
     p.act("check_amendment", "Ana")
     all_signal(p)
     p.act("adopt_amendment", "Ana")
@@ -174,22 +211,47 @@ def test_nominee_declines_and_cannot_be_proposed_again(ws: Workspace) -> None:
 
 def test_changed_role_description_is_a_new_domain_version(ws: Workspace) -> None:
     org.form_circle(ws, "Ana", id="energy", name="Energy team", members=PEOPLE)
-    org.describe_domain(ws, "Ana", id="desk", name="Energy desk", purpose="Free advice.",
-                        description="Hosts the desk twice a month.", circle="energy")
-    p = ws.start("role-selection", "Ana", role="Desk host", domain="desk", circle="energy",
-                 facilitator="Ana", participants=PEOPLE, term_end="2027-06-30")
+    org.describe_domain(
+        ws,
+        "Ana",
+        id="desk",
+        name="Energy desk",
+        purpose="Free advice.",
+        description="Hosts the desk twice a month.",
+        circle="energy",
+    )
+    p = ws.start(
+        "role-selection",
+        "Ana",
+        role="Desk host",
+        domain="desk",
+        circle="energy",
+        facilitator="Ana",
+        participants=PEOPLE,
+        term_end="2027-06-30",
+    )
     assert p.data["role_id"] == "energy.desk-host" and p.data["description"].startswith("Hosts")
     to_propose(p)
-    p.act("propose_nominee", "Ana", nominee="Carla", reasons="Most nominations.",
-          term_end="2027-12-31")
+    p.act(
+        "propose_nominee",
+        "Ana",
+        nominee="Carla",
+        reasons="Most nominations.",
+        term_end="2027-12-31",
+    )
     all_signal(p, Dario="possible objection")
     p.act("test_objection", "Ana", objector="Dario", argument="No limit on hours: burnout.")
     p.act("present_argument", "Dario")
     p.act("check_disagreement", "Ana")
     p.act("close_check", "Ana")
-    p.act("propose_amendment", "Ana", kind="change the role description",
-          text="Limit to three hours.", amended_text="Hosts the desk twice a month, three "
-                                                     "hours at most.", **{"from": "objector"})
+    p.act(
+        "propose_amendment",
+        "Ana",
+        kind="change the role description",
+        text="Limit to three hours.",
+        amended_text="Hosts the desk twice a month, three hours at most.",
+        **{"from": "objector"},
+    )
     p.act("check_amendment", "Ana")
     all_signal(p)
     p.act("adopt_amendment", "Ana")
@@ -205,14 +267,17 @@ def test_changed_role_description_is_a_new_domain_version(ws: Workspace) -> None
     assert org.holdings(ws, "Carla")["roles"][0]["id"] == "energy.desk-host"
 
 
-@pytest.mark.parametrize("over, field", [
-    ({"term_end": None}, "term_end"),
-    ({"description": None}, "description"),
-    ({"domain": "nope"}, "domain"),
-    ({"circle": "nope"}, "circle"),
-    ({"participants": ["Ana"]}, "participants"),
-    ({"review_date": "2028-01-01"}, "review_date"),
-])
+@pytest.mark.parametrize(
+    "over, field",
+    [
+        ({"term_end": None}, "term_end"),
+        ({"description": None}, "description"),
+        ({"domain": "nope"}, "domain"),
+        ({"circle": "nope"}, "circle"),
+        ({"participants": ["Ana"]}, "participants"),
+        ({"review_date": "2028-01-01"}, "review_date"),
+    ],
+)
 def test_bad_start_writes_nothing(ws: Workspace, over: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidField) as err:
         start(ws, **over)
@@ -233,8 +298,7 @@ def test_end_without_selection_and_reselection(ws: Workspace) -> None:
         p.act("accept", keeper)
         p.act("celebrate", "Ana")
     hist = org.role_history(ws, "desk-host")
-    assert [(h["keeper"], h["status"]) for h in hist] == [("Carla", "ended"),
-                                                         ("Bruno", "current")]
+    assert [(h["keeper"], h["status"]) for h in hist] == [("Carla", "ended"), ("Bruno", "current")]
     assert ws.projection.get("roles", "desk-host")["holders"][0]["ended_on"] is not None
 
 
@@ -259,8 +323,15 @@ def test_replay_reproduces_the_selection(ws: Workspace) -> None:
 
 def test_presenting_uses_the_latest_domain_version(ws: Workspace) -> None:
     org.describe_domain(ws, "Ana", id="desk", name="Energy desk", purpose="Free advice.")
-    p = ws.start("role-selection", "Ana", role="Desk host", domain="desk", facilitator="Ana",
-                 participants=PEOPLE, term_end="2027-06-30")
+    p = ws.start(
+        "role-selection",
+        "Ana",
+        role="Desk host",
+        domain="desk",
+        facilitator="Ana",
+        participants=PEOPLE,
+        term_end="2027-06-30",
+    )
     org.describe_domain(ws, "Bruno", id="desk", purpose="Free, independent advice.")
     p.act("present_description", "Ana")
     assert p.data["description"] == "Free, independent advice."

@@ -11,8 +11,10 @@ from s3engine.core.workspace import Workspace
 
 
 def state(ws: Workspace) -> dict:
-    return {pid: (type(p).__name__, snapshot._state(p), [e["seq"] for e in p.history])
-            for pid, p in ws.processes.items()}
+    return {
+        pid: (type(p).__name__, snapshot._state(p), [e["seq"] for e in p.history])
+        for pid, p in ws.processes.items()
+    }
 
 
 def demo(tmp_path: Path) -> Workspace:
@@ -36,8 +38,10 @@ def test_snapshot_open_equals_replay_and_continues(tmp_path: Path) -> None:
     assert state(again) == state(Workspace(ws.path, use_snapshot=False))
     assert again.get(p.id).state == "is_driver"
     # lazily loaded history reads the real events
-    assert [e["type"] for e in again.get("consent-1").history][:2] == ["consent.started",
-                                                                      "consent.consent_driver"]
+    assert [e["type"] for e in again.get("consent-1").history][:2] == [
+        "consent.started",
+        "consent.consent_driver",
+    ]
 
 
 def test_snapshot_that_does_not_match_the_journal_is_ignored(tmp_path: Path) -> None:
@@ -49,6 +53,7 @@ def test_snapshot_that_does_not_match_the_journal_is_ignored(tmp_path: Path) -> 
     doc["head"]["hash"] = "0" * 64
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
     import hashlib
+
     path.write_text(json.dumps({"digest": hashlib.sha256(text.encode()).hexdigest()}) + "\n" + text)
     w2 = Workspace(ws.path)
     assert w2.snapshot_seq == 0 and state(w2) == state(ws)
@@ -66,6 +71,7 @@ def test_corrupt_or_planted_snapshot_is_ignored(tmp_path: Path) -> None:
     doc["processes"][0]["cls"] = "os:system"  # only engine process classes are accepted
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
     import hashlib
+
     path.write_text(json.dumps({"digest": hashlib.sha256(text.encode()).hexdigest()}) + "\n" + text)
     w2 = Workspace(ws.path)
     assert w2.snapshot_seq == 0 and state(w2) == state(ws)
@@ -73,6 +79,7 @@ def test_corrupt_or_planted_snapshot_is_ignored(tmp_path: Path) -> None:
 
 def test_rebuild_removes_snapshot_and_close_writes_one(tmp_path: Path, capsys) -> None:
     from s3engine.cli.main import main
+
     ws = demo(tmp_path)
     snapshot.EVERY, old = 10, snapshot.EVERY
     try:

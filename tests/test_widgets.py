@@ -33,9 +33,17 @@ def ws(tmp_path: Path) -> Workspace:
 def new_consent(ws: Workspace) -> ProcessStepper:
     s = Session("consent", ws=ws)
     s.show_start_form()
-    s.form.set_values(dict(title="Desk", facilitator="Ana", participants=PEOPLE,
-                           driver="No advice.", requirement="Advice.", proposal="A desk.",
-                           review_date="2027-01-31"))
+    s.form.set_values(
+        dict(
+            title="Desk",
+            facilitator="Ana",
+            participants=PEOPLE,
+            driver="No advice.",
+            requirement="Advice.",
+            proposal="A desk.",
+            review_date="2027-01-31",
+        )
+    )
     s.start_box.children[-1].children[0].click()
     assert s.stepper is not None
     return s.stepper
@@ -44,8 +52,9 @@ def new_consent(ws: Workspace) -> ProcessStepper:
 def test_session_start_form_reports_field_errors(ws: Workspace) -> None:
     s = Session("consent", ws=ws)
     s.show_start_form()
-    s.form.set_values(dict(title="Desk", facilitator="Ana", participants=["Ana"], driver="d",
-                           requirement="r"))
+    s.form.set_values(
+        dict(title="Desk", facilitator="Ana", participants=["Ana"], driver="d", requirement="r")
+    )
     s.start_box.children[-1].children[0].click()
     assert s.stepper is None and ws.journal.last_seq == 0
     assert "at least two people" in s.form.errors["participants"].value
@@ -55,7 +64,7 @@ def test_stepper_runs_a_consent_decision_by_clicks(ws: Workspace) -> None:
     st = new_consent(ws)
     assert "Consent to Driver and Requirement" in st.guidance.value
     st.click("consent_driver")
-    st.click("present_proposal")          # opens the form (all fields optional now)
+    st.click("present_proposal")  # opens the form (all fields optional now)
     assert st._form is not None
     st.submit()
     st.click("start_responses")
@@ -79,8 +88,14 @@ def test_stepper_runs_a_consent_decision_by_clicks(ws: Workspace) -> None:
     st.click("check_disagreement")
     st.click("close_check")
     st.click("propose_amendment")
-    st._form.set_values({"kind": "change the proposal", "text": "Cheaper", "from": "objector",
-                         "amended_text": "A cheaper desk."})
+    st._form.set_values(
+        {
+            "kind": "change the proposal",
+            "text": "Cheaper",
+            "from": "objector",
+            "amended_text": "A cheaper desk.",
+        }
+    )
     st.submit()
     st.click("check_amendment")
     for who in PEOPLE:
@@ -129,8 +144,17 @@ def test_refresh_shows_other_programs_events_and_keeps_typed_text(ws: Workspace)
 def test_untrusted_text_is_escaped_everywhere(ws: Workspace) -> None:
     evil = "<img src=x onerror=alert(1)><script>alert(2)</script>"
     s = Session("consent", ws=ws)
-    p = ws.start("consent", "Ana", title=evil, facilitator="Ana", participants=["Ana", evil[:40]],
-                 driver=evil, requirement=evil, proposal=evil, review_date="2027-01-01")
+    p = ws.start(
+        "consent",
+        "Ana",
+        title=evil,
+        facilitator="Ana",
+        participants=["Ana", evil[:40]],
+        driver=evil,
+        requirement=evil,
+        proposal=evil,
+        review_date="2027-01-01",
+    )
     s.open_process(p.id)
     st = s.stepper
     st.details.selected_index = 0
@@ -142,8 +166,15 @@ def test_untrusted_text_is_escaped_everywhere(ws: Workspace) -> None:
 
 
 def test_pattern_browser_search_page_related_and_use(ws: Workspace) -> None:
-    p = ws.start("consent", "Ana", title="T", facilitator="Ana", participants=PEOPLE,
-                 driver="d", requirement="r")
+    p = ws.start(
+        "consent",
+        "Ana",
+        title="T",
+        facilitator="Ana",
+        participants=PEOPLE,
+        driver="d",
+        requirement="r",
+    )
     b = PatternBrowser(ws)
     b.box.value = "how do we choose someone for this role"
     assert b.results.value == "role-selection"
@@ -161,15 +192,21 @@ def test_pattern_browser_search_page_related_and_use(ws: Workspace) -> None:
 
 
 def test_render_markdown_removes_scripts() -> None:
-    out = render_markdown("<img src=x onerror=alert(1)> [x](javascript:alert(1)) "
-                          "<script>alert(1)</script> **ok** [y](https://example.org)")
-    assert "<img" not in out and "<script" not in out and "javascript:" not in out.replace(
-        "[x](javascript:alert(1))", "")
+    out = render_markdown(
+        "<img src=x onerror=alert(1)> [x](javascript:alert(1)) "
+        "<script>alert(1)</script> **ok** [y](https://example.org)"
+    )
+    assert (
+        "<img" not in out
+        and "<script" not in out
+        and "javascript:" not in out.replace("[x](javascript:alert(1))", "")
+    )
     assert "<strong>ok</strong>" in out and 'href="https://example.org"' in out
 
 
 def test_journal_view_verify_and_minutes(ws: Workspace, tmp_path: Path) -> None:
     from s3engine.demo.consent import consent
+
     consent(ws, lambda _s: None)
     v = JournalView(ws, days_ahead=730)
     assert "Energy help desk" in v.due.value
@@ -179,6 +216,7 @@ def test_journal_view_verify_and_minutes(ws: Workspace, tmp_path: Path) -> None:
     assert [f.suffix for f in files] == [".ipynb", ".html", ".md"]
     assert "Energy help desk" in files[2].read_text()
     import nbformat
+
     nbformat.validate(nbformat.read(str(files[0]), as_version=4))
     lines = ws.journal.path.read_text().splitlines()
     lines[3] = lines[3].replace('"actor": "', '"actor": "X', 1)
@@ -188,10 +226,12 @@ def test_journal_view_verify_and_minutes(ws: Workspace, tmp_path: Path) -> None:
 
 def test_replay_view_steps_and_compares(ws: Workspace) -> None:
     from s3engine.demo.consent import consent
+
     pid = consent(ws, lambda _s: None)
     r = ReplayView(pid, ws)
     assert r.slider.max == len(ws.get(pid).history) + sum(
-        len(c.history) for c in ws.get(pid).children for c in [c] + c.children)
+        len(c.history) for c in ws.get(pid).children for c in [c] + c.children
+    )
     r.slider.value = 1
     assert "Consent to Driver and Requirement" in r.now.value
     r.slider.value = r.slider.max
@@ -208,9 +248,9 @@ def test_italian_interface(ws: Workspace) -> None:
     assert st.actor.description == "Agisce come"
 
 
-def test_workspace_language_setting_is_used(ws: Workspace, monkeypatch: pytest.MonkeyPatch
-                                            ) -> None:
+def test_workspace_language_setting_is_used(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     from jupyter_ext import workspace as kernel_ws
+
     ws.configure("Ana", language="es")
     monkeypatch.setattr(kernel_ws, "_WS", {})
     w2 = kernel_ws.workspace(str(ws.path))
@@ -220,6 +260,7 @@ def test_workspace_language_setting_is_used(ws: Workspace, monkeypatch: pytest.M
 def test_mits_grid_and_cycle_view(ws: Workspace) -> None:
     from jupyter_ext.mits_views import CycleView
     from s3engine.demo.org import mits
+
     mits(ws, lambda _s: None)
     pid = ws.roots("mits")[0].id
     v = CycleView(pid, ws)
@@ -227,10 +268,12 @@ def test_mits_grid_and_cycle_view(ws: Workspace) -> None:
     assert "progress" in v.actions.value
 
 
-def test_magics_register_and_show_widgets(ws: Workspace, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_magics_register_and_show_widgets(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from IPython.testing.globalipapp import get_ipython
     from jupyter_ext import workspace as kernel_ws
+
     monkeypatch.setenv("S3FLOW_WORKSPACE", str(ws.path))
     monkeypatch.setattr(kernel_ws, "_WS", {})
     ip = get_ipython()
@@ -246,9 +289,13 @@ def test_every_interface_text_is_translated() -> None:
     """Each text the widgets and processes show has an Italian, Portuguese and Spanish entry."""
     import subprocess
     import sys
+
     root = Path(__file__).resolve().parents[1]
-    res = subprocess.run([sys.executable, str(root / "tools" / "extract_messages.py"), "--check"],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, str(root / "tools" / "extract_messages.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     for lang, word in (("it", "Obiezione"), ("pt", "Objeção"), ("es", "Objeción")):
         i18n.set_language(lang)
@@ -259,6 +306,7 @@ def test_every_interface_text_is_translated() -> None:
 def test_evaluation_grid_saves_a_draft_resumes_and_submits(ws: Workspace) -> None:
     from test_mits import LIT, start, to_evaluation
     from jupyter_ext.mits_views import EvaluationGrid
+
     m = start(ws)
     to_evaluation(ws, m)
     m.act("choose_instrument", "Marta", instrument="participatory-budgeting-criteria")

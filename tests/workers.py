@@ -1,8 +1,8 @@
 """Worker programs for the reliability tests (run as real OS processes).
 
-    python tests/workers.py append DIR COUNT TAG   append COUNT events, print each acked seq
-    python tests/workers.py read DIR SECONDS        keep reading new tails; print counts and errors
-    python tests/workers.py consent DIR             run consent decisions forever, print acked seqs
+python tests/workers.py append DIR COUNT TAG   append COUNT events, print each acked seq
+python tests/workers.py read DIR SECONDS        keep reading new tails; print counts and errors
+python tests/workers.py consent DIR             run consent decisions forever, print acked seqs
 """
 
 from __future__ import annotations
@@ -37,16 +37,29 @@ def consent(folder: str) -> None:
     ws = Workspace(Path(folder))
     people = ["Ana", "Bo", "Cy"]
     while True:
-        p = ws.start("consent", "Ana", title="t", facilitator="Ana", participants=people,
-                     driver="d", requirement="r", proposal="p", review_date="2030-01-01")
+        p = ws.start(
+            "consent",
+            "Ana",
+            title="t",
+            facilitator="Ana",
+            participants=people,
+            driver="d",
+            requirement="r",
+            proposal="p",
+            review_date="2030-01-01",
+        )
         print(ws.journal.last_seq, flush=True)
-        for action, actor, fields in [("consent_driver", "Ana", {}), ("present_proposal", "Ana", {}),
-                                      ("start_responses", "Ana", {}),
-                                      ("check_objections", "Ana", {}),
-                                      ("signal", "Ana", {"signal": "no objection"}),
-                                      ("signal", "Bo", {"signal": "no objection"}),
-                                      ("signal", "Cy", {"signal": "no objection"}),
-                                      ("celebrate", "Ana", {}), ("record_agreement", "Ana", {})]:
+        for action, actor, fields in [
+            ("consent_driver", "Ana", {}),
+            ("present_proposal", "Ana", {}),
+            ("start_responses", "Ana", {}),
+            ("check_objections", "Ana", {}),
+            ("signal", "Ana", {"signal": "no objection"}),
+            ("signal", "Bo", {"signal": "no objection"}),
+            ("signal", "Cy", {"signal": "no objection"}),
+            ("celebrate", "Ana", {}),
+            ("record_agreement", "Ana", {}),
+        ]:
             ev = p.act(action, actor, **fields)
             print(ev["seq"], flush=True)
 

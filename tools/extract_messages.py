@@ -29,6 +29,7 @@ def engine_texts() -> set[str]:
     from s3engine.patterns.database import PatternDB
     from s3engine.core.process import Process
     from s3engine.processes.objection_check import SIGNALS
+
     texts: set[str] = set(SIGNALS) | set(PHASES) | {"no signal"}
     todo = list(Process.__subclasses__())
     seen = set()
@@ -45,17 +46,45 @@ def engine_texts() -> set[str]:
         for a in d.actions:
             texts.update({a.title, a.guidance})
             for f in (*a.fields, *d.start_fields):
-                texts.update({f.help, f.label or f.name.replace("_", " ").capitalize(),
-                              *f.choices})
+                texts.update({f.help, f.label or f.name.replace("_", " ").capitalize(), *f.choices})
         for f in d.start_fields:
             texts.update({f.help, f.name.replace("_", " ").capitalize(), *f.choices})
     texts.update(p.category for p in PatternDB().patterns())
-    texts.update({"agreed", "deferred", "passed on", "discarded", "objection",
-                  "not an objection", "being tested", "proposal", "requirement", "agreement",
-                  "amendment", "resolved", "in backlog", "handled directly", "described",
-                  "dissolved", "not an organizational driver", "proposal formed", "current",
-                  "anticipated", "keep", "drop", "evolve", "selected", "active", "done",
-                  "blocked", "planned", "closed", "information gathering", "generative"})
+    texts.update(
+        {
+            "agreed",
+            "deferred",
+            "passed on",
+            "discarded",
+            "objection",
+            "not an objection",
+            "being tested",
+            "proposal",
+            "requirement",
+            "agreement",
+            "amendment",
+            "resolved",
+            "in backlog",
+            "handled directly",
+            "described",
+            "dissolved",
+            "not an organizational driver",
+            "proposal formed",
+            "current",
+            "anticipated",
+            "keep",
+            "drop",
+            "evolve",
+            "selected",
+            "active",
+            "done",
+            "blocked",
+            "planned",
+            "closed",
+            "information gathering",
+            "generative",
+        }
+    )
     return {t for t in texts if t and t.strip()}
 
 

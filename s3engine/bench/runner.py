@@ -31,22 +31,45 @@ def _pct(samples: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-def _row(metric: str, value: float, unit: str, comparison: str = "", ratio: float | None = None,
-         goal: str = "", met: bool | None = None) -> Row:
-    return {"metric": metric, "value": round(value, 3), "unit": unit, "comparison": comparison,
-            "ratio": None if ratio is None else round(ratio, 2), "goal": goal, "met": met}
+def _row(
+    metric: str,
+    value: float,
+    unit: str,
+    comparison: str = "",
+    ratio: float | None = None,
+    goal: str = "",
+    met: bool | None = None,
+) -> Row:
+    return {
+        "metric": metric,
+        "value": round(value, 3),
+        "unit": unit,
+        "comparison": comparison,
+        "ratio": None if ratio is None else round(ratio, 2),
+        "goal": goal,
+        "met": met,
+    }
 
 
-def prebuild_journal(path: Path, n: int, make: Callable[[int], tuple[str, str, str, dict]] | None
-                     = None) -> None:
+def prebuild_journal(
+    path: Path, n: int, make: Callable[[int], tuple[str, str, str, dict]] | None = None
+) -> None:
     """Write a valid journal of ``n`` events quickly (one write, one fsync) for measurements."""
     prev = GENESIS
     chunks = []
     for i in range(1, n + 1):
-        actor, process, type_, data = make(i) if make else ("bench", "", "bench.tick",
-                                                           {"i": i, "note": "x" * 40})
-        ev = {"seq": i, "time": f"2026-01-01T00:00:00.{i % 1000000:06d}Z", "actor": actor,
-              "process": process, "type": type_, "data": data, "prev": prev}
+        actor, process, type_, data = (
+            make(i) if make else ("bench", "", "bench.tick", {"i": i, "note": "x" * 40})
+        )
+        ev = {
+            "seq": i,
+            "time": f"2026-01-01T00:00:00.{i % 1000000:06d}Z",
+            "actor": actor,
+            "process": process,
+            "type": type_,
+            "data": data,
+            "prev": prev,
+        }
         ev["hash"] = event_hash(ev)
         prev = ev["hash"]
         chunks.append(encode_line(ev))
@@ -75,6 +98,7 @@ def bench_append(tmp: Path, sizes: list[int], samples: int) -> list[Row]:
     import shutil
 
     from s3engine.core.workspace import Workspace
+
     rows: list[Row] = []
     p50s: dict[int, float] = {}
     raw_small = 0.0
@@ -95,13 +119,31 @@ def bench_append(tmp: Path, sizes: list[int], samples: int) -> list[Row]:
         goal = "<= 3x raw" if n == max(sizes) else ""
         ratio = p50s[n] / raw
         rows.append(_row(f"P1 raw JSON-line append + fsync p50 @ {n:,} lines", raw, "ms"))
-        rows.append(_row(f"P1 s3flow durable append p50 @ {n:,} events", p50s[n], "ms",
-                         "raw append+fsync", ratio, goal, ratio <= 3 if goal else None))
-        rows.append(_row(f"P1 s3flow durable append p95 @ {n:,} events", _pct(times, .95), "ms"))
+        rows.append(
+            _row(
+                f"P1 s3flow durable append p50 @ {n:,} events",
+                p50s[n],
+                "ms",
+                "raw append+fsync",
+                ratio,
+                goal,
+                ratio <= 3 if goal else None,
+            )
+        )
+        rows.append(_row(f"P1 s3flow durable append p95 @ {n:,} events", _pct(times, 0.95), "ms"))
     lo, hi = min(sizes), max(sizes)
     growth = p50s[hi] / p50s[lo]
-    rows.append(_row(f"P1 p50 growth {hi:,} vs {lo:,} events", growth, "x",
-                     f"p50 @ {lo:,}", growth, "<= 1.5x", growth <= 1.5))
+    rows.append(
+        _row(
+            f"P1 p50 growth {hi:,} vs {lo:,} events",
+            growth,
+            "x",
+            f"p50 @ {lo:,}",
+            growth,
+            "<= 1.5x",
+            growth <= 1.5,
+        )
+    )
     rows += bench_tinydb(tmp, raw_small)
     return rows
 
@@ -109,6 +151,7 @@ def bench_append(tmp: Path, sizes: list[int], samples: int) -> list[Row]:
 def bench_tinydb(tmp: Path, raw_p50: float) -> list[Row]:
     """TinyDB's default JSON storage inserting the same records (1k and 5k documents)."""
     from tinydb import TinyDB
+
     rows = []
     for n in (1000, 5000):
         path = tmp / f"tinydb-{n}.json"
@@ -121,25 +164,46 @@ def bench_tinydb(tmp: Path, raw_p50: float) -> list[Row]:
             times.append((time.perf_counter() - t) * 1000)
         db.close()
         p50 = statistics.median(times)
-        rows.append(_row(f"P1 TinyDB default storage insert p50 @ {n:,} docs (no fsync)", p50,
-                         "ms", "raw append+fsync", p50 / raw_p50))
+        rows.append(
+            _row(
+                f"P1 TinyDB default storage insert p50 @ {n:,} docs (no fsync)",
+                p50,
+                "ms",
+                "raw append+fsync",
+                p50 / raw_p50,
+            )
+        )
     return rows
 
 
 def consent_template() -> list[dict[str, Any]]:
     """The events of one complete consent decision among three people, made by the engine."""
     from s3engine.core.workspace import Workspace
+
     with tempfile.TemporaryDirectory() as d:
         ws = Workspace(Path(d) / "t")
-        p = ws.start("consent", "Ana", title="Bench", facilitator="Ana",
-                     participants=["Ana", "Bo", "Cy"], driver="d", requirement="r",
-                     proposal="p", review_date="2030-01-01")
-        for a, who, f in [("consent_driver", "Ana", {}), ("present_proposal", "Ana", {}),
-                          ("start_responses", "Ana", {}), ("check_objections", "Ana", {}),
-                          ("signal", "Ana", {"signal": "no objection"}),
-                          ("signal", "Bo", {"signal": "no objection"}),
-                          ("signal", "Cy", {"signal": "concern"}), ("celebrate", "Ana", {}),
-                          ("record_agreement", "Ana", {})]:
+        p = ws.start(
+            "consent",
+            "Ana",
+            title="Bench",
+            facilitator="Ana",
+            participants=["Ana", "Bo", "Cy"],
+            driver="d",
+            requirement="r",
+            proposal="p",
+            review_date="2030-01-01",
+        )
+        for a, who, f in [
+            ("consent_driver", "Ana", {}),
+            ("present_proposal", "Ana", {}),
+            ("start_responses", "Ana", {}),
+            ("check_objections", "Ana", {}),
+            ("signal", "Ana", {"signal": "no objection"}),
+            ("signal", "Bo", {"signal": "no objection"}),
+            ("signal", "Cy", {"signal": "concern"}),
+            ("celebrate", "Ana", {}),
+            ("record_agreement", "Ana", {}),
+        ]:
             p.act(a, who, **f)
         return list(ws.events())
 
@@ -180,32 +244,59 @@ def bench_open(tmp: Path, processes: int) -> list[Row]:
     n = build_big_workspace(folder, processes)
     results = []
     for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", OPEN_CODE, str(folder)], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", OPEN_CODE, str(folder)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         results.append(json.loads(out))
     first = results[0]  # the first open may replay; later ones may use a snapshot
     best = min(r["open_s"] for r in results[1:])
     return [
-        _row(f"P2 open workspace, {processes:,} processes / {n:,} events, first open",
-             first["open_s"], "s"),
-        _row(f"P2 open workspace, {processes:,} processes / {n:,} events, cold process",
-             best, "s", "", None, "<= 1 s", best <= 1.0),
-        _row(f"P6 peak memory, {n:,}-event workspace open", max(r["maxrss_mb"] for r in results),
-             "MB"),
+        _row(
+            f"P2 open workspace, {processes:,} processes / {n:,} events, first open",
+            first["open_s"],
+            "s",
+        ),
+        _row(
+            f"P2 open workspace, {processes:,} processes / {n:,} events, cold process",
+            best,
+            "s",
+            "",
+            None,
+            "<= 1 s",
+            best <= 1.0,
+        ),
+        _row(
+            f"P6 peak memory, {n:,}-event workspace open",
+            max(r["maxrss_mb"] for r in results),
+            "MB",
+        ),
     ]
 
 
-IMPORT_CODE = ("import time; t = time.perf_counter(); import {mod}; "
-               "print(time.perf_counter() - t)")
+IMPORT_CODE = "import time; t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
 
 
 def bench_import() -> list[Row]:
     """P4: import time in a fresh interpreter (best of 5)."""
     rows = []
     for mod, goal in (("s3engine", "<= 150 ms"), ("s3engine.core.workspace", "<= 150 ms")):
-        best = min(float(subprocess.run([sys.executable, "-c", IMPORT_CODE.format(mod=mod)],
-                                        capture_output=True, text=True, check=True).stdout)
-                   for _ in range(5)) * 1000
+        best = (
+            min(
+                float(
+                    subprocess.run(
+                        [sys.executable, "-c", IMPORT_CODE.format(mod=mod)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                )
+                for _ in range(5)
+            )
+            * 1000
+        )
         rows.append(_row(f"P4 import {mod}", best, "ms", "", None, goal, best <= 150))
     return rows
 
@@ -213,26 +304,51 @@ def bench_import() -> list[Row]:
 def bench_round(participants: int = 1000) -> list[Row]:
     """P6: engine time of a consent check round with many participants (no disk I/O)."""
     from s3engine.core.workspace import Workspace
+
     with tempfile.TemporaryDirectory() as d:
         ws = Workspace(Path(d) / "w")
         people = [f"P{i:04d}" for i in range(participants)]
-        p = ws.start("consent", people[0], title="Big round", facilitator=people[0],
-                     participants=people, driver="d", requirement="r", proposal="p",
-                     review_date="2030-01-01")
+        p = ws.start(
+            "consent",
+            people[0],
+            title="Big round",
+            facilitator=people[0],
+            participants=people,
+            driver="d",
+            requirement="r",
+            proposal="p",
+            review_date="2030-01-01",
+        )
         for a in ("consent_driver", "present_proposal", "start_responses", "check_objections"):
             p.act(a, people[0])
         journal = ws.journal
         t = time.perf_counter()
         for who in people:
             clean = p.validate("signal", who, {"signal": "no objection"})
-            ev = {"seq": journal.last_seq + 1, "time": "2030-01-01T00:00:00Z", "actor": who,
-                  "process": p.id, "type": "consent.signal", "data": clean, "prev": ""}
+            ev = {
+                "seq": journal.last_seq + 1,
+                "time": "2030-01-01T00:00:00Z",
+                "actor": who,
+                "process": p.id,
+                "type": "consent.signal",
+                "data": clean,
+                "prev": "",
+            }
             journal.last_seq += 1
             ws.apply(ev)
         dt = (time.perf_counter() - t) * 1000
         assert p.state == "celebrate"
-    return [_row(f"P6 consent check round, {participants:,} participants (engine)", dt, "ms",
-                 "", None, "<= 50 ms", dt <= 50)]
+    return [
+        _row(
+            f"P6 consent check round, {participants:,} participants (engine)",
+            dt,
+            "ms",
+            "",
+            None,
+            "<= 50 ms",
+            dt <= 50,
+        )
+    ]
 
 
 def bench_search(quick: bool) -> list[Row]:
@@ -246,10 +362,22 @@ def bench_search(quick: bool) -> list[Row]:
     for key, goal in (("shipped", 2.0), ("generated", 20.0)):
         r = res.get(key) or {}
         if r:
-            rows.append(_row(f"P3 search p50 over {r.get('patterns', '?')} {key} patterns",
-                             r["p50_ms"], "ms", "", None, f"<= {goal:g} ms", r["p50_ms"] <= goal))
-            rows.append(_row(f"P3 search p95 over {r.get('patterns', '?')} {key} patterns",
-                             r["p95_ms"], "ms"))
+            rows.append(
+                _row(
+                    f"P3 search p50 over {r.get('patterns', '?')} {key} patterns",
+                    r["p50_ms"],
+                    "ms",
+                    "",
+                    None,
+                    f"<= {goal:g} ms",
+                    r["p50_ms"] <= goal,
+                )
+            )
+            rows.append(
+                _row(
+                    f"P3 search p95 over {r.get('patterns', '?')} {key} patterns", r["p95_ms"], "ms"
+                )
+            )
     return rows
 
 
@@ -262,8 +390,9 @@ def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> l
         say("P4 import time")
         rows += bench_import()
         say("P1 durable append")
-        rows += bench_append(tmp, [1000, 10000] if quick else [1000, 10000, 100000],
-                             50 if quick else 200)
+        rows += bench_append(
+            tmp, [1000, 10000] if quick else [1000, 10000, 100000], 50 if quick else 200
+        )
         say("P2 open a large workspace")
         rows += bench_open(tmp, 1000 if quick else 10000)
         say("P3 pattern search")
@@ -276,10 +405,21 @@ def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> l
 def table(rows: list[Row]) -> str:
     """Rows as an aligned text table."""
     head = ("metric", "value", "unit", "vs", "ratio", "goal", "met")
-    lines = [[r["metric"], f"{r['value']:.3f}", r["unit"], r["comparison"],
-              "" if r["ratio"] is None else f"{r['ratio']:.2f}x", r["goal"],
-              {True: "yes", False: "NO", None: ""}[r["met"]]] for r in rows]
+    lines = [
+        [
+            r["metric"],
+            f"{r['value']:.3f}",
+            r["unit"],
+            r["comparison"],
+            "" if r["ratio"] is None else f"{r['ratio']:.2f}x",
+            r["goal"],
+            {True: "yes", False: "NO", None: ""}[r["met"]],
+        ]
+        for r in rows
+    ]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*head), fmt.format(*("-" * w for w in widths))]
-                     + [fmt.format(*map(str, ln)) for ln in lines])
+    return "\n".join(
+        [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
+        + [fmt.format(*map(str, ln)) for ln in lines]
+    )

@@ -13,8 +13,10 @@ from typing import Any
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from s3engine.bench import runner as bench
-    rows = bench.run(quick=args.quick,
-                     progress=lambda m: print(f"… {m}", file=sys.stderr, flush=True))
+
+    rows = bench.run(
+        quick=args.quick, progress=lambda m: print(f"… {m}", file=sys.stderr, flush=True)
+    )
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

@@ -48,12 +48,15 @@ def find_notebook(name: str) -> Path:
         if candidate.is_file() and candidate.suffix == ".ipynb":
             return candidate
     names = ", ".join(sorted(p.stem for p in shipped.glob("*.ipynb")))
-    raise S3Error(f"There is no notebook '{name}'.",
-                  f"Give the path of an .ipynb file or one of the tutor notebooks: {names}.")
+    raise S3Error(
+        f"There is no notebook '{name}'.",
+        f"Give the path of an .ipynb file or one of the tutor notebooks: {names}.",
+    )
 
 
 def _env(args: argparse.Namespace) -> dict[str, str]:
     from s3engine.core.workspace import Workspace, resolve_path
+
     path = resolve_path(args.workspace).resolve()
     ws = Workspace(path)
     if ws.journal.last_seq == 0:
@@ -85,8 +88,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args.rest:
         cmd.append("--allow-root")
     cmd += args.rest
-    print(f"Starting JupyterLab on {root} with the workspace {env['S3FLOW_WORKSPACE']}",
-          flush=True)
+    print(f"Starting JupyterLab on {root} with the workspace {env['S3FLOW_WORKSPACE']}", flush=True)
     os.execve(cmd[0], cmd, env)
     return 0  # pragma: no cover
 
@@ -105,13 +107,19 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``lab`` and ``app`` commands."""
-    p = sub.add_parser("lab", parents=[common],
-                       help="start JupyterLab on the tutor notebooks (extra options go to Lab)")
-    p.add_argument("--notebooks", metavar="DIR", help="folder to open (default: the tutor notebooks)")
+    p = sub.add_parser(
+        "lab",
+        parents=[common],
+        help="start JupyterLab on the tutor notebooks (extra options go to Lab)",
+    )
+    p.add_argument(
+        "--notebooks", metavar="DIR", help="folder to open (default: the tutor notebooks)"
+    )
     p.add_argument("rest", nargs=argparse.REMAINDER, help="options for JupyterLab")
     p.set_defaults(func=cmd_lab)
-    p = sub.add_parser("app", parents=[common],
-                       help="serve a notebook as a Voila app (no code shown)")
+    p = sub.add_parser(
+        "app", parents=[common], help="serve a notebook as a Voila app (no code shown)"
+    )
     p.add_argument("notebook")
     p.add_argument("rest", nargs=argparse.REMAINDER, help="options for Voila")
     p.set_defaults(func=cmd_app)
@@ -131,8 +139,7 @@ def main(argv: list[str]) -> int:
         return cmd_lab(ns)
     positional = [x for x in rest if not x.startswith("-")]
     if not positional:
-        raise S3Error("Name the notebook to serve.",
-                      "For example: s3flow app consent-decision")
+        raise S3Error("Name the notebook to serve.", "For example: s3flow app consent-decision")
     ns.notebook = positional[0]
     rest.remove(ns.notebook)
     ns.rest = rest

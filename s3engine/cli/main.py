@@ -21,12 +21,18 @@ from s3engine import __version__
 from s3engine.errors import S3Error
 from s3engine.reports.text import format_agreement
 
-PLUGINS = ["s3engine.cli.patterns", "s3engine.cli.org", "s3engine.cli.bench",
-           "s3engine.cli.transfer", "s3engine.cli.jupyter"]
+PLUGINS = [
+    "s3engine.cli.patterns",
+    "s3engine.cli.org",
+    "s3engine.cli.bench",
+    "s3engine.cli.transfer",
+    "s3engine.cli.jupyter",
+]
 
 
 def _ws(args: argparse.Namespace, create: bool = True) -> Any:
     from s3engine.core.workspace import Workspace
+
     return Workspace.open(args.workspace, create=create)
 
 
@@ -36,6 +42,7 @@ def _print_json(obj: Any) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from s3engine.core.workspace import Workspace, resolve_path
+
     path = resolve_path(args.workspace)
     ws = Workspace(path)
     if ws.journal.last_seq == 0:
@@ -43,8 +50,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"Created the workspace {path}")
     else:
         print(f"The workspace {path} already exists ({ws.journal.last_seq} events).")
-    settings = {k: v for k, v in (("language", args.language), ("community", args.community))
-                if v}
+    settings = {k: v for k, v in (("language", args.language), ("community", args.community)) if v}
     if settings:
         ws.configure(args.actor, **settings)
     ws.flush(everything=True)
@@ -55,9 +61,14 @@ def cmd_log(args: argparse.Namespace) -> int:
     ws = _ws(args, create=False)
     events = list(ws.events())
     if args.process:
-        events = [e for e in events if e["process"] == args.process
-                  or e["process"].startswith(args.process + ".")
-                  or e["type"].endswith(".started") and args.process == e["data"].get("id")]
+        events = [
+            e
+            for e in events
+            if e["process"] == args.process
+            or e["process"].startswith(args.process + ".")
+            or e["type"].endswith(".started")
+            and args.process == e["data"].get("id")
+        ]
     if args.json:
         _print_json(events)
         return 0
@@ -65,24 +76,36 @@ def cmd_log(args: argparse.Namespace) -> int:
         data = json.dumps(e["data"], ensure_ascii=False)
         if len(data) > 90:
             data = data[:87] + "..."
-        print(f"{e['seq']:>6}  {e['time'][:19]}  {e['actor']:<12.12} {e['process'] or '-':<16.16} "
-              f"{e['type']:<28.28} {data}")
+        print(
+            f"{e['seq']:>6}  {e['time'][:19]}  {e['actor']:<12.12} {e['process'] or '-':<16.16} "
+            f"{e['type']:<28.28} {data}"
+        )
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from s3engine.journal.file_store import Journal
     from s3engine.core.workspace import resolve_path
+
     path = resolve_path(args.workspace) / "journal.jsonl"
     rep = Journal(path).verify()
     if args.json:
-        _print_json({"ok": rep.ok, "events": rep.events, "first_bad_seq": rep.first_bad_seq,
-                     "reason": rep.reason, "torn_bytes": rep.torn_bytes})
+        _print_json(
+            {
+                "ok": rep.ok,
+                "events": rep.events,
+                "first_bad_seq": rep.first_bad_seq,
+                "reason": rep.reason,
+                "torn_bytes": rep.torn_bytes,
+            }
+        )
     elif rep.ok:
         print(f"OK: {rep.events} events, hash chain intact ({path}).")
     else:
-        print(f"DAMAGED: event {rep.first_bad_seq}: {rep.reason}. "
-              f"{rep.events} events before it are intact.")
+        print(
+            f"DAMAGED: event {rep.first_bad_seq}: {rep.reason}. "
+            f"{rep.events} events before it are intact."
+        )
         if rep.torn_bytes:
             print("Run `s3flow repair` to set the incomplete last line aside.")
     return 0 if rep.ok else 1
@@ -91,6 +114,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_repair(args: argparse.Namespace) -> int:
     from s3engine.journal.file_store import Journal
     from s3engine.core.workspace import resolve_path
+
     path = resolve_path(args.workspace) / "journal.jsonl"
     removed, saved = Journal(path).repair()
     if removed:
@@ -98,14 +122,17 @@ def cmd_repair(args: argparse.Namespace) -> int:
     else:
         print("Nothing to repair: the journal ends with a complete event.")
     rep = Journal(path).verify()
-    print(f"The journal now holds {rep.events} complete events; chain "
-          f"{'intact' if rep.ok else 'DAMAGED at event ' + str(rep.first_bad_seq)}.")
+    print(
+        f"The journal now holds {rep.events} complete events; chain "
+        f"{'intact' if rep.ok else 'DAMAGED at event ' + str(rep.first_bad_seq)}."
+    )
     return 0 if rep.ok else 1
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from s3engine.core.projection import Projection
     from s3engine.core.workspace import Workspace, resolve_path
+
     path = resolve_path(args.workspace)
     Projection(path / "query").wipe()
     (path / "snapshot.json").unlink(missing_ok=True)
@@ -117,6 +144,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 def cmd_agreements(args: argparse.Namespace) -> int:
     from tinydb import Query
+
     ws = _ws(args, create=False)
     ws.flush(everything=True)
     table = ws.projection.open_table("agreements")
@@ -126,12 +154,15 @@ def cmd_agreements(args: argparse.Namespace) -> int:
         cond = q.status == "active"
     if args.due_before:
         from s3engine.errors import InvalidField
+
         try:
             from datetime import date
+
             due = date.fromisoformat(args.due_before).isoformat()
         except ValueError as exc:
-            raise InvalidField("--due-before", f"{args.due_before!r} is not a date",
-                               "YYYY-MM-DD") from exc
+            raise InvalidField(
+                "--due-before", f"{args.due_before!r} is not a date", "YYYY-MM-DD"
+            ) from exc
         cond = cond & (q.review_date < due)
     rows = sorted(table.search(cond), key=lambda r: (r["review_date"], r["id"]))
     rows = [dict(r) for r in rows]
@@ -139,8 +170,11 @@ def cmd_agreements(args: argparse.Namespace) -> int:
         _print_json(rows)
         return 0
     if not rows:
-        print("No agreements" + (" due for review before " + args.due_before
-                                 if args.due_before else "") + ".")
+        print(
+            "No agreements"
+            + (" due for review before " + args.due_before if args.due_before else "")
+            + "."
+        )
     for r in rows:
         print(format_agreement(r))
         print()
@@ -149,6 +183,7 @@ def cmd_agreements(args: argparse.Namespace) -> int:
 
 def _parse_fields(pairs: Sequence[str]) -> dict[str, Any]:
     from s3engine.errors import InvalidField
+
     out: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -183,8 +218,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     ws = _ws(args, create=False)
     if not args.process:
         for p in ws.roots():
-            print(f"{p.id:<18} {p.definition.title:<38.38} {p.leaf().step.title:<40.40}"
-                  f" {p.outcome or ''}")
+            print(
+                f"{p.id:<18} {p.definition.title:<38.38} {p.leaf().step.title:<40.40}"
+                f" {p.outcome or ''}"
+            )
         return 0
     proc = ws.get(args.process)
     if args.json:
@@ -200,8 +237,10 @@ def _show(proc: Any) -> None:
     leaf = proc.leaf()
     print(f"{proc.title} — {proc.definition.title} ({proc.id})")
     where = f"step {leaf.step.number} " if leaf.step.number else ""
-    print(f"  Now: {where}{leaf.step.title}" + (f"  [{leaf.definition.title} {leaf.id}]"
-                                                  if leaf is not proc else ""))
+    print(
+        f"  Now: {where}{leaf.step.title}"
+        + (f"  [{leaf.definition.title} {leaf.id}]" if leaf is not proc else "")
+    )
     if leaf.step.guidance:
         print(f"  Guidance: {leaf.step.guidance}")
     rnd = leaf.round_view()
@@ -209,8 +248,10 @@ def _show(proc: Any) -> None:
         if rnd["revealed"]:
             print(f"  Signals: {rnd['signals']}")
         else:
-            print(f"  Hidden round: {rnd['count']} of {rnd['of']} signalled; waiting for "
-                  f"{', '.join(rnd['waiting_for'])}")
+            print(
+                f"  Hidden round: {rnd['count']} of {rnd['of']} signalled; waiting for "
+                f"{', '.join(rnd['waiting_for'])}"
+            )
     acts = proc.available_actions()
     if not acts:
         print(f"  Finished: {proc.outcome}")
@@ -222,10 +263,14 @@ def _show(proc: Any) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from s3engine.demo.consent import SCENARIOS
+
     if args.scenario not in SCENARIOS:
         from s3engine.errors import S3Error as _E
-        raise _E(f"There is no demo scenario '{args.scenario}'.",
-                 f"Choose one of: {', '.join(SCENARIOS)}.")
+
+        raise _E(
+            f"There is no demo scenario '{args.scenario}'.",
+            f"Choose one of: {', '.join(SCENARIOS)}.",
+        )
     ws = _ws(args)
     SCENARIOS[args.scenario](ws, print)
     ws.flush(everything=True)
@@ -235,12 +280,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--workspace", "-w", metavar="DIR",
-                        help="workspace folder (default: $S3FLOW_WORKSPACE or ./s3flow-workspace)")
-    common.add_argument("--as", dest="actor", default="s3flow", metavar="NAME",
-                        help="who is acting (recorded in the journal)")
+    common.add_argument(
+        "--workspace",
+        "-w",
+        metavar="DIR",
+        help="workspace folder (default: $S3FLOW_WORKSPACE or ./s3flow-workspace)",
+    )
+    common.add_argument(
+        "--as",
+        dest="actor",
+        default="s3flow",
+        metavar="NAME",
+        help="who is acting (recorded in the journal)",
+    )
     parser = argparse.ArgumentParser(
-        prog="s3flow", description="Sociocracy 3.0 decisions with a tamper-evident journal.")
+        prog="s3flow", description="Sociocracy 3.0 decisions with a tamper-evident journal."
+    )
     parser.add_argument("--version", action="version", version=f"s3flow {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -271,8 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind")
     p.add_argument("fields", nargs="*", metavar="name=value")
     p.set_defaults(func=cmd_start)
-    p = sub.add_parser("act", parents=[common],
-                       help="take an action: act PROCESS ACTION --as NAME name=value…")
+    p = sub.add_parser(
+        "act", parents=[common], help="take an action: act PROCESS ACTION --as NAME name=value…"
+    )
     p.add_argument("process")
     p.add_argument("action")
     p.add_argument("fields", nargs="*", metavar="name=value")
@@ -297,6 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("lab", "app") and not {"-h", "--help"} & set(argv):
         from s3engine.cli import jupyter as cli_jupyter
+
         try:
             return cli_jupyter.main(argv)
         except S3Error as exc:
@@ -326,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         import os
+
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 

@@ -21,6 +21,7 @@ from s3engine.errors import S3Error
 
 def _ws(args: argparse.Namespace) -> Any:
     from s3engine.core.workspace import Workspace
+
     return Workspace.open(args.workspace, create=False)
 
 
@@ -31,6 +32,7 @@ def _print_json(obj: Any) -> None:
 def cmd_roles(args: argparse.Namespace) -> int:
     from s3engine.org import domain as org
     from s3engine.reports.text import format_role
+
     ws = _ws(args)
     if args.history:
         rows = org.role_history(ws, args.history)
@@ -38,19 +40,29 @@ def cmd_roles(args: argparse.Namespace) -> int:
             _print_json(rows)
             return 0
         for a in rows:
-            print(f"{a['id']}: {a['keeper']} from {a['selected_on']} "
-                  f"to {a['ended_on'] or a['term_end']} [{a['status']}]"
-                  + (f" ({a['ended_reason']})" if a.get("ended_reason") else ""))
+            print(
+                f"{a['id']}: {a['keeper']} from {a['selected_on']} "
+                f"to {a['ended_on'] or a['term_end']} [{a['status']}]"
+                + (f" ({a['ended_reason']})" if a.get("ended_reason") else "")
+            )
         return 0
     if args.holder:
         held = org.holdings(ws, args.holder)
         if args.json:
             _print_json(held)
             return 0
-        print(f"{args.holder} holds: " + (", ".join(f"{r['name']} (until {r['term_end']})"
-                                                  for r in held["roles"]) or "no role"))
-        for key, label in (("delegatee_of", "Delegatee of"), ("delegator_of", "Delegator of"),
-                           ("circles", "Member of")):
+        print(
+            f"{args.holder} holds: "
+            + (
+                ", ".join(f"{r['name']} (until {r['term_end']})" for r in held["roles"])
+                or "no role"
+            )
+        )
+        for key, label in (
+            ("delegatee_of", "Delegatee of"),
+            ("delegator_of", "Delegator of"),
+            ("circles", "Member of"),
+        ):
             if held[key]:
                 print(f"  {label}: {', '.join(held[key])}")
         return 0
@@ -59,8 +71,11 @@ def cmd_roles(args: argparse.Namespace) -> int:
         _print_json(rows)
         return 0
     if not rows:
-        print("No roles" + (f" whose term ends before {args.expiring_before}"
-                            if args.expiring_before else "") + ".")
+        print(
+            "No roles"
+            + (f" whose term ends before {args.expiring_before}" if args.expiring_before else "")
+            + "."
+        )
     for r in rows:
         print(format_role(r))
         print()
@@ -69,6 +84,7 @@ def cmd_roles(args: argparse.Namespace) -> int:
 
 def cmd_domains(args: argparse.Namespace) -> int:
     from s3engine.org import domain as org
+
     ws = _ws(args)
     rows = org.domains(ws)
     if args.json:
@@ -106,6 +122,7 @@ def _status_row(m: Any) -> dict[str, Any]:
 
 def cmd_mits_status(args: argparse.Namespace) -> int:
     from s3engine.reports.cycle_report import find_cycle_process
+
     ws = _ws(args)
     procs = [find_cycle_process(ws, args.process)] if args.process else ws.roots("mits")
     if args.json:
@@ -115,11 +132,15 @@ def cmd_mits_status(args: argparse.Namespace) -> int:
         print("No MiTS process in this workspace.")
     for m in procs:
         rule = m.data["rule"]
-        print(f"{m.id}  {m.title}  cycle {m.cycle}  phase: {m.step.title}"
-              + (f"  [{m.outcome}]" if m.finished else ""))
+        print(
+            f"{m.id}  {m.title}  cycle {m.cycle}  phase: {m.step.title}"
+            + (f"  [{m.outcome}]" if m.finished else "")
+        )
         print(f"  Tutor: {m.data.get('tutor') or '-'}; facilitator: {m.data['facilitator']}")
-        print(f"  Rule: {rule['name']}" + (" (relaxed: " + "; ".join(rule["relaxations"]) + ")"
-                                           if rule["relaxed"] else ""))
+        print(
+            f"  Rule: {rule['name']}"
+            + (" (relaxed: " + "; ".join(rule["relaxations"]) + ")" if rule["relaxed"] else "")
+        )
         for w in m.data.get("warnings", []):
             print(f"  Warning: {w}")
         print("  Actors: " + ", ".join(f"{a['name']} ({a['type']})" for a in m.active_actors()))
@@ -128,25 +149,33 @@ def cmd_mits_status(args: argparse.Namespace) -> int:
         if m.governance:
             print(f"  Governance: {m.governance['agreement']} {m.governance.get('title', '')}")
         if m.data.get("instrument"):
-            print(f"  Instrument: {m.data['instrument']['name']}; baseline: "
-                  f"{m.data.get('baseline') or '-'}")
+            print(
+                f"  Instrument: {m.data['instrument']['name']}; baseline: "
+                f"{m.data.get('baseline') or '-'}"
+            )
         for a in m.actions:
             print(f"  Action {a['id']} [{a['status']}, {a['progress']}%] {a['title']}")
         if not m.finished:
             missing = m.gate_missing()
-            print("  Gate: " + ("ready for the tutor to sign" if not missing
-                                else "missing " + "; ".join(missing)))
+            print(
+                "  Gate: "
+                + (
+                    "ready for the tutor to sign"
+                    if not missing
+                    else "missing " + "; ".join(missing)
+                )
+            )
         print()
     return 0
 
 
 def cmd_mits_report(args: argparse.Namespace) -> int:
     from s3engine.reports.cycle_report import cycle_report, export, find_cycle_process, format_text
+
     ws = _ws(args)
     m = find_cycle_process(ws, args.process)
     cycle = args.cycle or m.cycle
-    out = Path(args.output) if args.output else \
-        ws.path / "reports" / f"{m.id}-cycle-{cycle}.html"
+    out = Path(args.output) if args.output else ws.path / "reports" / f"{m.id}-cycle-{cycle}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     result = export(ws, out, m.id, cycle)
     print(format_text(cycle_report(ws, m.id, cycle)))
@@ -159,15 +188,25 @@ def cmd_mits_report(args: argparse.Namespace) -> int:
 
 def cmd_mits_instruments(args: argparse.Namespace) -> int:
     from s3engine.processes.mits import instrument as instruments
+
     ws = _ws(args)
     rows = []
     for iid, origin in instruments.available(ws.path):
         try:
             inst = instruments.find(iid, ws.path)
-            rows.append({"id": iid, "origin": origin, "name": inst.name, "version": inst.version,
-                         "sections": len(inst.sections), "items": len(inst.items),
-                         "scale": f"{inst.scale_min}-{inst.scale_max}", "source": inst.source,
-                         "error": None})
+            rows.append(
+                {
+                    "id": iid,
+                    "origin": origin,
+                    "name": inst.name,
+                    "version": inst.version,
+                    "sections": len(inst.sections),
+                    "items": len(inst.items),
+                    "scale": f"{inst.scale_min}-{inst.scale_max}",
+                    "source": inst.source,
+                    "error": None,
+                }
+            )
         except S3Error as exc:
             rows.append({"id": iid, "origin": origin, "error": str(exc)})
     if args.json:
@@ -177,16 +216,21 @@ def cmd_mits_instruments(args: argparse.Namespace) -> int:
         if r["error"]:
             print(f"{r['id']} ({r['origin']}): INVALID: {r['error']}")
         else:
-            print(f"{r['id']} ({r['origin']}): {r['name']} v{r['version']}, {r['sections']} "
-                  f"sections, {r['items']} items, scale {r['scale']}")
+            print(
+                f"{r['id']} ({r['origin']}): {r['name']} v{r['version']}, {r['sections']} "
+                f"sections, {r['items']} items, scale {r['scale']}"
+            )
     return 0
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the roles, domains and mits commands."""
     p = sub.add_parser("roles", parents=[common], help="roles, their keepers and terms")
-    p.add_argument("--expiring-before", metavar="DATE",
-                   help="only roles whose term ends before DATE (re-selection due)")
+    p.add_argument(
+        "--expiring-before",
+        metavar="DATE",
+        help="only roles whose term ends before DATE (re-selection due)",
+    )
     p.add_argument("--history", metavar="ROLE", help="every holder of one role")
     p.add_argument("--holder", metavar="NAME", help="what one person holds now")
     p.add_argument("--json", action="store_true")
@@ -200,12 +244,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     q.add_argument("process", nargs="?", help="a MiTS process id (default: all)")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_mits_status)
-    q = msub.add_parser("report", parents=[common],
-                        help="baseline vs now per section; writes the report and its chart")
+    q = msub.add_parser(
+        "report",
+        parents=[common],
+        help="baseline vs now per section; writes the report and its chart",
+    )
     q.add_argument("process", nargs="?", help="a MiTS process id (default: the latest)")
     q.add_argument("--cycle", type=int, help="the cycle (default: the latest)")
-    q.add_argument("-o", "--output", metavar="FILE",
-                   help="report file (.html, .ipynb, .md, .json); the chart is written next to it")
+    q.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="report file (.html, .ipynb, .md, .json); the chart is written next to it",
+    )
     q.set_defaults(func=cmd_mits_report)
     q = msub.add_parser("instruments", parents=[common], help="evaluation instruments")
     q.add_argument("--json", action="store_true")

@@ -27,13 +27,19 @@ def _print_json(obj: Any) -> None:
 
 def _open(args: argparse.Namespace) -> tuple["Workspace", "PatternDB"]:
     """The workspace (not created on disk until something is written) and its pattern database."""
-    from s3engine.patterns.database import attach  # registers the pattern.imported handler before replay
+    from s3engine.patterns.database import (
+        attach,
+    )  # registers the pattern.imported handler before replay
     from s3engine.core.workspace import Workspace
+
     ws = Workspace.open(args.workspace)
     db = attach(ws, root=args.patterns_dir)
     if db.problems:
-        print(f"warning: {len(db.problems)} pattern problem(s), e.g. {db.problems[0]} "
-              "Run `s3flow patterns validate`.", file=sys.stderr)
+        print(
+            f"warning: {len(db.problems)} pattern problem(s), e.g. {db.problems[0]} "
+            "Run `s3flow patterns validate`.",
+            file=sys.stderr,
+        )
     return ws, db
 
 
@@ -52,9 +58,11 @@ def _origin(p: "Pattern") -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from s3engine.patterns.database import listing
+
     ws, db = _open(args)
-    pats = db.patterns(category=args.category, source=args.source, kind=args.kind,
-                       phase=args.phase, tag=args.tag)
+    pats = db.patterns(
+        category=args.category, source=args.source, kind=args.kind, phase=args.phase, tag=args.tag
+    )
     _close(ws)
     if args.json:
         _print_json([listing(p) for p in pats])
@@ -68,8 +76,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     ws, db = _open(args)
-    results = db.search(args.query, limit=args.limit, category=args.category,
-                        source=args.source, phase=args.phase, tag=args.tag, kind=args.kind)
+    results = db.search(
+        args.query,
+        limit=args.limit,
+        category=args.category,
+        source=args.source,
+        phase=args.phase,
+        tag=args.tag,
+        kind=args.kind,
+    )
     _close(ws)
     if args.json:
         _print_json([r.as_dict() for r in results])
@@ -91,13 +106,22 @@ def cmd_show(args: argparse.Namespace) -> int:
     _close(ws)
     if args.json:
         from s3engine.patterns.database import listing
-        _print_json({**listing(p), "attribution": p.attribution, "body": p.body,
-                     "used_in": used, "other_versions": [listing(v) for v in others]})
+
+        _print_json(
+            {
+                **listing(p),
+                "attribution": p.attribution,
+                "body": p.body,
+                "used_in": used,
+                "other_versions": [listing(v) for v in others],
+            }
+        )
         return 0
     print(f"{p.name}  ({p.key}, version {p.version}){_origin(p)}")
     print(f"  Kind:        {p.kind}")
-    print(f"  Category:    {p.category}" + (f" (2021: {p.category_2021})"
-                                           if p.category_2021 else ""))
+    print(
+        f"  Category:    {p.category}" + (f" (2021: {p.category_2021})" if p.category_2021 else "")
+    )
     print(f"  Source:      {p.source}" + (f" <{p.source_url}>" if p.source_url else ""))
     print(f"  Summary:     {p.summary}")
     if p.aliases:
@@ -139,10 +163,11 @@ def cmd_for_step(args: argparse.Namespace) -> int:
     step: Any = args.step
     if step in ws.processes:
         step = ws.processes[step]
-    pats = db.for_step(step)[:args.limit]
+    pats = db.for_step(step)[: args.limit]
     _close(ws)
     if args.json:
         from s3engine.patterns.database import listing
+
         _print_json([listing(p) for p in pats])
         return 0
     for p in pats:
@@ -152,9 +177,11 @@ def cmd_for_step(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from s3engine.patterns.notebook import export_patterns
+
     ws, db = _open(args)
-    path = export_patterns(db, args.ids, args.output, community=args.community,
-                           author=args.author, date=args.date)
+    path = export_patterns(
+        db, args.ids, args.output, community=args.community, author=args.author, date=args.date
+    )
     _close(ws)
     print(f"Exported {len(args.ids)} pattern(s) to {path}.")
     return 0
@@ -162,6 +189,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from s3engine.patterns.notebook import import_notebooks
+
     ws, _db = _open(args)
     many = len(args.files) > 1
 
@@ -182,6 +210,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from s3engine.patterns.database import PatternDB
+
     db = PatternDB(args.patterns_dir)
     db.load()
     if db.problems:
@@ -192,16 +221,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     pats = db.patterns()
     links = sum(len(p.related) for p in pats)
     counts = {k: sum(1 for p in pats if p.kind == k) for k in ("s3", "toolbox")}
-    print(f"OK: {len(pats)} patterns ({counts['s3']} S3, {counts['toolbox']} toolbox) are "
-          f"valid; all {links} related links resolve.")
+    print(
+        f"OK: {len(pats)} patterns ({counts['s3']} S3, {counts['toolbox']} toolbox) are "
+        f"valid; all {links} related links resolve."
+    )
     return 0
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``patterns`` command and its sub-commands."""
     opts = argparse.ArgumentParser(add_help=False, parents=[common])
-    opts.add_argument("--patterns-dir", metavar="DIR",
-                      help="pattern folder (default: the patterns shipped with s3flow)")
+    opts.add_argument(
+        "--patterns-dir",
+        metavar="DIR",
+        help="pattern folder (default: the patterns shipped with s3flow)",
+    )
     top = subparsers.add_parser("patterns", help="the pattern-language database")
     sub = top.add_subparsers(dest="patterns_command", metavar="SUBCOMMAND")
     top.set_defaults(func=lambda _a: (top.print_help(), 0)[1])
@@ -230,8 +264,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_related)
-    p = sub.add_parser("for-step", parents=[opts],
-                       help="patterns for a step: a phase, a state, kind:state or a process id")
+    p = sub.add_parser(
+        "for-step",
+        parents=[opts],
+        help="patterns for a step: a phase, a state, kind:state or a process id",
+    )
     p.add_argument("step")
     p.add_argument("--limit", type=int, default=15)
     p.add_argument("--json", action="store_true")

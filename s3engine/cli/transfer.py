@@ -21,11 +21,14 @@ from s3engine.errors import S3Error
 def cmd_export(args: argparse.Namespace) -> int:
     from s3engine.journal.file_store import Journal
     from s3engine.core.workspace import resolve_path
+
     src = resolve_path(args.workspace) / "journal.jsonl"
     rep = Journal(src).verify()
     if not rep.ok:
-        raise S3Error(f"The journal is damaged at event {rep.first_bad_seq}: {rep.reason}.",
-                      "Run `s3flow verify` and `s3flow repair` before exporting.")
+        raise S3Error(
+            f"The journal is damaged at event {rep.first_bad_seq}: {rep.reason}.",
+            "Run `s3flow verify` and `s3flow repair` before exporting.",
+        )
     out = Path(args.output)
     if out.exists() and not args.force:
         raise S3Error(f"{out} already exists.", "Choose another name or add --force.")
@@ -39,17 +42,24 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from s3engine.journal.file_store import Journal
     from s3engine.core.workspace import Workspace, resolve_path
+
     src = Path(args.file)
     if not src.is_file():
-        raise S3Error(f"No file {src}.", "Give the path of a journal exported with `s3flow export`.")
+        raise S3Error(
+            f"No file {src}.", "Give the path of a journal exported with `s3flow export`."
+        )
     rep = Journal(src).verify()
     if not rep.ok:
-        raise S3Error(f"{src} is not an intact s3flow journal (event {rep.first_bad_seq}: "
-                      f"{rep.reason}).", "Ask for a fresh export; nothing was imported.")
+        raise S3Error(
+            f"{src} is not an intact s3flow journal (event {rep.first_bad_seq}: {rep.reason}).",
+            "Ask for a fresh export; nothing was imported.",
+        )
     dest = resolve_path(args.workspace)
     if (dest / "journal.jsonl").exists() and (dest / "journal.jsonl").stat().st_size:
-        raise S3Error(f"The workspace {dest} already has a journal.",
-                      "Import into a new, empty workspace folder (--workspace DIR).")
+        raise S3Error(
+            f"The workspace {dest} already has a journal.",
+            "Import into a new, empty workspace folder (--workspace DIR).",
+        )
     dest.mkdir(parents=True, exist_ok=True)
     tmp = dest / "journal.jsonl.part"
     shutil.copyfile(src, tmp)

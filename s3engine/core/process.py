@@ -32,7 +32,12 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 from transitions import Machine, State
 from transitions.core import EventData
 
-from s3engine.errors import (ActionNotAllowedNow, InvalidField, NotAllowedForActor, UnknownActionError)
+from s3engine.errors import (
+    ActionNotAllowedNow,
+    InvalidField,
+    NotAllowedForActor,
+    UnknownActionError,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.workspace import Workspace
@@ -46,8 +51,20 @@ NOMINEE = "nominee"
 TUTOR = "tutor"
 ANYONE = "anyone"
 
-FIELD_TYPES = ("text", "line", "person", "people", "date", "choice", "bool", "int", "number",
-               "list", "patterns", "mapping")
+FIELD_TYPES = (
+    "text",
+    "line",
+    "person",
+    "people",
+    "date",
+    "choice",
+    "bool",
+    "int",
+    "number",
+    "list",
+    "patterns",
+    "mapping",
+)
 MAX_TEXT = 20_000
 NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,80}$")
 
@@ -74,9 +91,14 @@ class Field:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data view for front ends."""
-        return {"name": self.name, "type": self.type, "required": self.required,
-                "help": self.help, "choices": list(self.choices),
-                "label": self.label or self.name.replace("_", " ")}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "help": self.help,
+            "choices": list(self.choices),
+            "label": self.label or self.name.replace("_", " "),
+        }
 
 
 @dataclass(frozen=True)
@@ -153,15 +175,21 @@ class ProcessDef:
                 transitions.append(t)
         for trig, sources, dest in self.internal:
             transitions.append({"trigger": trig, "source": list(sources), "dest": dest})
-        return _SafeMachine(model=None, states=states, transitions=transitions,
-                            initial=self.steps[0].name, send_event=True, auto_transitions=False,
-                            ignore_invalid_triggers=False)
+        return _SafeMachine(
+            model=None,
+            states=states,
+            transitions=transitions,
+            initial=self.steps[0].name,
+            send_event=True,
+            auto_transitions=False,
+            ignore_invalid_triggers=False,
+        )
 
     def mermaid(self, current: str | None = None) -> str:
         """Return the process as a mermaid state diagram, the current step highlighted."""
         lines = ["stateDiagram-v2", f"    [*] --> {self.steps[0].name}"]
         for s in self.steps:
-            lines.append(f'    {s.name} : {s.number + " " if s.number else ""}{s.title}')
+            lines.append(f"    {s.name} : {s.number + ' ' if s.number else ''}{s.title}")
         seen = set()
         for a in self.actions:
             branches = a.dest if isinstance(a.dest, tuple) else ((a.dest, None),)
@@ -237,9 +265,15 @@ class ActionView:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data view."""
-        return {"process": self.process, "name": self.name, "title": self.title,
-                "role": self.role, "who": list(self.who) if self.who is not None else None,
-                "fields": [f.as_dict() for f in self.fields], "guidance": self.guidance}
+        return {
+            "process": self.process,
+            "name": self.name,
+            "title": self.title,
+            "role": self.role,
+            "who": list(self.who) if self.who is not None else None,
+            "fields": [f.as_dict() for f in self.fields],
+            "guidance": self.guidance,
+        }
 
 
 class Process:
@@ -253,8 +287,14 @@ class Process:
     definition: ClassVar[ProcessDef]
     state: str
 
-    def __init__(self, ws: "Workspace", pid: str, parent: "Process | None", data: dict[str, Any],
-                 event: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        ws: "Workspace",
+        pid: str,
+        parent: "Process | None",
+        data: dict[str, Any],
+        event: dict[str, Any],
+    ) -> None:
         self.ws = ws
         self.id = pid
         self.parent = parent
@@ -270,7 +310,9 @@ class Process:
 
     # -- identity ----------------------------------------------------------------------------------
 
-    def __eq__(self, other: object) -> bool:  # identity equality (transitions de-duplicates with ==)
+    def __eq__(
+        self, other: object
+    ) -> bool:  # identity equality (transitions de-duplicates with ==)
         return self is other
 
     __hash__ = object.__hash__
@@ -343,8 +385,11 @@ class Process:
             who = leaf.people_for(a.role)
             if actor is not None and who is not None and actor not in who:
                 continue
-            out.append(ActionView(leaf.id, a.name, a.title, a.role, who,
-                                  leaf.fields_for(a), leaf.guidance_for(a)))
+            out.append(
+                ActionView(
+                    leaf.id, a.name, a.title, a.role, who, leaf.fields_for(a), leaf.guidance_for(a)
+                )
+            )
         return out
 
     def fields_for(self, action: Action) -> tuple[Field, ...]:
@@ -369,13 +414,25 @@ class Process:
     def view(self, viewer: str | None = None) -> dict[str, Any]:
         """A plain-data picture of the process for front ends (hidden rounds stay hidden)."""
         leaf = self.leaf()
-        return {"id": self.id, "kind": self.kind, "title": self.title, "state": self.state,
-                "step": self.step.title, "step_number": self.step.number,
-                "finished": self.finished, "outcome": self.outcome,
-                "facilitator": self.facilitator, "participants": self.participants,
-                "active": leaf.id, "active_kind": leaf.kind, "active_state": leaf.state,
-                "active_step": leaf.step.title, "guidance": leaf.step.guidance,
-                "round": leaf.round_view(viewer), "details": self.details()}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "state": self.state,
+            "step": self.step.title,
+            "step_number": self.step.number,
+            "finished": self.finished,
+            "outcome": self.outcome,
+            "facilitator": self.facilitator,
+            "participants": self.participants,
+            "active": leaf.id,
+            "active_kind": leaf.kind,
+            "active_state": leaf.state,
+            "active_step": leaf.step.title,
+            "guidance": leaf.step.guidance,
+            "round": leaf.round_view(viewer),
+            "details": self.details(),
+        }
 
     @property
     def title(self) -> str:
@@ -403,7 +460,8 @@ class Process:
         if action is None:
             raise UnknownActionError(
                 f"A {self.definition.title} has no action '{name}'.",
-                f"Possible now: {', '.join(allowed) or 'none'}.")
+                f"Possible now: {', '.join(allowed) or 'none'}.",
+            )
         if self.state not in action.source:
             raise ActionNotAllowedNow(name, self.step.title, allowed)
         if not isinstance(actor, str) or not actor.strip():
@@ -437,8 +495,9 @@ class Process:
         known = {f.name for f in specs}
         for key in given:
             if key not in known:
-                raise InvalidField(key, "this action has no such field",
-                                   ", ".join(sorted(known)) or "no fields")
+                raise InvalidField(
+                    key, "this action has no such field", ", ".join(sorted(known)) or "no fields"
+                )
         out: dict[str, Any] = {}
         for f in specs:
             value = given.get(f.name)
@@ -459,22 +518,29 @@ class Process:
             if t == "line" and "\n" in value:
                 raise InvalidField(f.name, "must be a single line", "one line of text")
             if len(value) > MAX_TEXT:
-                raise InvalidField(f.name, f"is {len(value)} characters long",
-                                   f"at most {MAX_TEXT}")
+                raise InvalidField(
+                    f.name, f"is {len(value)} characters long", f"at most {MAX_TEXT}"
+                )
             if not value:
                 raise InvalidField(f.name, "is empty", f.help or "some text")
             return value
         if t == "person":
             if not isinstance(value, str) or value not in self.participants:
-                raise InvalidField(f.name, f"{value!r} is not a participant",
-                                   "one of " + ", ".join(self.participants))
+                raise InvalidField(
+                    f.name,
+                    f"{value!r} is not a participant",
+                    "one of " + ", ".join(self.participants),
+                )
             return value
         if t == "people":
             if isinstance(value, str):
                 value = [v.strip() for v in value.split(",") if v.strip()]
             if not isinstance(value, list) or any(v not in self.participants for v in value):
-                raise InvalidField(f.name, "names someone who is not a participant",
-                                   "names from " + ", ".join(self.participants))
+                raise InvalidField(
+                    f.name,
+                    "names someone who is not a participant",
+                    "names from " + ", ".join(self.participants),
+                )
             return list(dict.fromkeys(value))
         if t == "date":
             if isinstance(value, date):
@@ -485,8 +551,9 @@ class Process:
                 raise InvalidField(f.name, f"{value!r} is not a date", "YYYY-MM-DD") from exc
         if t == "choice":
             if value not in f.choices:
-                raise InvalidField(f.name, f"{value!r} is not one of the options",
-                                   " | ".join(f.choices))
+                raise InvalidField(
+                    f.name, f"{value!r} is not one of the options", " | ".join(f.choices)
+                )
             return value
         if t == "bool":
             if isinstance(value, bool):
@@ -528,10 +595,13 @@ class Process:
         data = probe.clean_fields(cls.definition.start_fields, fields)
         for key in ("facilitator", "participants"):
             names = data.get(key)
-            for name in ([names] if isinstance(names, str) else names or []):
+            for name in [names] if isinstance(names, str) else names or []:
                 if not NAME_RE.match(name):
-                    raise InvalidField(key, f"{name!r} is not a usable name",
-                                       "a name of 1 to 80 characters without control characters")
+                    raise InvalidField(
+                        key,
+                        f"{name!r} is not a usable name",
+                        "a name of 1 to 80 characters without control characters",
+                    )
         cls.check_start(ws, data)
         return {"id": f"{cls.definition.kind}-{ws.journal.last_seq + 1}", **data}
 

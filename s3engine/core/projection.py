@@ -22,9 +22,24 @@ from typing import Any, Iterable
 
 from tinydb import Storage, TinyDB
 
-TABLES = ("processes", "agreements", "proposals", "concerns", "objections", "drivers", "roles",
-          "role_assignments", "domains", "reviews", "cycles", "actions", "evaluations",
-          "patterns_used", "imported_patterns", "settings")
+TABLES = (
+    "processes",
+    "agreements",
+    "proposals",
+    "concerns",
+    "objections",
+    "drivers",
+    "roles",
+    "role_assignments",
+    "domains",
+    "reviews",
+    "cycles",
+    "actions",
+    "evaluations",
+    "patterns_used",
+    "imported_patterns",
+    "settings",
+)
 
 
 class AtomicJSONStorage(Storage):
@@ -112,8 +127,9 @@ class Projection:
             count += 1
         self.dirty.clear()
         self.head = head
-        atomic_write(self.folder / "meta.json",
-                     json.dumps({"seq": head[0], "hash": head[1]}, indent=1))
+        atomic_write(
+            self.folder / "meta.json", json.dumps({"seq": head[0], "hash": head[1]}, indent=1)
+        )
         return count
 
     def open_table(self, name: str) -> Any:

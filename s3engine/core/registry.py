@@ -100,6 +100,6 @@ def default_registry() -> Registry:
     if "consent" not in processes:
         raise RegistryError(
             "s3flow's process kinds are not registered: the package is not installed.",
-            'Install it with `pip install s3flow` (or `pip install -e .` in a checkout).',
+            "Install it with `pip install s3flow` (or `pip install -e .` in a checkout).",
         )
     return Registry(processes, _load_group(HANDLER_GROUP))

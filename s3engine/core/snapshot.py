@@ -93,7 +93,7 @@ def _check_tree(obj: Any, seen: set[int]) -> None:
         if id(obj) in seen:
             raise _Aliased()
         seen.add(id(obj))
-        for v in (obj.values() if isinstance(obj, dict) else obj):
+        for v in obj.values() if isinstance(obj, dict) else obj:
             _check_tree(v, seen)
     elif isinstance(obj, (tuple, set)):
         raise _Aliased()  # would not come back as the same type
@@ -101,6 +101,7 @@ def _check_tree(obj: Any, seen: set[int]) -> None:
 
 def _classes() -> dict[str, type["Process"]]:
     from s3engine.core.process import Process
+
     out: dict[str, type[Process]] = {}
     todo = list(Process.__subclasses__())
     while todo:
@@ -126,13 +127,22 @@ def build(ws: "Workspace") -> dict[str, Any] | None:
         for p in ws.processes.values():
             state = _state(p)
             _check_tree(state, set())
-            hist = p.history.seqs() if isinstance(p.history, LazyHistory) else [
-                e["seq"] for e in p.history]
-            procs.append({"cls": f"{type(p).__module__}:{type(p).__qualname__}", "id": p.id,
-                          "parent": p.parent.id if p.parent else None,
-                          "children": [c.id for c in p.children],
-                          "waiting_on": p.waiting_on.id if p.waiting_on else None,
-                          "history": hist, "state": state})
+            hist = (
+                p.history.seqs()
+                if isinstance(p.history, LazyHistory)
+                else [e["seq"] for e in p.history]
+            )
+            procs.append(
+                {
+                    "cls": f"{type(p).__module__}:{type(p).__qualname__}",
+                    "id": p.id,
+                    "parent": p.parent.id if p.parent else None,
+                    "children": [c.id for c in p.children],
+                    "waiting_on": p.waiting_on.id if p.waiting_on else None,
+                    "history": hist,
+                    "state": state,
+                }
+            )
         tables = ws.projection.tables
         _check_tree(tables, set())
         _check_tree(ws.settings, set())
@@ -140,9 +150,15 @@ def build(ws: "Workspace") -> dict[str, Any] | None:
         log.info("snapshot skipped: state holds shared or non-JSON containers")
         return None
     from s3engine import __version__
-    body = {"format": FORMAT, "s3flow": __version__,
-            "head": {"seq": seq, "hash": head, "offset": ws.journal.offset},
-            "settings": ws.settings, "projection": tables, "processes": procs}
+
+    body = {
+        "format": FORMAT,
+        "s3flow": __version__,
+        "head": {"seq": seq, "hash": head, "offset": ws.journal.offset},
+        "settings": ws.settings,
+        "projection": tables,
+        "processes": procs,
+    }
     try:
         text = json.dumps(body, sort_keys=True, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -176,7 +192,7 @@ def _event_ending_at(path: Path, offset: int) -> dict[str, Any] | None:
             cut = chunk.rfind(b"\n", 0, len(chunk) - 1)
             if cut >= 0 or start == 0:
                 try:
-                    ev = json.loads(chunk[cut + 1:])
+                    ev = json.loads(chunk[cut + 1 :])
                 except ValueError:
                     return None
                 return ev if isinstance(ev, dict) else None
@@ -206,12 +222,17 @@ def _load(ws: "Workspace") -> bool:
     except (OSError, ValueError, KeyError, TypeError):
         return False
     from s3engine import __version__
+
     if body.get("format") != FORMAT or body.get("s3flow") != __version__:
         return False
     head = body["head"]
     ev = _event_ending_at(ws.journal.path, head["offset"])
-    if not ev or ev.get("seq") != head["seq"] or ev.get("hash") != head["hash"] or (
-            event_hash(ev) != ev.get("hash")):
+    if (
+        not ev
+        or ev.get("seq") != head["seq"]
+        or ev.get("hash") != head["hash"]
+        or (event_hash(ev) != ev.get("hash"))
+    ):
         return False
     classes = _classes()
     made: dict[str, Process] = {}

@@ -24,8 +24,13 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from s3engine.errors import (InvalidField, S3Error, UnknownPatternError, UnknownProcessError,
-                     WorkspaceError)
+from s3engine.errors import (
+    InvalidField,
+    S3Error,
+    UnknownPatternError,
+    UnknownProcessError,
+    WorkspaceError,
+)
 from s3engine.journal.file_store import Clock, Journal, utc_now
 from s3engine.core.process import Process
 from s3engine.core.projection import Projection
@@ -61,19 +66,28 @@ class Workspace:
     #: Seconds between automatic flushes of the query side.
     autoflush_seconds: float = 2.0
 
-    def __init__(self, path: Path, clock: Clock | None = None, create: bool = True,
-                 use_snapshot: bool = True, registry: Registry | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        clock: Clock | None = None,
+        create: bool = True,
+        use_snapshot: bool = True,
+        registry: Registry | None = None,
+    ) -> None:
         self.registry = registry if registry is not None else default_registry()
         self.process_types = self.registry.process_types
         self.handlers = self.registry.handlers
         self.path = Path(path)
         if self.path.exists() and not self.path.is_dir():
-            raise WorkspaceError(f"{self.path} is a file, not a workspace folder.",
-                                 "Give a folder with --workspace DIR.")
+            raise WorkspaceError(
+                f"{self.path} is a file, not a workspace folder.",
+                "Give a folder with --workspace DIR.",
+            )
         if not self.path.exists():
             if not create:
-                raise WorkspaceError(f"No workspace at {self.path}.",
-                                     "Create it with `s3flow init --workspace DIR`.")
+                raise WorkspaceError(
+                    f"No workspace at {self.path}.", "Create it with `s3flow init --workspace DIR`."
+                )
         self.journal = Journal(self.path / "journal.jsonl", clock or utc_now)
         self.projection = Projection(self.path / "query")
         self.processes: dict[str, Process] = {}
@@ -86,6 +100,7 @@ class Workspace:
         self._folder_ok = False
         if use_snapshot and (self.path / "snapshot.json").exists():
             from s3engine.core import snapshot
+
             snapshot.load(self)
         self.catch_up(replay=True)
         # Flush the query side when the program ends, unless closed before (a weak reference, so
@@ -94,8 +109,12 @@ class Workspace:
         atexit.register(self._exit_hook)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, clock: Clock | None = None,
-             create: bool = True) -> "Workspace":
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        clock: Clock | None = None,
+        create: bool = True,
+    ) -> "Workspace":
         """Open (and on first write create) the workspace at ``path`` (see :func:`resolve_path`)."""
         return cls(resolve_path(path), clock=clock, create=create)
 
@@ -107,9 +126,10 @@ class Workspace:
             self.path.mkdir(parents=True, exist_ok=True)
             self._folder_ok = True
         except OSError as exc:
-            raise WorkspaceError(f"Cannot create the workspace folder {self.path}: "
-                                 f"{exc.strerror}.",
-                                 "Choose a folder you can write to with --workspace DIR.") from exc
+            raise WorkspaceError(
+                f"Cannot create the workspace folder {self.path}: {exc.strerror}.",
+                "Choose a folder you can write to with --workspace DIR.",
+            ) from exc
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -142,8 +162,14 @@ class Workspace:
 
     # -- writing -----------------------------------------------------------------------------------
 
-    def write(self, actor: str, process: str, type_: str, data: dict[str, Any],
-              check: Callable[[], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+    def write(
+        self,
+        actor: str,
+        process: str,
+        type_: str,
+        data: dict[str, Any],
+        check: Callable[[], dict[str, Any] | None] | None = None,
+    ) -> dict[str, Any]:
         """Append one event after ``check`` passed against the caught-up state, then apply it.
 
         ``check`` may return replacement data (cleaned fields). It runs under the journal lock, after
@@ -237,11 +263,21 @@ class Workspace:
     def on_changed(self, proc: Process, event: dict[str, Any]) -> None:
         """Update the query side for the root of ``proc``."""
         root = proc.root
-        row = {"id": root.id, "kind": root.kind, "title": root.title, "state": root.state,
-               "step": root.step.title, "active": root.leaf().id,
-               "active_step": root.leaf().step.title, "finished": root.finished,
-               "outcome": root.outcome, "started": root.started, "updated": event["time"],
-               "facilitator": root.data.get("facilitator"), "events": len(root.history)}
+        row = {
+            "id": root.id,
+            "kind": root.kind,
+            "title": root.title,
+            "state": root.state,
+            "step": root.step.title,
+            "active": root.leaf().id,
+            "active_step": root.leaf().step.title,
+            "finished": root.finished,
+            "outcome": root.outcome,
+            "started": root.started,
+            "updated": event["time"],
+            "facilitator": root.data.get("facilitator"),
+            "events": len(root.history),
+        }
         self.projection.put("processes", root.id, row)
         chain: list[Process] = []
         p: Process | None = proc
@@ -258,17 +294,23 @@ class Workspace:
         """The process with id ``pid``."""
         proc = self.processes.get(pid)
         if proc is None:
-            raise UnknownProcessError(f"No process with id '{pid}' in this workspace.",
-                                      "Run `s3flow log` to see the process ids.")
+            raise UnknownProcessError(
+                f"No process with id '{pid}' in this workspace.",
+                "Run `s3flow log` to see the process ids.",
+            )
         return proc
 
     def roots(self, kind: str | None = None) -> list[Process]:
         """Top-level processes, oldest first, optionally of one kind."""
-        return [p for p in self.processes.values()
-                if p.parent is None and (kind is None or p.kind == kind)]
+        return [
+            p
+            for p in self.processes.values()
+            if p.parent is None and (kind is None or p.kind == kind)
+        ]
 
-    def agreements(self, due_before: str | None = None, status: str | None = "active"
-                   ) -> list[dict[str, Any]]:
+    def agreements(
+        self, due_before: str | None = None, status: str | None = "active"
+    ) -> list[dict[str, Any]]:
         """Agreement records from the query side, optionally only those due for review."""
         rows = self.projection.all("agreements")
         if status:
@@ -287,11 +329,13 @@ class Workspace:
         db = self.extensions.get("patterns")
         for pid in ids:
             if not ID_RE.match(pid):
-                raise InvalidField(field, f"{pid!r} is not a pattern id",
-                                   "ids like consent-decision-making")
+                raise InvalidField(
+                    field, f"{pid!r} is not a pattern id", "ids like consent-decision-making"
+                )
             if db is not None and not db.has(pid):
-                raise InvalidField(field, f"there is no pattern '{pid}'",
-                                   "an id shown by `s3flow patterns search`")
+                raise InvalidField(
+                    field, f"there is no pattern '{pid}'", "an id shown by `s3flow patterns search`"
+                )
 
     # -- query side persistence --------------------------------------------------------------
 
@@ -303,6 +347,7 @@ class Workspace:
         self._last_flush = time.monotonic()
         if snapshot_due:
             from s3engine.core import snapshot
+
             if self.head[0] - self.snapshot_seq >= snapshot.EVERY:
                 snapshot.save(self)
 
@@ -339,5 +384,6 @@ def _close_if_alive(ref: "weakref.ReferenceType[Workspace]") -> None:
 
 def unknown_pattern(pid: str) -> UnknownPatternError:
     """The error for a missing pattern id."""
-    return UnknownPatternError(f"There is no pattern '{pid}'.",
-                               "Search with `s3flow patterns search WORDS`.")
+    return UnknownPatternError(
+        f"There is no pattern '{pid}'.", "Search with `s3flow patterns search WORDS`."
+    )

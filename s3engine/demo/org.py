@@ -33,6 +33,7 @@ def _step(p: Any, out: Out) -> Callable[..., None]:
         p.act(action, actor, **fields)
         leaf = p.leaf()
         out(f"  {actor:<8} {action:<22} -> {leaf.definition.title}: {leaf.step.title}")
+
     return step
 
 
@@ -40,25 +41,51 @@ def roles(ws: Workspace, out: Out = print) -> str:
     """Run the role selection scenario; return the role's id."""
     fac = PEOPLE[0]
     if ws.projection.get("circles", "energy-team") is None:
-        org.form_circle(ws, fac, id="energy-team", name="Energy team", kind="team",
-                        purpose="Help households cut energy use and bills.", members=PEOPLE)
+        org.form_circle(
+            ws,
+            fac,
+            id="energy-team",
+            name="Energy team",
+            kind="team",
+            purpose="Help households cut energy use and bills.",
+            members=PEOPLE,
+        )
     if ws.projection.get("domains", "energy-desk-host") is None:
         org.describe_domain(
-            ws, fac, id="energy-desk-host", name="Energy desk host", circle="energy-team",
+            ws,
+            fac,
+            id="energy-desk-host",
+            name="Energy desk host",
+            circle="energy-team",
             purpose="Residents get reliable, free energy advice in one place.",
-            key_responsibilities=["Open the desk twice a month", "Keep the volunteer rota",
-                                  "Log questions and advice given"],
+            key_responsibilities=[
+                "Open the desk twice a month",
+                "Keep the volunteer rota",
+                "Log questions and advice given",
+            ],
             customers_and_deliverables=["Households: advice and follow-up"],
-            delegator="Energy team", delegatees=["Energy desk host"],
+            delegator="Energy team",
+            delegatees=["Energy desk host"],
             delegator_responsibilities=["Provide the room and publicity"],
             competencies=["Listening", "Basic knowledge of retrofits and tariffs"],
             key_metrics=["Households advised per session"],
             evaluation_schedule=["Monthly: look at the log with the team"],
-            review_date="2027-03-31", authors=[fac])
+            review_date="2027-03-31",
+            authors=[fac],
+        )
         out("Recorded the circle energy-team and the domain energy-desk-host (version 1).")
-    p = ws.start("role-selection", fac, role="Energy desk host", domain="energy-desk-host",
-                 circle="energy-team", facilitator=fac, participants=PEOPLE,
-                 term_end="2027-12-31", review_date="2027-06-30", role_kind="role")
+    p = ws.start(
+        "role-selection",
+        fac,
+        role="Energy desk host",
+        domain="energy-desk-host",
+        circle="energy-team",
+        facilitator=fac,
+        participants=PEOPLE,
+        term_end="2027-12-31",
+        review_date="2027-06-30",
+        role_kind="role",
+    )
     out(f"Started role selection {p.id}: {p.title}")
     step = _step(p, out)
     step("present_description", fac)
@@ -75,27 +102,48 @@ def roles(ws: Workspace, out: Out = print) -> str:
     for who, reason in reasons.items():
         step("give_reason", who, reason=reason)
     step("start_information", fac)
-    step("share_information", "Luca", about="Luca",
-         information="I cannot be at the desk on Saturdays before June.")
+    step(
+        "share_information",
+        "Luca",
+        about="Luca",
+        information="I cannot be at the desk on Saturdays before June.",
+    )
     step("start_changes", fac)
-    step("change_nomination", "Nadia", nominee="Sara",
-         reason="Luca is not free on Saturdays; Sara is.")
+    step(
+        "change_nomination",
+        "Nadia",
+        nominee="Sara",
+        reason="Luca is not free on Saturdays; Sara is.",
+    )
     step("close_changes", fac)
-    step("propose_nominee", fac, nominee="Sara",
-         reasons="Four nominations with strong reasons: knowledge, patience and time.")
+    step(
+        "propose_nominee",
+        fac,
+        nominee="Sara",
+        reasons="Four nominations with strong reasons: knowledge, patience and time.",
+    )
     for who in PEOPLE:
         step("signal", who, signal="possible objection" if who == "Ivo" else "no objection")
-    step("test_objection", fac, objector="Ivo",
-         argument="The description says twice a month but not how long a session is; the host "
-                  "could burn out.")
+    step(
+        "test_objection",
+        fac,
+        objector="Ivo",
+        argument="The description says twice a month but not how long a session is; the host "
+        "could burn out.",
+    )
     step("present_argument", "Ivo")
     step("check_disagreement", fac)
     step("close_check", fac)
-    step("propose_amendment", fac, kind="change the role description", **{"from": "objector"},
-         text="Limit sessions to three hours and add a deputy.",
-         amended_text="Residents get reliable, free energy advice in one place. The host opens "
-                      "the desk twice a month for at most three hours, with a deputy from the "
-                      "energy team, keeps the volunteer rota and logs questions and advice.")
+    step(
+        "propose_amendment",
+        fac,
+        kind="change the role description",
+        **{"from": "objector"},
+        text="Limit sessions to three hours and add a deputy.",
+        amended_text="Residents get reliable, free energy advice in one place. The host opens "
+        "the desk twice a month for at most three hours, with a deputy from the "
+        "energy team, keeps the volunteer rota and logs questions and advice.",
+    )
     step("check_amendment", fac)
     for who in PEOPLE:
         step("signal", who, signal="no objection")
@@ -113,18 +161,38 @@ def roles(ws: Workspace, out: Out = print) -> str:
 
 # -- MiTS -----------------------------------------------------------------------------------------
 
-LIT = [("Luca", "Town hall of Valverde"), ("Paolo", "Town hall of Valverde"),
-       ("Sara", "Valverde in Transition"), ("Ivo", "Sun Energy Cooperative"),
-       ("Nadia", "Parents of Via Roma school")]
+LIT = [
+    ("Luca", "Town hall of Valverde"),
+    ("Paolo", "Town hall of Valverde"),
+    ("Sara", "Valverde in Transition"),
+    ("Ivo", "Sun Energy Cooperative"),
+    ("Nadia", "Parents of Via Roma school"),
+]
 INSTRUMENT = "collaborative-governance-health-check"
 # Mean level per section at the baseline; the critical areas improve in later evaluations.
-BASE = {"strategy": 3, "governance": 2, "outcomes-and-accountability": 3,
-        "funding-and-commissioning": 2, "culture-change": 3, "delivery": 4,
-        "data-and-evaluation": 2, "learning-platforms": 3, "communications": 3,
-        "co-production-tier": 2, "good-governance": 3, "conditions-and-risks": 3}
-GAIN = {2: {"governance": 1, "data-and-evaluation": 1, "funding-and-commissioning": 0},
-        3: {"governance": 2, "data-and-evaluation": 1, "funding-and-commissioning": 1,
-            "co-production-tier": 1}}
+BASE = {
+    "strategy": 3,
+    "governance": 2,
+    "outcomes-and-accountability": 3,
+    "funding-and-commissioning": 2,
+    "culture-change": 3,
+    "delivery": 4,
+    "data-and-evaluation": 2,
+    "learning-platforms": 3,
+    "communications": 3,
+    "co-production-tier": 2,
+    "good-governance": 3,
+    "conditions-and-risks": 3,
+}
+GAIN = {
+    2: {"governance": 1, "data-and-evaluation": 1, "funding-and-commissioning": 0},
+    3: {
+        "governance": 2,
+        "data-and-evaluation": 1,
+        "funding-and-commissioning": 1,
+        "co-production-tier": 1,
+    },
+}
 
 
 def scores(inst: Any, evaluation: int, member: int) -> dict[str, Any]:
@@ -138,8 +206,7 @@ def scores(inst: Any, evaluation: int, member: int) -> dict[str, Any]:
             if (k * 7 + member) % 13 == 0:
                 out[item.id] = None
                 continue
-            out[item.id] = max(inst.scale_min, min(inst.scale_max,
-                                                   level + (k + member) % 3 - 1))
+            out[item.id] = max(inst.scale_min, min(inst.scale_max, level + (k + member) % 3 - 1))
     return out
 
 
@@ -156,15 +223,32 @@ def _sections(m: Any) -> Callable[..., str]:
         chosen = set(m.critical_areas())
         weak = [p["section"] for p in m.proposed_critical_areas() if p["section"] not in chosen]
         return weak[0] if critical and weak else ids[0]
+
     return sec
 
 
-def agree(ws: Workspace, fac: str, people: list[str], title: str, proposal: str,
-          cycle: str, out: Out, **extra: Any) -> str:
+def agree(
+    ws: Workspace,
+    fac: str,
+    people: list[str],
+    title: str,
+    proposal: str,
+    cycle: str,
+    out: Out,
+    **extra: Any,
+) -> str:
     """Run a short consent decision for the cycle (no objections); return the agreement id."""
-    p = ws.start("consent", fac, title=title, facilitator=fac, participants=people,
-                 cycle=cycle, review_date=extra.pop("review_date", "2027-06-30"),
-                 proposal=proposal, **extra)
+    p = ws.start(
+        "consent",
+        fac,
+        title=title,
+        facilitator=fac,
+        participants=people,
+        cycle=cycle,
+        review_date=extra.pop("review_date", "2027-06-30"),
+        proposal=proposal,
+        **extra,
+    )
     p.act("consent_driver", fac)
     p.act("present_proposal", fac)
     p.act("start_responses", fac)
@@ -185,8 +269,12 @@ def evaluate(m: Any, n: int, out: Out, resume: bool = False) -> None:
         if resume and j == 0:
             ids = list(mine)
             half = len(ids) // 2
-            m.act("save_scores", who, scores={i: mine[i] for i in ids[:half]},
-                  note="Saved half; the rest after asking colleagues.")
+            m.act(
+                "save_scores",
+                who,
+                scores={i: mine[i] for i in ids[:half]},
+                note="Saved half; the rest after asking colleagues.",
+            )
             out(f"  {who:<8} save_scores            -> draft with {half} of {len(ids)} items")
             continue
         m.act("submit_scores", who, scores=mine)
@@ -194,26 +282,35 @@ def evaluate(m: Any, n: int, out: Out, resume: bool = False) -> None:
         who = members[0]
         rest = scores(m.inst, n, 0)
         ids = list(rest)
-        m.act("submit_scores", who, scores={i: rest[i] for i in ids[len(ids) // 2:]})
+        m.act("submit_scores", who, scores={i: rest[i] for i in ids[len(ids) // 2 :]})
         out(f"  {who:<8} submit_scores          -> draft resumed and submitted")
     m.act("complete_evaluation", "Marta")
     ev = m.completed()[-1]
     overall = ev["aggregate"]["overall"]["mean"]
-    out(f"  evaluation {ev['id']} complete: {ev['aggregate']['respondents']} respondents, "
-        f"overall mean {overall:.2f}" + (" (baseline)" if ev["baseline"] else ""))
+    out(
+        f"  evaluation {ev['id']} complete: {ev['aggregate']['respondents']} respondents, "
+        f"overall mean {overall:.2f}" + (" (baseline)" if ev["baseline"] else "")
+    )
 
 
 def mits(ws: Workspace, out: Out = print) -> str:
     """Run the two-cycle MiTS scenario; return the process id."""
     fac = "Marta"
     m = ws.start(
-        "mits", fac, community="Valverde", facilitator=fac, tutor=TUTOR,
+        "mits",
+        fac,
+        community="Valverde",
+        facilitator=fac,
+        tutor=TUTOR,
         commitment="Run the MiTS process in Valverde for one year, meeting weekly for the "
-                   "first six months.",
-        actors=["Town hall of Valverde | local administration | Luca",
-                "Valverde in Transition | civil-society organisation | Sara",
-                "Sun Energy Cooperative | business | Ivo",
-                "Parents of Via Roma school | informal group | Nadia"])
+        "first six months.",
+        actors=[
+            "Town hall of Valverde | local administration | Luca",
+            "Valverde in Transition | civil-society organisation | Sara",
+            "Sun Energy Cooperative | business | Ivo",
+            "Parents of Via Roma school | informal group | Nadia",
+        ],
+    )
     out(f"Started {m.id}: {m.title} (rule: {m.data['rule']['name']})")
     step = _step(m, out)
 
@@ -224,58 +321,113 @@ def mits(ws: Workspace, out: Out = print) -> str:
     for member, actor in LIT:
         step("add_lit_member", fac, member=member, represents=actor)
     lit = [x for x, _ in LIT]
-    gov = agree(ws, fac, [fac, *lit], "How the Valverde LIT works",
-                "The LIT meets weekly for six months, then fortnightly; decisions by consent; "
-                "Marta facilitates, Nadia keeps the logbook; agreements reviewed every six "
-                "months.", m.id, out,
-                driver="Five organisations start working together without agreed ways to decide.",
-                requirement="Clear, fair ways to decide and keep track together.",
-                patterns=["consent-decision-making", "governance-meeting", "logbook"])
+    gov = agree(
+        ws,
+        fac,
+        [fac, *lit],
+        "How the Valverde LIT works",
+        "The LIT meets weekly for six months, then fortnightly; decisions by consent; "
+        "Marta facilitates, Nadia keeps the logbook; agreements reviewed every six "
+        "months.",
+        m.id,
+        out,
+        driver="Five organisations start working together without agreed ways to decide.",
+        requirement="Clear, fair ways to decide and keep track together.",
+        patterns=["consent-decision-making", "governance-meeting", "logbook"],
+    )
     step("link_agreement", fac, agreement=gov, purpose="LIT governance")
-    org.assign_role(ws, fac, role="LIT logbook keeper", kind="logbook keeper", keeper="Nadia",
-                    term_end="2027-06-30", review_date="2027-01-31",
-                    how="agreed in the LIT governance decision")
+    org.assign_role(
+        ws,
+        fac,
+        role="LIT logbook keeper",
+        kind="logbook keeper",
+        keeper="Nadia",
+        term_end="2027-06-30",
+        review_date="2027-01-31",
+        how="agreed in the LIT governance decision",
+    )
     gate()
 
     # -- cycle 1: evaluation and diagnosis
     step("choose_instrument", fac, instrument=INSTRUMENT)
     evaluate(m, 1, out, resume=True)
     sec = _sections(m)
-    step("map_project", fac, project="Energy help desk",
-         sections=[sec("delivery"), sec("communications")],
-         decision="continue")
-    step("map_project", fac, project="School gardens", sections=[sec("culture-change")],
-         decision="invest more")
-    step("map_project", fac, project="Paper newsletter", sections=[sec("communications")],
-         decision="stop", note="Few readers; replaced by the shared channel.")
+    step(
+        "map_project",
+        fac,
+        project="Energy help desk",
+        sections=[sec("delivery"), sec("communications")],
+        decision="continue",
+    )
+    step(
+        "map_project",
+        fac,
+        project="School gardens",
+        sections=[sec("culture-change")],
+        decision="invest more",
+    )
+    step(
+        "map_project",
+        fac,
+        project="Paper newsletter",
+        sections=[sec("communications")],
+        decision="stop",
+        note="Few readers; replaced by the shared channel.",
+    )
     proposed = m.proposed_critical_areas()
-    out("  proposed critical areas (weakest, lacking action): "
-        + ", ".join(f"{p['section']} ({p['mean']:.2f})" for p in proposed))
+    out(
+        "  proposed critical areas (weakest, lacking action): "
+        + ", ".join(f"{p['section']} ({p['mean']:.2f})" for p in proposed)
+    )
     gate()
 
     # -- co-design
     governance, data = sec("governance", True), sec("data-and-evaluation", True)
-    step("choose_critical_area", fac, section=governance,
-         reason="Decisions are not written down where partners can find them.")
+    step(
+        "choose_critical_area",
+        fac,
+        section=governance,
+        reason="Decisions are not written down where partners can find them.",
+    )
     step("choose_critical_area", fac, section=data)
-    step("design_action", "Sara", title="Shared decision log", area=governance,
-         description="Record every LIT decision with its reasons in one logbook open to all "
-                     "partners and residents.",
-         patterns=["logbook", "record-agreements"], actors=["Valverde in Transition",
-                                                            "Town hall of Valverde"],
-         milestones=["Logbook template agreed", "First 10 decisions recorded"])
-    step("design_action", "Ivo", title="Energy data dashboard", area=data,
-         description="Publish monthly energy use of public buildings with the cooperative's "
-                     "meters.", patterns=["data-and-evaluation"],
-         actors=["Sun Energy Cooperative", "Town hall of Valverde"],
-         milestones=["Meters installed", "First monthly report"])
-    for aid, title in (("a1", "Adopt the shared decision log"),
-                       ("a2", "Adopt the energy data dashboard")):
+    step(
+        "design_action",
+        "Sara",
+        title="Shared decision log",
+        area=governance,
+        description="Record every LIT decision with its reasons in one logbook open to all "
+        "partners and residents.",
+        patterns=["logbook", "record-agreements"],
+        actors=["Valverde in Transition", "Town hall of Valverde"],
+        milestones=["Logbook template agreed", "First 10 decisions recorded"],
+    )
+    step(
+        "design_action",
+        "Ivo",
+        title="Energy data dashboard",
+        area=data,
+        description="Publish monthly energy use of public buildings with the cooperative's meters.",
+        patterns=["data-and-evaluation"],
+        actors=["Sun Energy Cooperative", "Town hall of Valverde"],
+        milestones=["Meters installed", "First monthly report"],
+    )
+    for aid, title in (
+        ("a1", "Adopt the shared decision log"),
+        ("a2", "Adopt the energy data dashboard"),
+    ):
         act = m.find_action(aid)
-        agreement = agree(ws, fac, [fac, *lit], title, act["description"], m.id, out,
-                          driver=f"Critical area '{act['area']}' is weak at the baseline.",
-                          requirement="A first, small action the partners carry out together.",
-                          patterns=act["patterns"])
+        agreement = agree(
+            ws,
+            fac,
+            [fac, *lit],
+            title,
+            act["description"],
+            m.id,
+            out,
+            driver=f"Critical area '{act['area']}' is weak at the baseline.",
+            requirement="A first, small action the partners carry out together.",
+            patterns=act["patterns"],
+        )
         step("link_agreement", fac, agreement=agreement, purpose="action", action_id=aid)
     gate()
 
@@ -283,56 +435,100 @@ def mits(ws: Workspace, out: Out = print) -> str:
     step("assign_owner", fac, action_id="a1", owner="lit-logbook-keeper")
     step("assign_owner", fac, action_id="a2", owner="Energy data steward")
     step("complete_milestone", "Nadia", action_id="a1", milestone="Logbook template agreed")
-    step("report_progress", "Nadia", action_id="a1", progress=60,
-         note="Template agreed; six decisions recorded.")
-    step("share_resource", "Luca", action_id="a1", resource="Shared drive and meeting room",
-         provided_by="Town hall of Valverde")
+    step(
+        "report_progress",
+        "Nadia",
+        action_id="a1",
+        progress=60,
+        note="Template agreed; six decisions recorded.",
+    )
+    step(
+        "share_resource",
+        "Luca",
+        action_id="a1",
+        resource="Shared drive and meeting room",
+        provided_by="Town hall of Valverde",
+    )
     step("report_progress", "Ivo", action_id="a2", progress=20, note="Two meters installed.")
-    step("block_action", "Ivo", action_id="a2",
-         driver="The town hall's IT rules forbid connecting outside meters to the network, so "
-                "the dashboard has no data.",
-         requirement="A safe way to read the meters that the IT office accepts.")
+    step(
+        "block_action",
+        "Ivo",
+        action_id="a2",
+        driver="The town hall's IT rules forbid connecting outside meters to the network, so "
+        "the dashboard has no data.",
+        requirement="A safe way to read the meters that the IT office accepts.",
+    )
     out(f"  driver raised: {m.drivers[-1]['id']}")
     gate()
 
     # -- review of cycle 1
     evaluate(m, 2, out)
-    step("decide", fac, decision="next cycle",
-         reason="Governance improved; data and funding remain weak.")
+    step(
+        "decide",
+        fac,
+        decision="next cycle",
+        reason="Governance improved; data and funding remain weak.",
+    )
     gate()
 
     # -- cycle 2
-    step("map_project", fac, project="Shared decision log", sections=[governance],
-         decision="continue")
+    step(
+        "map_project",
+        fac,
+        project="Shared decision log",
+        sections=[governance],
+        decision="continue",
+    )
     gate()
     funding = sec("funding-and-commissioning", True)
     step("choose_critical_area", fac, section=funding)
-    step("design_action", "Paolo", title="Pooled small-grants fund",
-         area=funding,
-         description="The town hall and the cooperative pool a small fund for resident-led "
-                     "projects, decided by the LIT.", patterns=["funding-and-commissioning"],
-         actors=["Town hall of Valverde", "Sun Energy Cooperative"],
-         milestones=["Fund rules agreed", "First call for projects"])
-    agreement = agree(ws, fac, [fac, *lit], "Adopt the pooled small-grants fund",
-                      m.find_action("a3")["description"], m.id, out,
-                      driver="Funding is short-term and split between partners.",
-                      requirement="Shared, predictable money for small joint projects.",
-                      patterns=["funding-and-commissioning", "share-costs-and-gains"])
+    step(
+        "design_action",
+        "Paolo",
+        title="Pooled small-grants fund",
+        area=funding,
+        description="The town hall and the cooperative pool a small fund for resident-led "
+        "projects, decided by the LIT.",
+        patterns=["funding-and-commissioning"],
+        actors=["Town hall of Valverde", "Sun Energy Cooperative"],
+        milestones=["Fund rules agreed", "First call for projects"],
+    )
+    agreement = agree(
+        ws,
+        fac,
+        [fac, *lit],
+        "Adopt the pooled small-grants fund",
+        m.find_action("a3")["description"],
+        m.id,
+        out,
+        driver="Funding is short-term and split between partners.",
+        requirement="Shared, predictable money for small joint projects.",
+        patterns=["funding-and-commissioning", "share-costs-and-gains"],
+    )
     step("link_agreement", fac, agreement=agreement, purpose="action", action_id="a3")
     gate()
-    step("unblock_action", "Ivo", action_id="a2",
-         note="The IT office agreed a read-only gateway for the meters.")
+    step(
+        "unblock_action",
+        "Ivo",
+        action_id="a2",
+        note="The IT office agreed a read-only gateway for the meters.",
+    )
     step("report_progress", "Ivo", action_id="a2", progress=70)
     step("report_progress", "Nadia", action_id="a1", progress=100, note="The log is routine now.")
     step("assign_owner", fac, action_id="a3", owner="Paolo (fund coordinator)")
     step("report_progress", "Paolo", action_id="a3", progress=30, note="Rules drafted.")
     gate()
     evaluate(m, 3, out)
-    step("decide", fac, decision="close",
-         reason="The LIT runs on its own now; the tutor's support ends as planned.")
+    step(
+        "decide",
+        fac,
+        decision="close",
+        reason="The LIT runs on its own now; the tutor's support ends as planned.",
+    )
     gate()
     out(f"{m.id} is {m.outcome} after {m.cycle} cycles.")
     out("")
     from s3engine.reports.cycle_report import cycle_report, format_text
+
     out(format_text(cycle_report(ws, m.id)))
     return str(m.id)

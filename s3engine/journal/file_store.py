@@ -48,7 +48,9 @@ def utc_now() -> str:
 
 def canonical(obj: Any) -> bytes:
     """Return the canonical JSON encoding used for hashing (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def event_hash(event: dict[str, Any]) -> str:
@@ -119,8 +121,11 @@ class Journal:
         data = self._read_tail()
         if data and not data.endswith(b"\n"):
             if self._locked:
-                raise TornTailError(str(self.path), self.offset + data.rfind(b"\n") + 1,
-                                    len(data) - data.rfind(b"\n") - 1)
+                raise TornTailError(
+                    str(self.path),
+                    self.offset + data.rfind(b"\n") + 1,
+                    len(data) - data.rfind(b"\n") - 1,
+                )
             # A writer may be in the middle of its write: look again while holding the lock.
             with self._lock():
                 data = self._read_tail()
@@ -139,8 +144,10 @@ class Journal:
         except FileNotFoundError:
             return b""
         except PermissionError as exc:
-            raise WorkspaceError(f"Cannot read the journal {self.path}: permission denied.",
-                                 "Check the folder's permissions.") from exc
+            raise WorkspaceError(
+                f"Cannot read the journal {self.path}: permission denied.",
+                "Check the folder's permissions.",
+            ) from exc
 
     def _parse(self, data: bytes) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
@@ -151,8 +158,11 @@ class Journal:
             except ValueError as exc:
                 raise CorruptJournalError(seq + 1, f"line is not valid JSON ({exc.msg})") from exc
             if not isinstance(ev, dict) or ev.get("seq") != seq + 1:
-                raise CorruptJournalError(seq + 1, f"expected seq {seq + 1}, found "
-                                          f"{ev.get('seq') if isinstance(ev, dict) else '?'}")
+                raise CorruptJournalError(
+                    seq + 1,
+                    f"expected seq {seq + 1}, found "
+                    f"{ev.get('seq') if isinstance(ev, dict) else '?'}",
+                )
             if ev.get("prev") != prev:
                 raise CorruptJournalError(seq + 1, "it does not link to the previous event's hash")
             seq, prev = ev["seq"], ev.get("hash", "")
@@ -200,11 +210,18 @@ class Journal:
         with self._lock():
             yield self.read_new()
 
-    def make_event(self, actor: str, process: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+    def make_event(
+        self, actor: str, process: str, type_: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
         """Build (but do not write) the next event, chained to the current head."""
         ev: dict[str, Any] = {
-            "seq": self.last_seq + 1, "time": self.clock(), "actor": actor, "process": process,
-            "type": type_, "data": data, "prev": self.last_hash,
+            "seq": self.last_seq + 1,
+            "time": self.clock(),
+            "actor": actor,
+            "process": process,
+            "type": type_,
+            "data": data,
+            "prev": self.last_hash,
         }
         ev["hash"] = event_hash(ev)
         return ev
@@ -264,9 +281,10 @@ class Journal:
         try:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise JournalWriteError(f"Cannot open the journal {self.path} for writing: "
-                                    f"{exc.strerror}.",
-                                    "Use a workspace folder you can write to.") from exc
+            raise JournalWriteError(
+                f"Cannot open the journal {self.path} for writing: {exc.strerror}.",
+                "Use a workspace folder you can write to.",
+            ) from exc
         return self._fd
 
     def close(self) -> None:
@@ -307,23 +325,44 @@ class Journal:
             except ValueError:
                 return VerifyReport(False, count, n, "the line is not valid JSON", torn)
             if not isinstance(ev, dict) or set(ev) != set(EVENT_KEYS):
-                return VerifyReport(False, count, n, "the event does not have the expected keys",
-                                    torn)
+                return VerifyReport(
+                    False, count, n, "the event does not have the expected keys", torn
+                )
             if ev["seq"] != n:
-                return VerifyReport(False, count, n,
-                                    f"seq is {ev['seq']!r} where {n} was expected "
-                                    "(an event was removed, duplicated or moved)", torn)
+                return VerifyReport(
+                    False,
+                    count,
+                    n,
+                    f"seq is {ev['seq']!r} where {n} was expected "
+                    "(an event was removed, duplicated or moved)",
+                    torn,
+                )
             if ev["prev"] != prev:
-                return VerifyReport(False, count, n,
-                                    "prev does not match the previous event's hash "
-                                    "(an event was removed, duplicated or moved)", torn)
+                return VerifyReport(
+                    False,
+                    count,
+                    n,
+                    "prev does not match the previous event's hash "
+                    "(an event was removed, duplicated or moved)",
+                    torn,
+                )
             if event_hash(ev) != ev["hash"]:
-                return VerifyReport(False, count, n, "its content does not match its hash "
-                                    "(the event was changed)", torn)
+                return VerifyReport(
+                    False,
+                    count,
+                    n,
+                    "its content does not match its hash (the event was changed)",
+                    torn,
+                )
             prev = ev["hash"]
             count += 1
-        return VerifyReport(torn == 0, count, None if torn == 0 else count + 1,
-                            "" if torn == 0 else f"incomplete last line ({torn} bytes)", torn)
+        return VerifyReport(
+            torn == 0,
+            count,
+            None if torn == 0 else count + 1,
+            "" if torn == 0 else f"incomplete last line ({torn} bytes)",
+            torn,
+        )
 
     def repair(self) -> tuple[int, Path | None]:
         """Cut an incomplete last line off the journal, saving it beside the journal.

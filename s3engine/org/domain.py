@@ -39,16 +39,28 @@ DESCRIPTION_FIELDS: tuple[Field, ...] = (
     Field("key_responsibilities", "list", False, "What the delegatees take care of, one a line."),
     Field("customers_and_deliverables", "list", False, "Who receives what, one a line."),
     Field("dependencies", "list", False, "Other domains this one depends on or serves."),
-    Field("external_constraints", "list", False,
-          "Requirements from outside, with their anticipated impact."),
+    Field(
+        "external_constraints",
+        "list",
+        False,
+        "Requirements from outside, with their anticipated impact.",
+    ),
     Field("key_challenges", "list", False, "Situations and their effects to prepare for."),
     Field("key_resources", "list", False, "Money, people, tools, spaces available."),
-    Field("delegator_responsibilities", "list", False,
-          "What the delegator keeps doing for the delegatees."),
+    Field(
+        "delegator_responsibilities",
+        "list",
+        False,
+        "What the delegator keeps doing for the delegatees.",
+    ),
     Field("competencies", "list", False, "Competencies, qualities and skills needed."),
     Field("key_metrics", "list", False, "Key metrics and how they are monitored."),
-    Field("evaluation_schedule", "list", False,
-          "Frequency, activity, duration and participants of each review."),
+    Field(
+        "evaluation_schedule",
+        "list",
+        False,
+        "Frequency, activity, duration and participants of each review.",
+    ),
 )
 #: The additional information kept with every version.
 INFO_FIELDS: tuple[Field, ...] = (
@@ -58,21 +70,46 @@ INFO_FIELDS: tuple[Field, ...] = (
     Field("delegatees", "list", False, "Who holds the domain (people, a role, a team)."),
     Field("authors", "list", False, "Who wrote this version."),
     Field("circle", "line", False, "The circle or team holding the domain."),
-    Field("review_date", "date", False,
-          "When the design is next reviewed (review new domains early)."),
+    Field(
+        "review_date", "date", False, "When the design is next reviewed (review new domains early)."
+    ),
 )
-MINIMUM = ("purpose", "key_responsibilities", "customers_and_deliverables",
-           "delegator_responsibilities", "review_date")
+MINIMUM = (
+    "purpose",
+    "key_responsibilities",
+    "customers_and_deliverables",
+    "delegator_responsibilities",
+    "review_date",
+)
 VERSIONED = tuple(f.name for f in DESCRIPTION_FIELDS + INFO_FIELDS)
 
-CIRCLE_KINDS = ("circle", "team", "delegate circle", "helping circle", "service circle",
-                "local implementation team", "other")
-ROLE_KINDS = ("role", "representative", "facilitator", "governance facilitator", "coordinator",
-              "logbook keeper", "delegate", "tutor", "other")
+CIRCLE_KINDS = (
+    "circle",
+    "team",
+    "delegate circle",
+    "helping circle",
+    "service circle",
+    "local implementation team",
+    "other",
+)
+ROLE_KINDS = (
+    "role",
+    "representative",
+    "facilitator",
+    "governance facilitator",
+    "coordinator",
+    "logbook keeper",
+    "delegate",
+    "tutor",
+    "other",
+)
 
-DOMAIN_SPECS = (Field("id", "line", True, "A short id such as energy-desk."),
-                *INFO_FIELDS, *DESCRIPTION_FIELDS,
-                Field("note", "text", False, "What changed and why."))
+DOMAIN_SPECS = (
+    Field("id", "line", True, "A short id such as energy-desk."),
+    *INFO_FIELDS,
+    *DESCRIPTION_FIELDS,
+    Field("note", "text", False, "What changed and why."),
+)
 CIRCLE_SPECS = (
     Field("id", "line", True, "A short id such as core-team."),
     Field("name", "line", True, "The circle's or team's name."),
@@ -139,14 +176,20 @@ def clean(ws: Workspace, specs: tuple[Field, ...], given: dict[str, Any]) -> dic
 
 def _check_id(field: str, value: str) -> None:
     if not ID_RE.match(value):
-        raise InvalidField(field, f"{value!r} is not a usable id",
-                           "lowercase letters, digits and hyphens, such as energy-desk")
+        raise InvalidField(
+            field,
+            f"{value!r} is not a usable id",
+            "lowercase letters, digits and hyphens, such as energy-desk",
+        )
 
 
 def _check_name(field: str, value: str) -> None:
     if not NAME_RE.match(value):
-        raise InvalidField(field, f"{value!r} is not a usable name",
-                           "a name of 1 to 80 characters without control characters")
+        raise InvalidField(
+            field,
+            f"{value!r} is not a usable name",
+            "a name of 1 to 80 characters without control characters",
+        )
 
 
 def _day(event: dict[str, Any]) -> str:
@@ -170,6 +213,7 @@ def describe_domain(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
     Raises:
         InvalidField: A field is missing or wrong, or nothing would change (nothing is written).
     """
+
     def check() -> dict[str, Any]:
         data = clean(ws, DOMAIN_SPECS, fields)
         _check_id("id", data["id"])
@@ -177,15 +221,21 @@ def describe_domain(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
         if old is None:
             for key in ("name", "purpose"):
                 if not data.get(key):
-                    raise InvalidField(key, "is required for a new domain",
-                                       "the domain's name and purpose (add key responsibilities, "
-                                       "customers and deliverables, delegator responsibilities "
-                                       "and an early review date as soon as you can)")
+                    raise InvalidField(
+                        key,
+                        "is required for a new domain",
+                        "the domain's name and purpose (add key responsibilities, "
+                        "customers and deliverables, delegator responsibilities "
+                        "and an early review date as soon as you can)",
+                    )
         else:
             changed = [k for k in VERSIONED if k in data and data[k] != old.get(k)]
             if not changed:
-                raise InvalidField("fields", f"nothing changes in domain '{data['id']}'",
-                                   "at least one field with a new value")
+                raise InvalidField(
+                    "fields",
+                    f"nothing changes in domain '{data['id']}'",
+                    "at least one field with a new value",
+                )
         _require(ws, "circles", data.get("circle"), "circle", "circle or team")
         return data
 
@@ -194,12 +244,16 @@ def describe_domain(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
 
 def form_circle(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
     """Record a new circle or team with its members (``circle.formed``)."""
+
     def check() -> dict[str, Any]:
         data = clean(ws, CIRCLE_SPECS, fields)
         _check_id("id", data["id"])
         if ws.projection.get("circles", data["id"]) is not None:
-            raise InvalidField("id", f"there is already a circle or team '{data['id']}'",
-                               "a new id (change an existing one with circle.changed)")
+            raise InvalidField(
+                "id",
+                f"there is already a circle or team '{data['id']}'",
+                "a new id (change an existing one with circle.changed)",
+            )
         for name in data["members"]:
             _check_name("members", name)
         data["members"] = list(dict.fromkeys(data["members"]))
@@ -213,6 +267,7 @@ def form_circle(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
 
 def change_circle(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
     """Record members joining or leaving, or a new purpose or domain (``circle.changed``)."""
+
     def check() -> dict[str, Any]:
         data = clean(ws, CIRCLE_CHANGE_SPECS, fields)
         _require(ws, "circles", data["id"], "id", "circle or team")
@@ -223,8 +278,9 @@ def change_circle(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
                 raise InvalidField("join", f"{name} is already a member", "new members only")
         for name in data.get("leave", []):
             if name not in row["members"]:
-                raise InvalidField("leave", f"{name} is not a member",
-                                   "members: " + ", ".join(row["members"]))
+                raise InvalidField(
+                    "leave", f"{name} is not a member", "members: " + ", ".join(row["members"])
+                )
         _require(ws, "domains", data.get("domain"), "domain", "domain")
         if not any(data.get(k) for k in ("join", "leave", "purpose", "domain")):
             raise InvalidField("fields", "nothing changes", "join, leave, purpose or domain")
@@ -239,13 +295,17 @@ def assign_role(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
     Use it for keepers chosen elsewhere (an appointment by the delegator, an existing facilitator
     or representative); a Role Selection records its own assignment when it is celebrated.
     """
+
     def check() -> dict[str, Any]:
         data = clean(ws, ASSIGN_SPECS, fields)
         _check_name("keeper", data["keeper"])
         data["role_id"] = data.get("role_id") or role_id_for(data["role"], data.get("circle"))
         if not ID_RE.match(data["role_id"].replace(".", "-")):
-            raise InvalidField("role_id", f"{data['role_id']!r} is not a usable id",
-                               "lowercase letters, digits and hyphens")
+            raise InvalidField(
+                "role_id",
+                f"{data['role_id']!r} is not a usable id",
+                "lowercase letters, digits and hyphens",
+            )
         data.setdefault("kind", "role")
         _require(ws, "circles", data.get("circle"), "circle", "circle or team")
         _require(ws, "domains", data.get("domain"), "domain", "domain")
@@ -257,14 +317,22 @@ def assign_role(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
 
 def release_role(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
     """Record a keeper stepping down before the term ends (``role.released``)."""
+
     def check() -> dict[str, Any]:
         data = clean(ws, RELEASE_SPECS, fields)
         row = ws.projection.get("roles", data["role_id"])
         if row is None or row["status"] != "held":
-            held = ", ".join(sorted(r["id"] for r in ws.projection.all("roles")
-                                    if r["status"] == "held")) or "none"
-            raise InvalidField("role_id", f"nobody holds a role '{data['role_id']}'",
-                               f"a role that is held: {held}")
+            held = (
+                ", ".join(
+                    sorted(r["id"] for r in ws.projection.all("roles") if r["status"] == "held")
+                )
+                or "none"
+            )
+            raise InvalidField(
+                "role_id",
+                f"nobody holds a role '{data['role_id']}'",
+                f"a role that is held: {held}",
+            )
         return data
 
     return ws.write(actor, "", "role.released", {}, check)
@@ -273,28 +341,49 @@ def release_role(ws: Workspace, actor: str, **fields: Any) -> dict[str, Any]:
 def check_term(selected_on: str | None, term_end: str) -> None:
     """Refuse a term that ends on or before the selection date."""
     if selected_on and term_end <= selected_on:
-        raise InvalidField("term_end", f"{term_end} is not after the selection date {selected_on}",
-                           "a date after the selection (terms are limited, not empty)")
+        raise InvalidField(
+            "term_end",
+            f"{term_end} is not after the selection date {selected_on}",
+            "a date after the selection (terms are limited, not empty)",
+        )
 
 
 # -- applying (handlers and the shared record functions) -----------------------------------------
 
 
-def _add_version(ws: Workspace, did: str, changes: dict[str, Any], event: dict[str, Any],
-                 note: str, source: str) -> int:
+def _add_version(
+    ws: Workspace, did: str, changes: dict[str, Any], event: dict[str, Any], note: str, source: str
+) -> int:
     old = ws.projection.get("domains", did)
     versions = list(old["versions"]) if old else []
-    current = {k: old.get(k) for k in VERSIONED if old and old.get(k) not in (None, "", [])} \
-        if old else {}
+    current = (
+        {k: old.get(k) for k in VERSIONED if old and old.get(k) not in (None, "", [])}
+        if old
+        else {}
+    )
     changed = sorted(k for k, v in changes.items() if k in VERSIONED and current.get(k) != v)
     current.update({k: v for k, v in changes.items() if k in VERSIONED})
     version = len(versions) + 1
-    versions.append({"version": version, "fields": dict(current), "changed": changed,
-                     "updated": event["time"], "by": event["actor"], "note": note,
-                     "source": source})
-    row = {"id": did, **{k: current.get(k) for k in VERSIONED}, "version": version,
-           "updated": event["time"], "created": versions[0]["updated"],
-           "gaps": [k for k in MINIMUM if not current.get(k)], "versions": versions}
+    versions.append(
+        {
+            "version": version,
+            "fields": dict(current),
+            "changed": changed,
+            "updated": event["time"],
+            "by": event["actor"],
+            "note": note,
+            "source": source,
+        }
+    )
+    row = {
+        "id": did,
+        **{k: current.get(k) for k in VERSIONED},
+        "version": version,
+        "updated": event["time"],
+        "created": versions[0]["updated"],
+        "gaps": [k for k in MINIMUM if not current.get(k)],
+        "versions": versions,
+    }
     ws.projection.put("domains", did, row)
     return version
 
@@ -305,29 +394,53 @@ def on_domain_described(ws: Workspace, event: dict[str, Any]) -> None:
     _add_version(ws, data["id"], changes, event, data.get("note", ""), f"event {event['seq']}")
 
 
-def revise_description(ws: Workspace, did: str, text: str, event: dict[str, Any],
-                       source: str, note: str) -> int:
+def revise_description(
+    ws: Workspace, did: str, text: str, event: dict[str, Any], source: str, note: str
+) -> int:
     """A new domain version whose description is ``text`` (a Role Selection amendment)."""
     return _add_version(ws, did, {"description": text}, event, note, source)
 
 
 def on_circle_formed(ws: Workspace, event: dict[str, Any]) -> None:
     d = dict(event["data"])
-    ws.projection.put("circles", d["id"], {
-        "id": d["id"], "name": d["name"], "kind": d.get("kind", "circle"),
-        "purpose": d.get("purpose", ""), "domain": d.get("domain"), "parent": d.get("parent"),
-        "delegator": d.get("delegator"), "members": list(d["members"]), "formed": event["time"],
-        "history": [{"time": event["time"], "by": event["actor"], "formed": True,
-                     "members": list(d["members"])}]})
+    ws.projection.put(
+        "circles",
+        d["id"],
+        {
+            "id": d["id"],
+            "name": d["name"],
+            "kind": d.get("kind", "circle"),
+            "purpose": d.get("purpose", ""),
+            "domain": d.get("domain"),
+            "parent": d.get("parent"),
+            "delegator": d.get("delegator"),
+            "members": list(d["members"]),
+            "formed": event["time"],
+            "history": [
+                {
+                    "time": event["time"],
+                    "by": event["actor"],
+                    "formed": True,
+                    "members": list(d["members"]),
+                }
+            ],
+        },
+    )
 
 
 def on_circle_changed(ws: Workspace, event: dict[str, Any]) -> None:
     d = event["data"]
     row = dict(ws.projection.get("circles", d["id"]) or {})
     members = [m for m in row["members"] if m not in d.get("leave", [])] + list(d.get("join", []))
-    row.update({"members": members,
-                "history": [*row["history"], {"time": event["time"], "by": event["actor"],
-                                              **{k: d[k] for k in d if k != "id"}}]})
+    row.update(
+        {
+            "members": members,
+            "history": [
+                *row["history"],
+                {"time": event["time"], "by": event["actor"], **{k: d[k] for k in d if k != "id"}},
+            ],
+        }
+    )
     for key in ("purpose", "domain"):
         if d.get(key):
             row[key] = d[key]
@@ -349,29 +462,62 @@ def record_assignment(ws: Workspace, rec: dict[str, Any]) -> dict[str, Any]:
     if role and role["status"] == "held":
         prev = dict(ws.projection.get("role_assignments", role["assignment"]) or {})
         if prev:
-            reason = "re-selected" if prev["keeper"] == rec["keeper"] \
+            reason = (
+                "re-selected"
+                if prev["keeper"] == rec["keeper"]
                 else f"succeeded by {rec['keeper']}"
+            )
             prev.update(status="ended", ended_on=rec["selected_on"], ended_reason=reason)
             ws.projection.put("role_assignments", prev["id"], prev)
-            holders = [dict(h, ended_on=rec["selected_on"]) if h["assignment"] == prev["id"]
-                       else h for h in holders]
+            holders = [
+                dict(h, ended_on=rec["selected_on"]) if h["assignment"] == prev["id"] else h
+                for h in holders
+            ]
     aid = f"{rid}#{len(holders) + 1}"
-    assignment = {"id": aid, "status": "current", "ended_on": None, "ended_reason": None,
-                  "nominations": [], "changes": [], "selection": None, **rec}
+    assignment = {
+        "id": aid,
+        "status": "current",
+        "ended_on": None,
+        "ended_reason": None,
+        "nominations": [],
+        "changes": [],
+        "selection": None,
+        **rec,
+    }
     assignment["id"] = aid
     ws.projection.put("role_assignments", aid, assignment)
-    holders.append({"assignment": aid, "keeper": rec["keeper"], "selected_on": rec["selected_on"],
-                    "term_end": rec["term_end"], "ended_on": None,
-                    "selection": assignment.get("selection")})
-    ws.projection.put("roles", rid, {
-        "id": rid, "name": rec["role"], "kind": rec.get("kind", "role"),
-        "circle": rec.get("circle"), "domain": rec.get("domain"),
-        "domain_version": rec.get("domain_version"), "status": "held",
-        "keeper": rec["keeper"], "selected_on": rec["selected_on"], "term_end": rec["term_end"],
-        "review_date": rec.get("review_date"), "assignment": aid,
-        "selection": assignment.get("selection"),
-        "nominations": list(assignment.get("nominations", [])),
-        "changes": list(assignment.get("changes", [])), "holders": holders})
+    holders.append(
+        {
+            "assignment": aid,
+            "keeper": rec["keeper"],
+            "selected_on": rec["selected_on"],
+            "term_end": rec["term_end"],
+            "ended_on": None,
+            "selection": assignment.get("selection"),
+        }
+    )
+    ws.projection.put(
+        "roles",
+        rid,
+        {
+            "id": rid,
+            "name": rec["role"],
+            "kind": rec.get("kind", "role"),
+            "circle": rec.get("circle"),
+            "domain": rec.get("domain"),
+            "domain_version": rec.get("domain_version"),
+            "status": "held",
+            "keeper": rec["keeper"],
+            "selected_on": rec["selected_on"],
+            "term_end": rec["term_end"],
+            "review_date": rec.get("review_date"),
+            "assignment": aid,
+            "selection": assignment.get("selection"),
+            "nominations": list(assignment.get("nominations", [])),
+            "changes": list(assignment.get("changes", [])),
+            "holders": holders,
+        },
+    )
     return assignment
 
 
@@ -392,11 +538,11 @@ def on_role_released(ws: Workspace, event: dict[str, Any]) -> None:
     prev = dict(ws.projection.get("role_assignments", role["assignment"]) or {})
     prev.update(status="ended", ended_on=on, ended_reason=d["reason"])
     ws.projection.put("role_assignments", prev["id"], prev)
-    role["holders"] = [dict(h, ended_on=on) if h["assignment"] == prev["id"] else h
-                       for h in role["holders"]]
+    role["holders"] = [
+        dict(h, ended_on=on) if h["assignment"] == prev["id"] else h for h in role["holders"]
+    ]
     role.update(status="vacant", keeper=None)
     ws.projection.put("roles", role["id"], role)
-
 
 
 # -- queries -----------------------------------------------------------------------------------
@@ -409,8 +555,9 @@ def _date(value: str, field: str) -> str:
         raise InvalidField(field, f"{value!r} is not a date", "YYYY-MM-DD") from exc
 
 
-def roles(ws: Workspace, expiring_before: str | None = None, held_only: bool = False
-          ) -> list[dict[str, Any]]:
+def roles(
+    ws: Workspace, expiring_before: str | None = None, held_only: bool = False
+) -> list[dict[str, Any]]:
     """Roles, by term end; with ``expiring_before`` only held roles whose term ends before it."""
     rows = ws.projection.all("roles")
     if expiring_before:
@@ -437,10 +584,12 @@ def holdings(ws: Workspace, person: str) -> dict[str, list[Any]]:
     """What ``person`` holds now: roles, domains (as delegatee or delegator), circles."""
     return {
         "roles": [r for r in roles(ws, held_only=True) if r["keeper"] == person],
-        "delegatee_of": [d["id"] for d in ws.projection.all("domains")
-                         if person in (d.get("delegatees") or [])],
-        "delegator_of": [d["id"] for d in ws.projection.all("domains")
-                         if d.get("delegator") == person],
+        "delegatee_of": [
+            d["id"] for d in ws.projection.all("domains") if person in (d.get("delegatees") or [])
+        ],
+        "delegator_of": [
+            d["id"] for d in ws.projection.all("domains") if d.get("delegator") == person
+        ],
         "circles": [c["id"] for c in ws.projection.all("circles") if person in c["members"]],
     }
 

@@ -68,12 +68,26 @@ class SearchResult:
 
 def listing(p: Pattern) -> dict[str, Any]:
     """The fields ``patterns list --json`` shows for one entry."""
-    return {"id": p.id, "key": p.key, "name": p.name, "aliases": list(p.aliases),
-            "kind": p.kind, "category": p.category, "category_2021": p.category_2021,
-            "source": p.source, "source_url": p.source_url, "summary": p.summary,
-            "related": list(p.related), "phases": list(p.phases), "tags": list(p.tags),
-            "version": p.version, "license": p.license, "origin": p.origin,
-            "revision": p.revision, "provenance": p.provenance}
+    return {
+        "id": p.id,
+        "key": p.key,
+        "name": p.name,
+        "aliases": list(p.aliases),
+        "kind": p.kind,
+        "category": p.category,
+        "category_2021": p.category_2021,
+        "source": p.source,
+        "source_url": p.source_url,
+        "summary": p.summary,
+        "related": list(p.related),
+        "phases": list(p.phases),
+        "tags": list(p.tags),
+        "version": p.version,
+        "license": p.license,
+        "origin": p.origin,
+        "revision": p.revision,
+        "provenance": p.provenance,
+    }
 
 
 class PatternDB:
@@ -107,8 +121,12 @@ class PatternDB:
 
     def _scan(self) -> dict[str, Stamp]:
         if not self.root.is_dir():
-            raise PatternError(str(self.root), "", "the pattern folder does not exist",
-                               "a folder with s3/ and toolbox/ holding <id>.md files")
+            raise PatternError(
+                str(self.root),
+                "",
+                "the pattern folder does not exist",
+                "a folder with s3/ and toolbox/ holding <id>.md files",
+            )
         found: dict[str, Stamp] = {}
         for sub in sorted(self.root.iterdir()):
             if not sub.is_dir() or sub.name.startswith((".", "_")):
@@ -167,10 +185,14 @@ class PatternDB:
                 continue
             other = shipped.get(result.id)
             if other is not None:
-                problems.append(PatternError(
-                    self.source_name(path), "id",
-                    f"'{result.id}' is also the id of {self.source_name(other.path or '')}",
-                    "ids that are unique across all pattern folders"))
+                problems.append(
+                    PatternError(
+                        self.source_name(path),
+                        "id",
+                        f"'{result.id}' is also the id of {self.source_name(other.path or '')}",
+                        "ids that are unique across all pattern folders",
+                    )
+                )
                 continue
             shipped[result.id] = result
         for key in [k for k, p in self._shipped.items() if shipped.get(k) is not p]:
@@ -183,10 +205,23 @@ class PatternDB:
         self._relink()
 
     def _index(self, p: Pattern) -> None:
-        self.index.add(p.key, {"name": p.name, "aliases": p.aliases, "tags": p.tags,
-                               "summary": p.summary, "body": p.body},
-                       {"category": p.category, "source": p.source, "kind": p.kind,
-                        "phases": p.phases, "tags": p.tags})
+        self.index.add(
+            p.key,
+            {
+                "name": p.name,
+                "aliases": p.aliases,
+                "tags": p.tags,
+                "summary": p.summary,
+                "body": p.body,
+            },
+            {
+                "category": p.category,
+                "source": p.source,
+                "kind": p.kind,
+                "phases": p.phases,
+                "tags": p.tags,
+            },
+        )
 
     def _relink(self) -> None:
         """Check every related id and rebuild the linked-from side of the graph."""
@@ -195,9 +230,14 @@ class PatternDB:
         for p in self.patterns():
             for rid in p.related:
                 if not self.has(rid):
-                    problems.append(PatternError(
-                        self._where(p), "related", f"'{rid}' is not a known pattern id",
-                        "ids of existing patterns (see `s3flow patterns list`)"))
+                    problems.append(
+                        PatternError(
+                            self._where(p),
+                            "related",
+                            f"'{rid}' is not a known pattern id",
+                            "ids of existing patterns (see `s3flow patterns list`)",
+                        )
+                    )
                     continue
                 if p.id not in linked.setdefault(rid, []):
                     linked[rid].append(p.id)
@@ -230,9 +270,14 @@ class PatternDB:
 
     # -- queries -----------------------------------------------------------------------------------
 
-    def patterns(self, category: str | None = None, source: str | None = None,
-                 kind: str | None = None, phase: str | None = None, tag: str | None = None
-                 ) -> list[Pattern]:
+    def patterns(
+        self,
+        category: str | None = None,
+        source: str | None = None,
+        kind: str | None = None,
+        phase: str | None = None,
+        tag: str | None = None,
+    ) -> list[Pattern]:
         """Every entry (shipped first, then imported revisions), optionally filtered.
 
         ``category`` is matched exactly, ``source`` as contained text (both ignore case and
@@ -240,8 +285,10 @@ class PatternDB:
         """
         self._ensure()
         order = {"s3": 0, "toolbox": 1}
-        entries = sorted([*self._shipped.values(), *self._imported.values()],
-                         key=lambda p: (order.get(p.kind, 2), p.id, p.revision))
+        entries = sorted(
+            [*self._shipped.values(), *self._imported.values()],
+            key=lambda p: (order.get(p.kind, 2), p.id, p.revision),
+        )
         if category:
             entries = [p for p in entries if fold(p.category) == fold(category)]
         if source:
@@ -257,8 +304,11 @@ class PatternDB:
     def has(self, pid: str) -> bool:
         """Whether a pattern with this id (or entry key) exists."""
         self._ensure()
-        return pid in self._shipped or pid in self._imported or any(
-            p.id == pid for p in self._imported.values())
+        return (
+            pid in self._shipped
+            or pid in self._imported
+            or any(p.id == pid for p in self._imported.values())
+        )
 
     def get(self, pid: str) -> Pattern:
         """The pattern with this id: the shipped one, else the latest imported revision.
@@ -275,16 +325,16 @@ class PatternDB:
             if revs:
                 found = max(revs, key=lambda p: p.revision)
         if found is None:
-            raise UnknownPatternError(f"There is no pattern '{pid}'.",
-                                      "Search with `s3flow patterns search WORDS`.")
+            raise UnknownPatternError(
+                f"There is no pattern '{pid}'.", "Search with `s3flow patterns search WORDS`."
+            )
         return found
 
     def versions(self, pid: str) -> list[Pattern]:
         """Every entry with this id: the shipped file and imported revisions, oldest first."""
         self._ensure()
         out = [self._shipped[pid]] if pid in self._shipped else []
-        out += sorted((p for p in self._imported.values() if p.id == pid),
-                      key=lambda p: p.revision)
+        out += sorted((p for p in self._imported.values() if p.id == pid), key=lambda p: p.revision)
         return out
 
     def links_to(self, pid: str) -> list[Pattern]:
@@ -300,16 +350,25 @@ class PatternDB:
         """Both directions of the related graph."""
         return {"links_to": self.links_to(pid), "linked_from": self.linked_from(pid)}
 
-    def search(self, query: str, limit: int = 10, category: str | None = None,
-               source: str | None = None, phase: str | None = None, tag: str | None = None,
-               kind: str | None = None) -> list[SearchResult]:
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        category: str | None = None,
+        source: str | None = None,
+        phase: str | None = None,
+        tag: str | None = None,
+        kind: str | None = None,
+    ) -> list[SearchResult]:
         """Ranked full-text search (see :meth:`s3engine.patterns.search.SearchIndex.search`)."""
         self._ensure()
         if phase and phase not in PHASES:
-            raise PatternError("search", "phase", f"'{phase}' is not a phase",
-                               "one of: " + ", ".join(PHASES))
-        hits = self.index.search(query, limit=limit, category=category, source=source,
-                                 phase=phase, tag=tag, kind=kind)
+            raise PatternError(
+                "search", "phase", f"'{phase}' is not a phase", "one of: " + ", ".join(PHASES)
+            )
+        hits = self.index.search(
+            query, limit=limit, category=category, source=source, phase=phase, tag=tag, kind=kind
+        )
         return [SearchResult(self._entry(h.key), h) for h in hits]
 
     def _entry(self, key: str) -> Pattern:
@@ -339,9 +398,15 @@ class PatternDB:
         for phase in phases:
             matching = [p for p in self._defaults() if phase in p.phases and p.id not in seen]
             mits = phase in MITS_PHASES  # the toolbox describes the MiTS cycle's phases
-            matching.sort(key=lambda p: (p.id not in named, not p.id.startswith(phase),
-                                         mits and p.kind != "toolbox", p.phases.index(phase),
-                                         p.name))
+            matching.sort(
+                key=lambda p: (
+                    p.id not in named,
+                    not p.id.startswith(phase),
+                    mits and p.kind != "toolbox",
+                    p.phases.index(phase),
+                    p.name,
+                )
+            )
             out += matching
             seen.update(p.id for p in matching)
         out += [self.get(pid) for pid in named if pid not in seen and self.has(pid)]
@@ -404,8 +469,9 @@ class PatternDB:
                 fields = {k: row[k] for k in _FIELD_KEYS if k in row}
                 if fields.get("source_url") is None:
                     fields.pop("source_url", None)
-                p = make_pattern(fields, row["body"], self.source_name(fpath),
-                                 stem=Path(fpath).stem, path=fpath)
+                p = make_pattern(
+                    fields, row["body"], self.source_name(fpath), stem=Path(fpath).stem, path=fpath
+                )
             except (OSError, KeyError, TypeError, AttributeError, PatternError):
                 continue
             _FILE_CACHE[fpath] = (stamp, p)
@@ -414,9 +480,23 @@ class PatternDB:
         return used
 
 
-_FIELD_KEYS = ("id", "name", "aliases", "kind", "category", "category_2021", "source",
-               "source_url", "summary", "related", "phases", "tags", "version", "license",
-               "attribution")
+_FIELD_KEYS = (
+    "id",
+    "name",
+    "aliases",
+    "kind",
+    "category",
+    "category_2021",
+    "source",
+    "source_url",
+    "summary",
+    "related",
+    "phases",
+    "tags",
+    "version",
+    "license",
+    "attribution",
+)
 
 
 def _row(p: Pattern, stamp: Stamp) -> dict[str, Any]:
@@ -429,30 +509,53 @@ def _row(p: Pattern, stamp: Stamp) -> dict[str, Any]:
 
 # --- steps -> phases -----------------------------------------------------------------------------
 
-KIND_PHASES = {"consent": "consent-decision", "objection-test": "objection-testing",
-               "resolution": "objection-resolution", "proposal-forming": "proposal-forming",
-               "tension": "navigate-tension", "evaluate": "agreement-review",
-               "role-selection": "role-selection"}
+KIND_PHASES = {
+    "consent": "consent-decision",
+    "objection-test": "objection-testing",
+    "resolution": "objection-resolution",
+    "proposal-forming": "proposal-forming",
+    "tension": "navigate-tension",
+    "evaluate": "agreement-review",
+    "role-selection": "role-selection",
+}
 STATE_PHASES = {
-    "choose": "objection-testing", "testing": "objection-testing",
-    "req_testing": "objection-testing", "concern_testing": "objection-testing",
-    "present_argument": "objection-testing", "understand_argument": "objection-testing",
-    "check_disagreement": "objection-testing", "investigate": "objection-testing",
-    "resolving": "objection-resolution", "req_resolving": "objection-resolution",
-    "concern_resolving": "objection-resolution", "amend": "objection-resolution",
-    "nominate": "role-selection", "nominations": "role-selection", "reasons": "role-selection",
-    "changes": "role-selection", "accept": "role-selection", "tuners": "proposal-forming",
-    "ideas": "proposal-forming", "considerations": "proposal-forming",
-    "agreement_review": "agreement-review", "driver_review": "agreement-review",
-    "is_driver": "navigate-tension", "in_domain": "navigate-tension", "lit": "team-formation",
+    "choose": "objection-testing",
+    "testing": "objection-testing",
+    "req_testing": "objection-testing",
+    "concern_testing": "objection-testing",
+    "present_argument": "objection-testing",
+    "understand_argument": "objection-testing",
+    "check_disagreement": "objection-testing",
+    "investigate": "objection-testing",
+    "resolving": "objection-resolution",
+    "req_resolving": "objection-resolution",
+    "concern_resolving": "objection-resolution",
+    "amend": "objection-resolution",
+    "nominate": "role-selection",
+    "nominations": "role-selection",
+    "reasons": "role-selection",
+    "changes": "role-selection",
+    "accept": "role-selection",
+    "tuners": "proposal-forming",
+    "ideas": "proposal-forming",
+    "considerations": "proposal-forming",
+    "agreement_review": "agreement-review",
+    "driver_review": "agreement-review",
+    "is_driver": "navigate-tension",
+    "in_domain": "navigate-tension",
+    "lit": "team-formation",
 }
 _KEYWORDS = (
-    (("objection", "resolv"), "objection-resolution"), (("objection", "amend"),
-                                                        "objection-resolution"),
-    (("resolv",), "objection-resolution"), (("objection",), "objection-testing"),
-    (("role",), "role-selection"), (("nominat",), "role-selection"),
-    (("proposal",), "proposal-forming"), (("tension",), "navigate-tension"),
-    (("review", "agreement"), "agreement-review"), (("consent",), "consent-decision"),
+    (("objection", "resolv"), "objection-resolution"),
+    (("objection", "amend"), "objection-resolution"),
+    (("resolv",), "objection-resolution"),
+    (("objection",), "objection-testing"),
+    (("role",), "role-selection"),
+    (("nominat",), "role-selection"),
+    (("proposal",), "proposal-forming"),
+    (("tension",), "navigate-tension"),
+    (("review", "agreement"), "agreement-review"),
+    (("consent",), "consent-decision"),
 )
 
 
@@ -506,7 +609,8 @@ def step_phases(step: Any) -> tuple[list[str], list[str]]:
         raise UnknownPatternError(
             f"No patterns are known for the step '{str(step)[:60]}'.",
             "Give a phase (" + ", ".join(PHASES) + "), a state such as 'resolving', or "
-            "kind:state such as consent:testing.")
+            "kind:state such as consent:testing.",
+        )
     return phases, named
 
 
@@ -525,11 +629,16 @@ def apply_imported(ws: Workspace, event: dict[str, Any]) -> None:
         p = pattern_from_event(event)
     except (PatternError, KeyError, TypeError, ValueError) as exc:
         ws.extensions.setdefault("pattern_import_problems", []).append(
-            f"event {event.get('seq')}: {exc}")
+            f"event {event.get('seq')}: {exc}"
+        )
         return
     row = _row(p, (0, 0))
-    row.update(imported_by=event.get("actor"), imported_at=event.get("time"),
-               seq=event.get("seq"), conflicts=list(event["data"].get("conflicts", [])))
+    row.update(
+        imported_by=event.get("actor"),
+        imported_at=event.get("time"),
+        seq=event.get("seq"),
+        conflicts=list(event["data"].get("conflicts", [])),
+    )
     ws.projection.put("imported_patterns", p.key, row)
     ws.projection.put("patterns", p.key, row)
     db = ws.extensions.get("patterns")
@@ -545,15 +654,25 @@ def pattern_from_event(event: dict[str, Any]) -> Pattern:
     revision = data.pop("revision", 1)
     data.pop("conflicts", None)
     if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
-        raise PatternError(f"journal event {event.get('seq')}", "revision",
-                           f"{revision!r} is not a revision", "a whole number from 1")
-    return make_pattern(data, body, f"journal event {event.get('seq')}", origin="imported",
-                        revision=revision,
-                        provenance=provenance if isinstance(provenance, dict) else None)
+        raise PatternError(
+            f"journal event {event.get('seq')}",
+            "revision",
+            f"{revision!r} is not a revision",
+            "a whole number from 1",
+        )
+    return make_pattern(
+        data,
+        body,
+        f"journal event {event.get('seq')}",
+        origin="imported",
+        revision=revision,
+        provenance=provenance if isinstance(provenance, dict) else None,
+    )
 
 
-def attach(ws: Workspace, root: str | os.PathLike[str] | None = None,
-           strict: bool = False) -> PatternDB:
+def attach(
+    ws: Workspace, root: str | os.PathLike[str] | None = None, strict: bool = False
+) -> PatternDB:
     """Give a workspace its pattern database (``ws.extensions["patterns"]``) and project it.
 
     Args:
@@ -571,10 +690,16 @@ def attach(ws: Workspace, root: str | os.PathLike[str] | None = None,
         db.load(strict=strict)
         for row in ws.projection.all("imported_patterns"):
             try:
-                p = pattern_from_event({"data": {k: v for k, v in row.items()
-                                                 if k in _FIELD_KEYS or k in (
-                                                     "body", "provenance", "revision")},
-                                        "seq": row.get("seq")})
+                p = pattern_from_event(
+                    {
+                        "data": {
+                            k: v
+                            for k, v in row.items()
+                            if k in _FIELD_KEYS or k in ("body", "provenance", "revision")
+                        },
+                        "seq": row.get("seq"),
+                    }
+                )
             except (PatternError, KeyError, TypeError):
                 continue
             db._imported[p.key] = p

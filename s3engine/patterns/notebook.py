@@ -46,14 +46,15 @@ Progress = Callable[[int, int, str], Any]
 
 _HTML_RE = re.compile(
     r"(?P<block><(script|style|iframe|object|embed|noscript|template|textarea|title|xmp|"
-    r"noembed|noframes|plaintext|svg|math)\b.*?(?:</\2\s*>|$))"   # dangerous elements + content
-    r"|(?P<comment><!--.*?(?:-->|$))"                               # comments
-    r"|(?P<decl><![A-Za-z\[].*?(?:>|$)|<\?.*?(?:>|$))"             # doctype, CDATA, <?...?>
-    r"|(?P<auto><[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>)"          # autolinks <scheme:...>
-    r"|(?P<email><[^\s<>@/]+@[^\s<>@]+\.[^\s<>@]+>)"               # e-mail autolinks
-    r"|(?P<tag></?[A-Za-z][^<>]*>)"                                 # tags
-    r"|(?P<open></?[A-Za-z][^<>]*$)",                               # a tag left open at the end
-    re.S | re.I)
+    r"noembed|noframes|plaintext|svg|math)\b.*?(?:</\2\s*>|$))"  # dangerous elements + content
+    r"|(?P<comment><!--.*?(?:-->|$))"  # comments
+    r"|(?P<decl><![A-Za-z\[].*?(?:>|$)|<\?.*?(?:>|$))"  # doctype, CDATA, <?...?>
+    r"|(?P<auto><[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>)"  # autolinks <scheme:...>
+    r"|(?P<email><[^\s<>@/]+@[^\s<>@]+\.[^\s<>@]+>)"  # e-mail autolinks
+    r"|(?P<tag></?[A-Za-z][^<>]*>)"  # tags
+    r"|(?P<open></?[A-Za-z][^<>]*$)",  # a tag left open at the end
+    re.S | re.I,
+)
 _TAG_NAME_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 _INLINE_LINK_RE = re.compile(r"(\]\(\s*)(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)")
 _REF_DEF_RE = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*\n?[ \t]*)(<[^<>\n]*>|\S+)", re.M)
@@ -75,6 +76,7 @@ def _unsafe_url(url: str) -> bool:
 def _clean_html(m: "re.Match[str]", allow_tags: bool) -> str:
     """One HTML-like segment of Markdown, made safe (or dropped)."""
     import nh3
+
     segment = m.group(0)
     if m.group("auto") is not None:
         return "" if _unsafe_url(segment[1:-1]) else segment
@@ -92,7 +94,7 @@ def _clean_html(m: "re.Match[str]", allow_tags: bool) -> str:
         return f"</{name}>"
     end = f"</{name}>"
     cleaned = nh3.clean(segment + end, url_schemes=set(URL_SCHEMES))
-    return cleaned[:-len(end)] if cleaned.endswith(end) else cleaned
+    return cleaned[: -len(end)] if cleaned.endswith(end) else cleaned
 
 
 def sanitize_markdown(text: str, allow_tags: bool = True) -> str:
@@ -115,10 +117,12 @@ def sanitize_markdown(text: str, allow_tags: bool = True) -> str:
         out = _HTML_RE.sub(lambda m: _clean_html(m, allow_tags), out)
     if "](" in out:
         out = _INLINE_LINK_RE.sub(
-            lambda m: m.group(1) + ("#" if _unsafe_url(m.group(2)) else m.group(2)), out)
+            lambda m: m.group(1) + ("#" if _unsafe_url(m.group(2)) else m.group(2)), out
+        )
     if "]:" in out:
         out = _REF_DEF_RE.sub(
-            lambda m: m.group(1) + ("#" if _unsafe_url(m.group(2)) else m.group(2)), out)
+            lambda m: m.group(1) + ("#" if _unsafe_url(m.group(2)) else m.group(2)), out
+        )
     if _SCRIPT_SCHEME_RE.search(out):
         out = _SCRIPT_SCHEME_RE.sub("blocked:", out)
     return out
@@ -129,8 +133,7 @@ def _sanitize_value(value: Any, multiline: bool) -> Any:
     if isinstance(value, str):
         return sanitize_markdown(value, allow_tags=multiline)
     if isinstance(value, list):
-        return [sanitize_markdown(v, allow_tags=False) if isinstance(v, str) else v
-                for v in value]
+        return [sanitize_markdown(v, allow_tags=False) if isinstance(v, str) else v for v in value]
     return value
 
 
@@ -147,9 +150,14 @@ def cell_header(name: str, summary: str) -> str:
     return f"## {name}\n\n*{summary}*\n\n"
 
 
-def export_notebook(patterns: Sequence[Pattern], community: str | None = None,
-                    author: str | None = None, date: str | None = None,
-                    title: str | None = None, version: int = 1) -> Any:
+def export_notebook(
+    patterns: Sequence[Pattern],
+    community: str | None = None,
+    author: str | None = None,
+    date: str | None = None,
+    title: str | None = None,
+    version: int = 1,
+) -> Any:
     """Build a pattern notebook.
 
     Args:
@@ -167,6 +175,7 @@ def export_notebook(patterns: Sequence[Pattern], community: str | None = None,
     from nbformat import v4
 
     from s3engine import __version__
+
     if not patterns:
         raise NotebookError("There are no patterns to export.", "Name at least one pattern id.")
     when = date or _date.today().isoformat()
@@ -174,16 +183,25 @@ def export_notebook(patterns: Sequence[Pattern], community: str | None = None,
     heading = title or (patterns[0].name if len(patterns) == 1 else f"Patterns: {names}")
     nb = v4.new_notebook()
     nb.nbformat, nb.nbformat_minor = 4, 5
-    prov = {"format": NB_FORMAT, "format_version": NB_FORMAT_VERSION, "community": community,
-            "author": author, "date": when, "version": version, "s3flow_version": __version__,
-            "patterns": [p.id for p in patterns]}
+    prov = {
+        "format": NB_FORMAT,
+        "format_version": NB_FORMAT_VERSION,
+        "community": community,
+        "author": author,
+        "date": when,
+        "version": version,
+        "s3flow_version": __version__,
+        "patterns": [p.id for p in patterns],
+    }
     nb.metadata["s3flow"] = prov
     shared = " by " + author if author else ""
     shared += f" ({community})" if community else ""
     licences = sorted({p.license for p in patterns})
-    intro = (f"# {heading}\n\n{len(patterns)} pattern(s) shared{shared} on {when}, exported with "
-             f"s3flow {__version__}. Import with `s3flow patterns import FILE.ipynb`.\n\n"
-             f"Licence: {', '.join(licences)}; see each pattern's attribution.")
+    intro = (
+        f"# {heading}\n\n{len(patterns)} pattern(s) shared{shared} on {when}, exported with "
+        f"s3flow {__version__}. Import with `s3flow patterns import FILE.ipynb`.\n\n"
+        f"Licence: {', '.join(licences)}; see each pattern's attribution."
+    )
     title_cell = v4.new_markdown_cell(intro)
     title_cell.id = cell_id("s3flow-title", 0)
     nb.cells.append(title_cell)
@@ -204,24 +222,32 @@ def write_notebook(nb: Any, path: str | Path) -> Path:
     import nbformat
 
     from s3engine.core.projection import atomic_write
+
     out = Path(path)
     if out.suffix != ".ipynb":
         raise NotebookError(f"{out} does not end in .ipynb.", "Give a file name like shared.ipynb.")
     try:
         atomic_write(out, nbformat.writes(nb) + "\n")
     except OSError as exc:
-        raise NotebookError(f"Cannot write {out}: {exc.strerror}.",
-                            "Choose a folder you can write to.") from exc
+        raise NotebookError(
+            f"Cannot write {out}: {exc.strerror}.", "Choose a folder you can write to."
+        ) from exc
     return out
 
 
-def export_patterns(db: "PatternDB", keys: Iterable[str], path: str | Path,
-                    community: str | None = None, author: str | None = None,
-                    date: str | None = None) -> Path:
+def export_patterns(
+    db: "PatternDB",
+    keys: Iterable[str],
+    path: str | Path,
+    community: str | None = None,
+    author: str | None = None,
+    date: str | None = None,
+) -> Path:
     """Export the patterns with these ids (or ``id@revision`` keys) to a notebook file."""
     pats = [db.get(k) for k in keys]
-    return write_notebook(export_notebook(pats, community=community, author=author, date=date),
-                          path)
+    return write_notebook(
+        export_notebook(pats, community=community, author=author, date=date), path
+    )
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -269,23 +295,32 @@ class ImportResult:
         for item in self.imported:
             line = f"{self.notebook}: imported {item['id']} as {item['key']}"
             if item["conflicts"]:
-                line += (f"; '{item['id']}' already existed ({', '.join(item['conflicts'])}): "
-                         f"both are kept, this one is revision {item['revision']}")
+                line += (
+                    f"; '{item['id']}' already existed ({', '.join(item['conflicts'])}): "
+                    f"both are kept, this one is revision {item['revision']}"
+                )
                 if item["identical"]:
                     line += " (same text as an existing revision)"
             out.append(line)
         if self.code_cells:
-            out.append(f"{self.notebook}: ignored {self.code_cells} code cell(s); "
-                       "they were not run and not stored")
+            out.append(
+                f"{self.notebook}: ignored {self.code_cells} code cell(s); "
+                "they were not run and not stored"
+            )
         if self.sanitised:
             out.append(f"{self.notebook}: unsafe markup removed in " + ", ".join(self.sanitised))
         return out
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data view."""
-        return {"notebook": self.notebook, "imported": self.imported,
-                "code_cells": self.code_cells, "other_cells": self.other_cells,
-                "sanitised": self.sanitised, "error": self.error}
+        return {
+            "notebook": self.notebook,
+            "imported": self.imported,
+            "code_cells": self.code_cells,
+            "other_cells": self.other_cells,
+            "sanitised": self.sanitised,
+            "error": self.error,
+        }
 
 
 def _line(value: Any, limit: int = 200) -> str | None:
@@ -309,14 +344,17 @@ def read_notebook(path: str | Path) -> NotebookPatterns:
     try:
         size = p.stat().st_size
     except OSError as exc:
-        raise NotebookError(f"Cannot read {p}: {exc.strerror}.",
-                            "Give the path of a .ipynb file.") from exc
+        raise NotebookError(
+            f"Cannot read {p}: {exc.strerror}.", "Give the path of a .ipynb file."
+        ) from exc
     if not p.is_file():
         raise NotebookError(f"{p} is not a file.", "Give the path of a .ipynb file.")
     if size > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(f"{name} is {size} bytes, larger than the {MAX_NOTEBOOK_BYTES} "
-                            "bytes a pattern notebook may have.",
-                            "Split it into several notebooks or remove outputs.")
+        raise NotebookError(
+            f"{name} is {size} bytes, larger than the {MAX_NOTEBOOK_BYTES} "
+            "bytes a pattern notebook may have.",
+            "Split it into several notebooks or remove outputs.",
+        )
     raw = p.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -325,9 +363,10 @@ def read_notebook(path: str | Path) -> NotebookPatterns:
     nb = _parse(text, name)
     meta = nb.get("metadata", {}).get("s3flow")
     if not isinstance(meta, dict) or meta.get("format") != NB_FORMAT:
-        raise NotebookError(f"{name} is not an s3flow pattern notebook (no 's3flow' notebook "
-                            "metadata).",
-                            "Import notebooks made with `s3flow patterns export`.")
+        raise NotebookError(
+            f"{name} is not an s3flow pattern notebook (no 's3flow' notebook metadata).",
+            "Import notebooks made with `s3flow patterns export`.",
+        )
     prov: dict[str, Any] = {k: _line(meta.get(k)) for k in PROVENANCE_KEYS}
     version = meta.get("version")
     if isinstance(version, int) and not isinstance(version, bool):
@@ -349,15 +388,27 @@ def read_notebook(path: str | Path) -> NotebookPatterns:
         where = f"{name}, cell {n} ({_line(cid, 64)})"
         fields = smeta["pattern"]
         if not isinstance(fields, dict):
-            raise PatternError(where, "", "the cell metadata 's3flow.pattern' is not a mapping",
-                               "the structured fields of one pattern")
+            raise PatternError(
+                where,
+                "",
+                "the cell metadata 's3flow.pattern' is not a mapping",
+                "the structured fields of one pattern",
+            )
         pid = fields.get("id")
         if not isinstance(pid, str) or not ID_RE.match(pid):
-            raise PatternError(where, "id", f"{str(pid)[:60]!r} is not a pattern id",
-                               "a slug of lower-case letters, digits and '-' (no paths)")
+            raise PatternError(
+                where,
+                "id",
+                f"{str(pid)[:60]!r} is not a pattern id",
+                "a slug of lower-case letters, digits and '-' (no paths)",
+            )
         if pid in seen:
-            raise PatternError(where, "id", f"'{pid}' is also the id of {seen[pid]}",
-                               "each pattern once per notebook")
+            raise PatternError(
+                where,
+                "id",
+                f"'{pid}' is also the id of {seen[pid]}",
+                "each pattern once per notebook",
+            )
         seen[pid] = f"cell {n}"
         clean: dict[str, Any] = {}
         for key, value in fields.items():
@@ -372,33 +423,43 @@ def read_notebook(path: str | Path) -> NotebookPatterns:
         cell_prov = smeta.get("provenance")
         prov_here = dict(prov, cell=_line(cid, 64))
         if isinstance(cell_prov, dict):
-            prov_here["previous"] = {str(k)[:40]: _line(v) for k, v in list(cell_prov.items())[:20]
-                                     if not isinstance(v, (dict, list))}
+            prov_here["previous"] = {
+                str(k)[:40]: _line(v)
+                for k, v in list(cell_prov.items())[:20]
+                if not isinstance(v, (dict, list))
+            }
         pattern = make_pattern(clean, safe_body, where, origin="imported", provenance=prov_here)
         out.patterns.append({"pattern": pattern, "where": where})
     if not out.patterns:
-        raise NotebookError(f"{name} holds no pattern cells.",
-                            "Export patterns with `s3flow patterns export ID -o FILE.ipynb`.")
+        raise NotebookError(
+            f"{name} holds no pattern cells.",
+            "Export patterns with `s3flow patterns export ID -o FILE.ipynb`.",
+        )
     return out
 
 
 def _parse(text: str, name: str) -> Any:
     import nbformat
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # noqa: BLE001 - untrusted file: any parser failure is a NotebookError
-        raise NotebookError(f"{name} is not a readable notebook ({type(exc).__name__}).",
-                            "Give a .ipynb file saved by Jupyter or s3flow.") from None
+        raise NotebookError(
+            f"{name} is not a readable notebook ({type(exc).__name__}).",
+            "Give a .ipynb file saved by Jupyter or s3flow.",
+        ) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             nbformat.validate(nb)
     except Exception as exc:  # noqa: BLE001
         msg = str(getattr(exc, "message", exc)).splitlines()[0][:160]
-        raise NotebookError(f"{name} is not a valid notebook: {msg}.",
-                            "Open and save it in Jupyter, or export it again.") from None
+        raise NotebookError(
+            f"{name} is not a valid notebook: {msg}.",
+            "Open and save it in Jupyter, or export it again.",
+        ) from None
     return nb
 
 
@@ -408,7 +469,7 @@ def _body_from_cell(source: Any, fields: dict[str, Any]) -> Any:
         return source
     header = cell_header(str(fields.get("name", "")), str(fields.get("summary", "")))
     if source.startswith(header):
-        return source[len(header):]
+        return source[len(header) :]
     if source.startswith("## "):
         rest = source.split("\n", 1)[1] if "\n" in source else ""
         return rest.lstrip("\n")
@@ -426,9 +487,13 @@ def _tick(progress: Any, done: int, total: int, label: str) -> None:
         progress(done, total, label)
 
 
-def import_notebooks(ws: "Workspace", paths: Sequence[str | Path], actor: str = "s3flow",
-                     progress: Progress | Any | None = None, keep_going: bool = False
-                     ) -> list[ImportResult]:
+def import_notebooks(
+    ws: "Workspace",
+    paths: Sequence[str | Path],
+    actor: str = "s3flow",
+    progress: Progress | Any | None = None,
+    keep_going: bool = False,
+) -> list[ImportResult]:
     """Import pattern notebooks into a workspace (one journal event per pattern).
 
     Every notebook is read and checked first; nothing is written unless all of them pass (with
@@ -450,6 +515,7 @@ def import_notebooks(ws: "Workspace", paths: Sequence[str | Path], actor: str = 
         PatternError: A pattern cell breaks the schema or names an unknown related id.
     """
     from s3engine.patterns.database import EVENT, attach
+
     db = attach(ws)
     total = len(paths)
     checked: list[NotebookPatterns | ImportResult] = []
@@ -461,8 +527,12 @@ def import_notebooks(ws: "Workspace", paths: Sequence[str | Path], actor: str = 
                 raise
             checked.append(ImportResult(Path(path).name, error=str(exc)))
         _tick(progress, n, total, str(path))
-    batch_ids = {item["pattern"].id for c in checked if isinstance(c, NotebookPatterns)
-                 for item in c.patterns}
+    batch_ids = {
+        item["pattern"].id
+        for c in checked
+        if isinstance(c, NotebookPatterns)
+        for item in c.patterns
+    }
     for c in checked:
         if not isinstance(c, NotebookPatterns):
             continue
@@ -470,10 +540,13 @@ def import_notebooks(ws: "Workspace", paths: Sequence[str | Path], actor: str = 
             for item in c.patterns:
                 for rid in item["pattern"].related:
                     if not db.has(rid) and rid not in batch_ids:
-                        raise PatternError(item["where"], "related",
-                                           f"'{rid}' is not a known pattern id",
-                                           "ids of patterns in this workspace or in the notebooks "
-                                           "imported together")
+                        raise PatternError(
+                            item["where"],
+                            "related",
+                            f"'{rid}' is not a known pattern id",
+                            "ids of patterns in this workspace or in the notebooks "
+                            "imported together",
+                        )
         except PatternError as exc:
             if not keep_going:
                 raise
@@ -483,16 +556,21 @@ def import_notebooks(ws: "Workspace", paths: Sequence[str | Path], actor: str = 
         if isinstance(c, ImportResult):
             results.append(c)
             continue
-        res = ImportResult(Path(c.path).name, code_cells=c.code_cells,
-                           other_cells=c.other_cells, sanitised=list(c.sanitised))
+        res = ImportResult(
+            Path(c.path).name,
+            code_cells=c.code_cells,
+            other_cells=c.other_cells,
+            sanitised=list(c.sanitised),
+        )
         for item in c.patterns:
             res.imported.append(_write(ws, db, item["pattern"], actor, EVENT))
         results.append(res)
     return results
 
 
-def _write(ws: "Workspace", db: "PatternDB", p: Pattern, actor: str, event_type: str
-           ) -> dict[str, Any]:
+def _write(
+    ws: "Workspace", db: "PatternDB", p: Pattern, actor: str, event_type: str
+) -> dict[str, Any]:
     """Journal one imported pattern; the revision is decided under the journal lock."""
     data: dict[str, Any] = {**p.fields(), "body": p.body, "provenance": p.provenance}
     info: dict[str, Any] = {}

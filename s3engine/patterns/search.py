@@ -27,10 +27,14 @@ from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
 #: Field weights (BM25F) and length normalisation per field.
-FIELD_WEIGHTS: dict[str, float] = {"name": 4.0, "aliases": 3.0, "tags": 2.5, "summary": 1.5,
-                                   "body": 1.0}
-FIELD_B: dict[str, float] = {"name": 0.4, "aliases": 0.4, "tags": 0.3, "summary": 0.6,
-                             "body": 0.75}
+FIELD_WEIGHTS: dict[str, float] = {
+    "name": 4.0,
+    "aliases": 3.0,
+    "tags": 2.5,
+    "summary": 1.5,
+    "body": 1.0,
+}
+FIELD_B: dict[str, float] = {"name": 0.4, "aliases": 0.4, "tags": 0.3, "summary": 0.6, "body": 0.75}
 K1 = 1.2
 FIELDS = tuple(FIELD_WEIGHTS)
 MARKS = ("**", "**")
@@ -41,7 +45,8 @@ PREFIX_MAX_TERMS = 12
 WORD_RE = re.compile(r"[^\W_]+")
 COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before being
 below between both but by can could did do does doing done down during each either else ever every
 few for from further get gets getting go goes going got had has have having he her here hers him
@@ -59,22 +64,67 @@ que quem qual quais nao mais mas ou se seu sua seus suas nosso nossa isso isto e
 ser sao tem como onde quando porque
 el los las unos unas del al en con para por que quien cual cuales cuando donde como pero mas y e
 ni su sus nuestro nuestra este esta estos estas ese esa es son ser hay muy sin sobre
-""".split())
+""".split()
+)
 
 _RULES_BASE: tuple[tuple[str, str], ...] = (
-    ("izational", "iz"), ("isational", "iz"), ("ization", "iz"), ("isation", "iz"),
-    ("izing", "iz"), ("ising", "iz"), ("ized", "iz"), ("ised", "iz"), ("ize", "iz"),
+    ("izational", "iz"),
+    ("isational", "iz"),
+    ("ization", "iz"),
+    ("isation", "iz"),
+    ("izing", "iz"),
+    ("ising", "iz"),
+    ("ized", "iz"),
+    ("ised", "iz"),
+    ("ize", "iz"),
     ("ise", "iz"),
-    ("ational", ""), ("ations", ""), ("ation", ""), ("ators", ""), ("ator", ""), ("ating", ""),
-    ("ated", ""), ("ate", ""),
-    ("azioni", ""), ("azione", ""), ("aciones", ""), ("acion", ""), ("acoes", ""), ("acao", ""),
-    ("zioni", ""), ("zione", ""), ("ciones", ""), ("cion", ""), ("coes", ""), ("cao", ""),
-    ("cisiones", "cid"), ("cisioni", "cid"), ("cisione", "cid"), ("cisoes", "cid"),
-    ("cisao", "cid"), ("cisions", "cid"), ("cision", "cid"),
-    ("ements", ""), ("ement", ""), ("mente", ""), ("ments", ""), ("ment", ""),
-    ("ities", ""), ("ity", ""), ("ita", ""), ("idad", ""), ("idade", ""),
-    ("ness", ""), ("ings", ""), ("ing", ""), ("ies", "y"), ("ied", "y"), ("ed", ""), ("ly", ""),
-    ("sses", "ss"), ("es", ""), ("s", ""),
+    ("ational", ""),
+    ("ations", ""),
+    ("ation", ""),
+    ("ators", ""),
+    ("ator", ""),
+    ("ating", ""),
+    ("ated", ""),
+    ("ate", ""),
+    ("azioni", ""),
+    ("azione", ""),
+    ("aciones", ""),
+    ("acion", ""),
+    ("acoes", ""),
+    ("acao", ""),
+    ("zioni", ""),
+    ("zione", ""),
+    ("ciones", ""),
+    ("cion", ""),
+    ("coes", ""),
+    ("cao", ""),
+    ("cisiones", "cid"),
+    ("cisioni", "cid"),
+    ("cisione", "cid"),
+    ("cisoes", "cid"),
+    ("cisao", "cid"),
+    ("cisions", "cid"),
+    ("cision", "cid"),
+    ("ements", ""),
+    ("ement", ""),
+    ("mente", ""),
+    ("ments", ""),
+    ("ment", ""),
+    ("ities", ""),
+    ("ity", ""),
+    ("ita", ""),
+    ("idad", ""),
+    ("idade", ""),
+    ("ness", ""),
+    ("ings", ""),
+    ("ing", ""),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ed", ""),
+    ("ly", ""),
+    ("sses", "ss"),
+    ("es", ""),
+    ("s", ""),
 )
 _RULES = tuple(sorted(_RULES_BASE, key=lambda r: -len(r[0])))
 _KEEP_S = ("ss", "us", "is")
@@ -159,15 +209,31 @@ class Hit:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data view."""
-        return {"key": self.key, "score": round(self.score, 4), "snippet": self.snippet,
-                "matched": list(self.matched), "fields": list(self.fields)}
+        return {
+            "key": self.key,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+            "matched": list(self.matched),
+            "fields": list(self.fields),
+        }
 
 
 class _Doc:
     """One indexed document: field texts, term counts, filter values, lazy snippet data."""
 
-    __slots__ = ("key", "texts", "counts", "lengths", "category", "source", "kind", "phases",
-                 "tags", "sort_name", "_segments")
+    __slots__ = (
+        "key",
+        "texts",
+        "counts",
+        "lengths",
+        "category",
+        "source",
+        "kind",
+        "phases",
+        "tags",
+        "sort_name",
+        "_segments",
+    )
 
     def __init__(self, key: str, fields: Mapping[str, Any], meta: Mapping[str, Any]) -> None:
         self.key = key
@@ -235,16 +301,27 @@ class _Filters:
     kind: str | None = None
 
     @classmethod
-    def make(cls, category: str | None = None, source: str | None = None,
-             phase: str | None = None, tag: str | None = None, kind: str | None = None
-             ) -> "_Filters":
-        return cls(fold(category) if category else None, fold(source) if source else None,
-                   phase or None, fold(tag) if tag else None, kind or None)
+    def make(
+        cls,
+        category: str | None = None,
+        source: str | None = None,
+        phase: str | None = None,
+        tag: str | None = None,
+        kind: str | None = None,
+    ) -> "_Filters":
+        return cls(
+            fold(category) if category else None,
+            fold(source) if source else None,
+            phase or None,
+            fold(tag) if tag else None,
+            kind or None,
+        )
 
     @property
     def active(self) -> bool:
-        return any(v is not None for v in (self.category, self.source, self.phase, self.tag,
-                                           self.kind))
+        return any(
+            v is not None for v in (self.category, self.source, self.phase, self.tag, self.kind)
+        )
 
 
 class SearchIndex:
@@ -269,8 +346,9 @@ class SearchIndex:
     def __contains__(self, key: object) -> bool:
         return key in self._docs
 
-    def add(self, key: str, fields: Mapping[str, Any], meta: Mapping[str, Any] | None = None
-            ) -> None:
+    def add(
+        self, key: str, fields: Mapping[str, Any], meta: Mapping[str, Any] | None = None
+    ) -> None:
         """Add or replace one document.
 
         Args:
@@ -352,9 +430,17 @@ class SearchIndex:
             i += 1
         return out
 
-    def search(self, query: str, limit: int = 10, category: str | None = None,
-               source: str | None = None, phase: str | None = None, tag: str | None = None,
-               kind: str | None = None, marks: tuple[str, str] = MARKS) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        category: str | None = None,
+        source: str | None = None,
+        phase: str | None = None,
+        tag: str | None = None,
+        kind: str | None = None,
+        marks: tuple[str, str] = MARKS,
+    ) -> list[Hit]:
         """The best ``limit`` documents for ``query`` that pass the filters.
 
         Args:
@@ -405,9 +491,18 @@ class SearchIndex:
             postings = self._postings
             top = heapq.nlargest(max(limit * 5, 50), items, key=lambda kv: kv[1])
             candidates: Iterable[tuple[int, float]] = [
-                (i, s * (0.5 + 0.5 * sum(1 for ts in expanded.values()
-                                         if any(i in postings[t] for t in ts)) / nq))
-                for i, s in top]
+                (
+                    i,
+                    s
+                    * (
+                        0.5
+                        + 0.5
+                        * sum(1 for ts in expanded.values() if any(i in postings[t] for t in ts))
+                        / nq
+                    ),
+                )
+                for i, s in top
+            ]
         else:
             candidates = items
         best = heapq.nlargest(limit, candidates, key=lambda kv: (kv[1], -kv[0]))
@@ -417,8 +512,9 @@ class SearchIndex:
             found = {qt for qt, ts in expanded.items() if any(i in self._postings[t] for t in ts)}
             terms_found = {t for qt in found for t in expanded[qt]}
             fields = tuple(f for f in FIELDS if any(t in d.counts[f] for t in terms_found))
-            out.append(Hit(d.key, score, snippet(d, terms_found, marks), tuple(sorted(found)),
-                           fields))
+            out.append(
+                Hit(d.key, score, snippet(d, terms_found, marks), tuple(sorted(found)), fields)
+            )
         return out
 
 
@@ -436,8 +532,9 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENT_RE.split(text) if s and s.strip()]
 
 
-def snippet(doc: _Doc, found: set[str], marks: tuple[str, str] = MARKS,
-            words: int = SNIPPET_WORDS) -> str:
+def snippet(
+    doc: _Doc, found: set[str], marks: tuple[str, str] = MARKS, words: int = SNIPPET_WORDS
+) -> str:
     """The passage of ``doc`` holding most of the matched terms, matches marked."""
     best: tuple[int, int, int] | None = None
     best_seg = None
@@ -471,23 +568,37 @@ def snippet(doc: _Doc, found: set[str], marks: tuple[str, str] = MARKS,
 # --- benchmark ------------------------------------------------------------------------------------
 
 BENCH_QUERIES = (
-    "how do we pick someone for this role", "someone disagrees with the proposal",
-    "meeting keeps running over time", "bilancio partecipativo", "world cafe",
-    "how to review an agreement", "too much work in progress", "involve residents in decisions",
-    "orçamento participativo", "facilitator", "governance meeting agenda",
-    "evaluate the pilot", "time bank", "peer feedback", "map the local actors",
+    "how do we pick someone for this role",
+    "someone disagrees with the proposal",
+    "meeting keeps running over time",
+    "bilancio partecipativo",
+    "world cafe",
+    "how to review an agreement",
+    "too much work in progress",
+    "involve residents in decisions",
+    "orçamento participativo",
+    "facilitator",
+    "governance meeting agenda",
+    "evaluate the pilot",
+    "time bank",
+    "peer feedback",
+    "map the local actors",
 )
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
     s = sorted(samples)
     pick = lambda q: s[min(len(s) - 1, int(q * len(s)))]  # noqa: E731
-    return {"p50_ms": round(pick(0.5) * 1000, 3), "p95_ms": round(pick(0.95) * 1000, 3),
-            "max_ms": round(s[-1] * 1000, 3)}
+    return {
+        "p50_ms": round(pick(0.5) * 1000, 3),
+        "p95_ms": round(pick(0.95) * 1000, 3),
+        "max_ms": round(s[-1] * 1000, 3),
+    }
 
 
-def _time_queries(index: SearchIndex, queries: Sequence[str], repeat: int
-                  ) -> tuple[list[float], list[float]]:
+def _time_queries(
+    index: SearchIndex, queries: Sequence[str], repeat: int
+) -> tuple[list[float], list[float]]:
     """(first pass, later passes) query times; the first pass fills the stem and snippet caches."""
     clock = time.perf_counter
     cold = []
@@ -504,12 +615,14 @@ def _time_queries(index: SearchIndex, queries: Sequence[str], repeat: int
     return cold, samples
 
 
-def generate_documents(count: int, seed: int = 3) -> list[tuple[str, dict[str, Any],
-                                                                dict[str, Any]]]:
+def generate_documents(
+    count: int, seed: int = 3
+) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """``count`` synthetic pattern documents drawn from the shipped patterns' vocabulary."""
     import random
 
     from s3engine.patterns.database import PatternDB
+
     db = PatternDB()
     db.load(strict=False)
     pats = db.patterns()
@@ -530,14 +643,24 @@ def generate_documents(count: int, seed: int = 3) -> list[tuple[str, dict[str, A
     out = []
     for n in range(count):
         kind, category = rng.choice(categories)
-        body = "\n\n".join(" ".join(sentence(body_words, 8, 20) for _ in range(rng.randint(2, 4)))
-                           for _ in range(rng.randint(4, 7)))
-        fields = {"name": " ".join(rng.choices(name_words, k=rng.randint(2, 4))).title(),
-                  "aliases": rng.sample(alias_pool, k=rng.randint(0, 1)) if alias_pool else [],
-                  "tags": rng.sample(tag_pool, k=rng.randint(3, 6)),
-                  "summary": sentence(summary_words, 12, 25), "body": body}
-        meta = {"category": category, "kind": kind, "source": rng.choice(sources),
-                "phases": rng.sample(PHASES, k=rng.randint(1, 4)), "tags": fields["tags"]}
+        body = "\n\n".join(
+            " ".join(sentence(body_words, 8, 20) for _ in range(rng.randint(2, 4)))
+            for _ in range(rng.randint(4, 7))
+        )
+        fields = {
+            "name": " ".join(rng.choices(name_words, k=rng.randint(2, 4))).title(),
+            "aliases": rng.sample(alias_pool, k=rng.randint(0, 1)) if alias_pool else [],
+            "tags": rng.sample(tag_pool, k=rng.randint(3, 6)),
+            "summary": sentence(summary_words, 12, 25),
+            "body": body,
+        }
+        meta = {
+            "category": category,
+            "kind": kind,
+            "source": rng.choice(sources),
+            "phases": rng.sample(PHASES, k=rng.randint(1, 4)),
+            "tags": fields["tags"],
+        }
         out.append((f"generated-{n}", fields, meta))
     return out
 
@@ -547,9 +670,16 @@ def random_queries(count: int, seed: int = 5) -> list[str]:
     import random
 
     from s3engine.patterns.database import PatternDB
+
     db = PatternDB()
-    pool = sorted({w for p in db.patterns() for w in WORD_RE.findall(f"{p.summary} {p.body}")
-                   if term(w) is not None})
+    pool = sorted(
+        {
+            w
+            for p in db.patterns()
+            for w in WORD_RE.findall(f"{p.summary} {p.body}")
+            if term(w) is not None
+        }
+    )
     rng = random.Random(seed)
     return [" ".join(rng.choices(pool, k=rng.randint(1, 4))) for _ in range(count)]
 
@@ -567,6 +697,7 @@ def bench_search(quick: bool = False) -> dict[str, Any]:
         first run of each query, plus the targets (2 ms and 20 ms at p50).
     """
     from s3engine.patterns.database import PatternDB
+
     t0 = time.perf_counter()
     db = PatternDB()
     db.load(strict=False)
@@ -583,14 +714,22 @@ def bench_search(quick: bool = False) -> dict[str, Any]:
     big_build = time.perf_counter() - t0
     generated_cold, generated = _time_queries(big, queries, 1 if quick else 3)
     return {
-        "shipped": {"documents": len(db.index), "patterns": len(db.index),
-                    "queries": len(shipped),
-                    "build_ms": round(shipped_build * 1000, 1), "target_p50_ms": 2.0,
-                    **_percentiles(shipped),
-                    "first_pass_p50_ms": _percentiles(shipped_cold)["p50_ms"]},
-        "generated": {"documents": len(big), "patterns": len(big),
-                      "queries": len(generated),
-                      "build_ms": round(big_build * 1000, 1), "target_p50_ms": 20.0,
-                      **_percentiles(generated),
-                      "first_pass_p50_ms": _percentiles(generated_cold)["p50_ms"]},
+        "shipped": {
+            "documents": len(db.index),
+            "patterns": len(db.index),
+            "queries": len(shipped),
+            "build_ms": round(shipped_build * 1000, 1),
+            "target_p50_ms": 2.0,
+            **_percentiles(shipped),
+            "first_pass_p50_ms": _percentiles(shipped_cold)["p50_ms"],
+        },
+        "generated": {
+            "documents": len(big),
+            "patterns": len(big),
+            "queries": len(generated),
+            "build_ms": round(big_build * 1000, 1),
+            "target_p50_ms": 20.0,
+            **_percentiles(generated),
+            "first_pass_p50_ms": _percentiles(generated_cold)["p50_ms"],
+        },
     }

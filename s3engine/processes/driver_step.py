@@ -17,22 +17,53 @@ CLOSING_STEPS = (
 )
 
 BRANCH_ACTIONS = (
-    Action("clarify_driver", "Clarify the wording", ("driver",), None, FACILITATOR,
-           (Field("driver", "text", required=False), Field("requirement", "text",
-                                                           required=False),
-            Field("note", "text", required=False)),
-           "Reword the driver or requirement until nobody objects to the wording."),
-    Action("defer", "Defer", ("driver",), "deferred", FACILITATOR,
-           (Field("reason", "text"), Field("owner", "person", required=False),
-            Field("by_when", "date", required=False)),
-           "Clarifying the driver is not a quick fix: defer the proposal."),
-    Action("pass_on", "Pass on to another domain", ("driver",), "passed_on", FACILITATOR,
-           (Field("to", "line", help="The person, team or domain it is passed to."),
-            Field("reason", "text", required=False)),
-           "The driver is not for this group: pass it to those who hold the domain."),
-    Action("discard", "Discard", ("driver",), "discarded", FACILITATOR,
-           (Field("reason", "text"),),
-           "It is not an organizational driver at all: discard it."),
+    Action(
+        "clarify_driver",
+        "Clarify the wording",
+        ("driver",),
+        None,
+        FACILITATOR,
+        (
+            Field("driver", "text", required=False),
+            Field("requirement", "text", required=False),
+            Field("note", "text", required=False),
+        ),
+        "Reword the driver or requirement until nobody objects to the wording.",
+    ),
+    Action(
+        "defer",
+        "Defer",
+        ("driver",),
+        "deferred",
+        FACILITATOR,
+        (
+            Field("reason", "text"),
+            Field("owner", "person", required=False),
+            Field("by_when", "date", required=False),
+        ),
+        "Clarifying the driver is not a quick fix: defer the proposal.",
+    ),
+    Action(
+        "pass_on",
+        "Pass on to another domain",
+        ("driver",),
+        "passed_on",
+        FACILITATOR,
+        (
+            Field("to", "line", help="The person, team or domain it is passed to."),
+            Field("reason", "text", required=False),
+        ),
+        "The driver is not for this group: pass it to those who hold the domain.",
+    ),
+    Action(
+        "discard",
+        "Discard",
+        ("driver",),
+        "discarded",
+        FACILITATOR,
+        (Field("reason", "text"),),
+        "It is not an organizational driver at all: discard it.",
+    ),
 )
 
 
@@ -41,7 +72,8 @@ class DriverStepMixin(Process):
 
     def do_clarify_driver(self, actor: str, data: dict[str, Any], event: Any) -> None:
         self.data.setdefault("clarifications", []).append(
-            {"what": "driver and requirement", **data, "time": self.last_time})
+            {"what": "driver and requirement", **data, "time": self.last_time}
+        )
         for key in ("driver", "requirement"):
             if data.get(key):
                 self.data[key] = data[key]

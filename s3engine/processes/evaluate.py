@@ -27,59 +27,146 @@ DEFINITION = ProcessDef(
         Field("participants", "list", help="Those affected by or responsible for it."),
     ),
     steps=(
-        Step("prepare", "Preparation", number="1",
-             guidance="Make sure everyone has the agreement, its evaluation criteria, concerns and "
-                      "any data needed."),
-        Step("reports", "Hear reports", number="2",
-             guidance="Optional: hear reports on how acting on the agreement went."),
-        Step("driver_review", "Review Driver and Requirement", number="3",
-             guidance="Is the driver still relevant, and the requirement still right? If not, "
-                      "drop the agreement."),
-        Step("agreement_review", "Review Agreement", number="4",
-             guidance="How has it helped us? Any reason to drop it? How could it be improved? "
-                      "Look at the evaluation criteria and concerns. Then keep, evolve or drop it."),
+        Step(
+            "prepare",
+            "Preparation",
+            number="1",
+            guidance="Make sure everyone has the agreement, its evaluation criteria, concerns and "
+            "any data needed.",
+        ),
+        Step(
+            "reports",
+            "Hear reports",
+            number="2",
+            guidance="Optional: hear reports on how acting on the agreement went.",
+        ),
+        Step(
+            "driver_review",
+            "Review Driver and Requirement",
+            number="3",
+            guidance="Is the driver still relevant, and the requirement still right? If not, "
+            "drop the agreement.",
+        ),
+        Step(
+            "agreement_review",
+            "Review Agreement",
+            number="4",
+            guidance="How has it helped us? Any reason to drop it? How could it be improved? "
+            "Look at the evaluation criteria and concerns. Then keep, evolve or drop it.",
+        ),
         Step("evolving", "Evolve Agreement (consent decision)", number="4", waiting=True),
-        Step("follow_up", "Follow-up", number="5",
-             guidance="Agree the next review date, record decisions and tasks, tell the people "
-                      "concerned and check knock-on effects on related agreements."),
+        Step(
+            "follow_up",
+            "Follow-up",
+            number="5",
+            guidance="Agree the next review date, record decisions and tasks, tell the people "
+            "concerned and check knock-on effects on related agreements.",
+        ),
         Step("done", "Review recorded", final=True),
     ),
     actions=(
-        Action("start_review", "Start the review", ("prepare",), "reports", FACILITATOR, (),
-               "Everyone has what they need."),
-        Action("report", "Give a report", ("reports",), None, PARTICIPANT,
-               (Field("report", "text"),), "What happened, measured against the criteria."),
-        Action("review_driver", "Review driver and requirement", ("reports",), "driver_review",
-               FACILITATOR, (), "Reports are heard (or skipped)."),
-        Action("driver_still_relevant", "Still relevant", ("driver_review",),
-               "agreement_review", FACILITATOR, (Field("note", "text", required=False),),
-               "The driver and requirement still hold."),
-        Action("answer", "Answer a review question", ("agreement_review",), None, PARTICIPANT,
-               (Field("question", "choice", choices=QUESTIONS), Field("answer", "text")),
-               "Short answers to the three questions."),
-        Action("keep", "Keep the agreement", ("agreement_review",), "follow_up", FACILITATOR,
-               (Field("next_review_date", "date"),
-                Field("evaluation_criteria", "list", required=False,
-                      help="Revised criteria, if any.")),
-               "It works: keep it and set the next review date.", guard="g_future_date"),
-        Action("evolve", "Evolve the agreement", ("agreement_review",), "evolving", FACILITATOR,
-               (Field("proposal", "text", help="The changed agreement text."),
-                Field("review_date", "date"), Field("reason", "text"),
+        Action(
+            "start_review",
+            "Start the review",
+            ("prepare",),
+            "reports",
+            FACILITATOR,
+            (),
+            "Everyone has what they need.",
+        ),
+        Action(
+            "report",
+            "Give a report",
+            ("reports",),
+            None,
+            PARTICIPANT,
+            (Field("report", "text"),),
+            "What happened, measured against the criteria.",
+        ),
+        Action(
+            "review_driver",
+            "Review driver and requirement",
+            ("reports",),
+            "driver_review",
+            FACILITATOR,
+            (),
+            "Reports are heard (or skipped).",
+        ),
+        Action(
+            "driver_still_relevant",
+            "Still relevant",
+            ("driver_review",),
+            "agreement_review",
+            FACILITATOR,
+            (Field("note", "text", required=False),),
+            "The driver and requirement still hold.",
+        ),
+        Action(
+            "answer",
+            "Answer a review question",
+            ("agreement_review",),
+            None,
+            PARTICIPANT,
+            (Field("question", "choice", choices=QUESTIONS), Field("answer", "text")),
+            "Short answers to the three questions.",
+        ),
+        Action(
+            "keep",
+            "Keep the agreement",
+            ("agreement_review",),
+            "follow_up",
+            FACILITATOR,
+            (
+                Field("next_review_date", "date"),
+                Field(
+                    "evaluation_criteria", "list", required=False, help="Revised criteria, if any."
+                ),
+            ),
+            "It works: keep it and set the next review date.",
+            guard="g_future_date",
+        ),
+        Action(
+            "evolve",
+            "Evolve the agreement",
+            ("agreement_review",),
+            "evolving",
+            FACILITATOR,
+            (
+                Field("proposal", "text", help="The changed agreement text."),
+                Field("review_date", "date"),
+                Field("reason", "text"),
                 Field("responsibilities", "list", required=False),
-                Field("evaluation_criteria", "list", required=False)),
-               "Take a changed version through consent decision-making.",
-               guard="g_future_date"),
-        Action("drop", "Drop the agreement", ("driver_review", "agreement_review"), "follow_up",
-               FACILITATOR, (Field("reason", "text"),),
-               "It is no longer needed or no longer works."),
-        Action("complete", "Record the follow-up", ("follow_up",), "done", FACILITATOR,
-               (Field("tasks", "list", required=False, help="Decisions and tasks, one per line."),
-                Field("knock_on", "text", required=False,
-                      help="Effects on related agreements.")),
-               "Document the decisions and share them."),
+                Field("evaluation_criteria", "list", required=False),
+            ),
+            "Take a changed version through consent decision-making.",
+            guard="g_future_date",
+        ),
+        Action(
+            "drop",
+            "Drop the agreement",
+            ("driver_review", "agreement_review"),
+            "follow_up",
+            FACILITATOR,
+            (Field("reason", "text"),),
+            "It is no longer needed or no longer works.",
+        ),
+        Action(
+            "complete",
+            "Record the follow-up",
+            ("follow_up",),
+            "done",
+            FACILITATOR,
+            (
+                Field("tasks", "list", required=False, help="Decisions and tasks, one per line."),
+                Field("knock_on", "text", required=False, help="Effects on related agreements."),
+            ),
+            "Document the decisions and share them.",
+        ),
     ),
-    internal=(("evolved", ("evolving",), "follow_up"),
-              ("not_evolved", ("evolving",), "agreement_review")),
+    internal=(
+        ("evolved", ("evolving",), "follow_up"),
+        ("not_evolved", ("evolving",), "agreement_review"),
+    ),
 )
 
 
@@ -100,11 +187,17 @@ class EvaluateAgreement(Process):
         super().check_start(ws, data)
         row = ws.projection.get("agreements", data["agreement"])
         if row is None:
-            raise InvalidField("agreement", f"there is no agreement '{data['agreement']}'",
-                               "an id listed by `s3flow agreements`")
+            raise InvalidField(
+                "agreement",
+                f"there is no agreement '{data['agreement']}'",
+                "an id listed by `s3flow agreements`",
+            )
         if row["status"] != "active":
-            raise InvalidField("agreement", f"agreement '{data['agreement']}' is {row['status']}",
-                               "an active agreement")
+            raise InvalidField(
+                "agreement",
+                f"agreement '{data['agreement']}' is {row['status']}",
+                "an active agreement",
+            )
 
     @property
     def title(self) -> str:
@@ -137,17 +230,27 @@ class EvaluateAgreement(Process):
 
     def enter_evolving(self, _e: Any) -> None:
         from s3engine.processes.consent import ConsentDecision
+
         a, d = self.agreement, self.decision
-        self.spawn(ConsentDecision, {
-            "title": a["title"], "facilitator": self.facilitator,
-            "participants": self.participants, "driver": a["driver"],
-            "requirement": a["requirement"], "proposal": d["proposal"],
-            "review_date": d["review_date"],
-            "responsibilities": d.get("responsibilities") or a["responsibilities"],
-            "evaluation_criteria": d.get("evaluation_criteria") or a["evaluation_criteria"],
-            "patterns": a.get("patterns", []), "domain": a.get("domain"),
-            "cycle": a.get("cycle"), "supersedes": a["id"], "proposers": [],
-        })
+        self.spawn(
+            ConsentDecision,
+            {
+                "title": a["title"],
+                "facilitator": self.facilitator,
+                "participants": self.participants,
+                "driver": a["driver"],
+                "requirement": a["requirement"],
+                "proposal": d["proposal"],
+                "review_date": d["review_date"],
+                "responsibilities": d.get("responsibilities") or a["responsibilities"],
+                "evaluation_criteria": d.get("evaluation_criteria") or a["evaluation_criteria"],
+                "patterns": a.get("patterns", []),
+                "domain": a.get("domain"),
+                "cycle": a.get("cycle"),
+                "supersedes": a["id"],
+                "proposers": [],
+            },
+        )
 
     def child_done(self, child: Process) -> None:
         if child.outcome == "agreed":
@@ -164,21 +267,33 @@ class EvaluateAgreement(Process):
         self.finish(self.decision.get("outcome", "done"))
 
     def details(self) -> dict[str, Any]:
-        return {"agreement": self.agreement, "reports": self.reports, "answers": self.answers,
-                "decision": self.decision}
+        return {
+            "agreement": self.agreement,
+            "reports": self.reports,
+            "answers": self.answers,
+            "decision": self.decision,
+        }
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
         if self.state != "done":
             return []
         aid = self.data["agreement"]
-        review = {"id": self.id, "agreement": aid, "date": self.last_time[:10],
-                  "outcome": self.decision.get("outcome"), "answers": list(self.answers),
-                  "reports": list(self.reports), "decision": dict(self.decision)}
+        review = {
+            "id": self.id,
+            "agreement": aid,
+            "date": self.last_time[:10],
+            "outcome": self.decision.get("outcome"),
+            "answers": list(self.answers),
+            "reports": list(self.reports),
+            "decision": dict(self.decision),
+        }
         out: list[tuple[str, str, dict[str, Any]]] = [("reviews", self.id, review)]
         row = self.ws.projection.get("agreements", aid)
         if row is not None and not any(r["id"] == self.id for r in row["reviews"]):
-            row = {**row, "reviews": [*row["reviews"], {k: review[k] for k in
-                                                        ("id", "date", "outcome")}]}
+            row = {
+                **row,
+                "reviews": [*row["reviews"], {k: review[k] for k in ("id", "date", "outcome")}],
+            }
             if self.decision.get("outcome") == "keep":
                 row["review_date"] = self.decision["next_review_date"]
                 if self.decision.get("evaluation_criteria"):

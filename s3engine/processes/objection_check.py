@@ -20,25 +20,58 @@ CONCERN = "concern"
 SIGNALS = (NO_OBJECTION, POSSIBLE_OBJECTION, CONCERN)
 
 
-def check_actions(check: str = "check", choose: str = "choose", testing: str = "testing",
-                  clear: str = "celebrate", what: str = "the proposal") -> tuple[Action, ...]:
+def check_actions(
+    check: str = "check",
+    choose: str = "choose",
+    testing: str = "testing",
+    clear: str = "celebrate",
+    what: str = "the proposal",
+) -> tuple[Action, ...]:
     """The actions of the check/choose steps, parametrised by step names."""
     return (
-        Action("signal", "Give my signal", (check,), None, PARTICIPANT,
-               (Field("signal", "choice", choices=SIGNALS,
-                      help="Your own signal; nobody sees it until the round is revealed."),),
-               f"Ask: does anyone have a possible objection or a concern about {what}? Everyone "
-               "signals at the same time; arguments are not heard yet. When in doubt, signal a "
-               "possible objection."),
-        Action("close_round", "Reveal the signals", (check,),
-               ((choose, "g_has_possible_objection"), (clear, None)), FACILITATOR, (),
-               "Reveal the round now, even if some people have not signalled "
-               "(they are recorded as giving no signal).", guard="g_round_open"),
-        Action("test_objection", "Test one possible objection", (choose,), testing, FACILITATOR,
-               (Field("objector", "person", help="Whose possible objection is tested now."),
-                Field("argument", "text", help="The argument as the objector states it.")),
-               "Take one possible objection at a time. Anyone whose objection may be more useful "
-               "to hear first can ask to go first.", guard="g_objector_pending"),
+        Action(
+            "signal",
+            "Give my signal",
+            (check,),
+            None,
+            PARTICIPANT,
+            (
+                Field(
+                    "signal",
+                    "choice",
+                    choices=SIGNALS,
+                    help="Your own signal; nobody sees it until the round is revealed.",
+                ),
+            ),
+            f"Ask: does anyone have a possible objection or a concern about {what}? Everyone "
+            "signals at the same time; arguments are not heard yet. When in doubt, signal a "
+            "possible objection.",
+        ),
+        Action(
+            "close_round",
+            "Reveal the signals",
+            (check,),
+            ((choose, "g_has_possible_objection"), (clear, None)),
+            FACILITATOR,
+            (),
+            "Reveal the round now, even if some people have not signalled "
+            "(they are recorded as giving no signal).",
+            guard="g_round_open",
+        ),
+        Action(
+            "test_objection",
+            "Test one possible objection",
+            (choose,),
+            testing,
+            FACILITATOR,
+            (
+                Field("objector", "person", help="Whose possible objection is tested now."),
+                Field("argument", "text", help="The argument as the objector states it."),
+            ),
+            "Take one possible objection at a time. Anyone whose objection may be more useful "
+            "to hear first can ask to go first.",
+            guard="g_objector_pending",
+        ),
     )
 
 
@@ -74,17 +107,26 @@ class ObjectionCheckMixin(Process):
 
     def open_round(self, about: str) -> None:
         """Start a new hidden round of signals."""
-        self.rounds.append({"no": len(self.rounds) + 1, "about": about, "signals": {},
-                            "revealed": False, "opened": self.last_time})
+        self.rounds.append(
+            {
+                "no": len(self.rounds) + 1,
+                "about": about,
+                "signals": {},
+                "revealed": False,
+                "opened": self.last_time,
+            }
+        )
 
     def do_signal(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
         assert self.round is not None
         self.round["signals"][actor] = data["signal"]
         if len(self.round["signals"]) >= len(self.participants) and all(
-                p in self.round["signals"] for p in self.participants):
+            p in self.round["signals"] for p in self.participants
+        ):
             self.reveal()
-            self.fire("reveal_objections" if self.g_has_possible_objection(None)
-                      else "reveal_clear")
+            self.fire(
+                "reveal_objections" if self.g_has_possible_objection(None) else "reveal_clear"
+            )
 
     def do_close_round(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
         self.reveal()
@@ -96,24 +138,43 @@ class ObjectionCheckMixin(Process):
         for p in self.participants:
             self.round["signals"].setdefault(p, "no signal")
         for p, s in self.round["signals"].items():
-            if s == CONCERN and not any(c["by"] == p and c["source"] == "signal"
-                                        and c.get("round") == self.round["no"]
-                                        for c in self.concerns):
-                self.concerns.append({"by": p, "text": "", "source": "signal",
-                                      "round": self.round["no"], "time": self.last_time})
-        self.round["pending"] = [p for p, s in self.round["signals"].items()
-                                 if s == POSSIBLE_OBJECTION]
+            if s == CONCERN and not any(
+                c["by"] == p and c["source"] == "signal" and c.get("round") == self.round["no"]
+                for c in self.concerns
+            ):
+                self.concerns.append(
+                    {
+                        "by": p,
+                        "text": "",
+                        "source": "signal",
+                        "round": self.round["no"],
+                        "time": self.last_time,
+                    }
+                )
+        self.round["pending"] = [
+            p for p, s in self.round["signals"].items() if s == POSSIBLE_OBJECTION
+        ]
 
     def round_view(self, viewer: str | None = None) -> dict[str, Any] | None:
         r = self.round
-        if r is None or self.state not in ("check", "choose", "amend_check", "amend_choose",
-                                           "nominee_check", "nominee_choose"):
+        if r is None or self.state not in (
+            "check",
+            "choose",
+            "amend_check",
+            "amend_choose",
+            "nominee_check",
+            "nominee_choose",
+        ):
             return None
-        view: dict[str, Any] = {"no": r["no"], "about": r["about"], "revealed": r["revealed"],
-                                "signalled": sorted(r["signals"]),
-                                "waiting_for": [p for p in self.participants
-                                                if p not in r["signals"]],
-                                "count": len(r["signals"]), "of": len(self.participants)}
+        view: dict[str, Any] = {
+            "no": r["no"],
+            "about": r["about"],
+            "revealed": r["revealed"],
+            "signalled": sorted(r["signals"]),
+            "waiting_for": [p for p in self.participants if p not in r["signals"]],
+            "count": len(r["signals"]),
+            "of": len(self.participants),
+        }
         if r["revealed"]:
             view["signals"] = dict(r["signals"])
             view["pending"] = list(r.get("pending", []))
@@ -142,15 +203,23 @@ class ObjectionCheckMixin(Process):
             return "nobody has a possible objection left to test"
         who = fields.get("objector")
         if who is not None and who not in pending:
-            return (f"{who} did not signal a possible objection in this round "
-                    f"(possible objections: {', '.join(pending)})")
+            return (
+                f"{who} did not signal a possible objection in this round "
+                f"(possible objections: {', '.join(pending)})"
+            )
         return None
 
     def fields_for(self, action: Action) -> tuple[Field, ...]:
         if action.name == "test_objection" and self.round:
             pending = tuple(self.round.get("pending", []))
-            return (Field("objector", "choice", choices=pending,
-                          help="Whose possible objection is tested now."),) + action.fields[1:]
+            return (
+                Field(
+                    "objector",
+                    "choice",
+                    choices=pending,
+                    help="Whose possible objection is tested now.",
+                ),
+            ) + action.fields[1:]
         return action.fields
 
     def clean_value(self, f: Field, value: Any) -> Any:
@@ -165,27 +234,44 @@ class ObjectionCheckMixin(Process):
     def do_test_objection(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
         assert self.round is not None
         self.round["pending"].remove(data["objector"])
-        self.objections.append({"objector": data["objector"], "argument": data["argument"],
-                                "subject": self.subject, "round": self.round["no"],
-                                "verdict": None, "resolution": None, "test": None,
-                                "time": self.last_time})
+        self.objections.append(
+            {
+                "objector": data["objector"],
+                "argument": data["argument"],
+                "subject": self.subject,
+                "round": self.round["no"],
+                "verdict": None,
+                "resolution": None,
+                "test": None,
+                "time": self.last_time,
+            }
+        )
 
     def start_test(self) -> None:
         """Spawn the objection test for the latest objection."""
         from s3engine.processes.objection_test import ObjectionTest
+
         obj = self.objections[-1]
-        child = self.spawn(ObjectionTest, {"objector": obj["objector"],
-                                           "argument": obj["argument"],
-                                           "subject": self.subject})
+        child = self.spawn(
+            ObjectionTest,
+            {"objector": obj["objector"], "argument": obj["argument"], "subject": self.subject},
+        )
         obj["test"] = child.id
 
     def start_resolution(self) -> None:
         """Spawn Resolve Objections for the latest (qualified) objection."""
         from s3engine.processes.resolution import Resolution
+
         obj = self.objections[-1]
-        child = self.spawn(Resolution, {"objector": obj["objector"], "objection": obj["argument"],
-                                        "subject": self.subject,
-                                        "subject_text": self.subject_text()})
+        child = self.spawn(
+            Resolution,
+            {
+                "objector": obj["objector"],
+                "objection": obj["argument"],
+                "subject": self.subject,
+                "subject_text": self.subject_text(),
+            },
+        )
         obj["resolution_process"] = child.id
 
     def subject_text(self) -> str:
@@ -203,9 +289,14 @@ class ObjectionCheckMixin(Process):
                 self.fire("qualified")
             else:
                 if child.data.get("keep_as_concern"):
-                    self.concerns.append({"by": obj["objector"],
-                                          "text": child.data.get("concern") or obj["argument"],
-                                          "source": "objection test", "time": self.last_time})
+                    self.concerns.append(
+                        {
+                            "by": obj["objector"],
+                            "text": child.data.get("concern") or obj["argument"],
+                            "source": "objection test",
+                            "time": self.last_time,
+                        }
+                    )
                 self.fire(f"back_to_{back}")
         elif child.kind == "resolution":
             obj["resolution"] = child.record()

@@ -13,8 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3engine.core.process import (FACILITATOR, OBJECTOR, PARTICIPANT, Action, Field, Process, ProcessDef,
-                       Step)
+from s3engine.core.process import (
+    FACILITATOR,
+    OBJECTOR,
+    PARTICIPANT,
+    Action,
+    Field,
+    Process,
+    ProcessDef,
+    Step,
+)
 
 DISPUTER = "disputer"
 
@@ -23,77 +31,174 @@ DEFINITION = ProcessDef(
     title="Test If Arguments Qualify as Objections",
     patterns=("test-arguments-qualify-as-objections", "reasoned-decision-making"),
     steps=(
-        Step("present_argument", "Present argument", number="1",
-             guidance="The objector explains the argument. A helpful form: numbered premises, then "
-                      "a conclusion starting with 'therefore'."),
-        Step("understand_argument", "Understand argument", number="2",
-             guidance="Clarifying questions until everyone understands the argument. Do not debate "
-                      "it yet."),
-        Step("check_disagreement", "Check for disagreement", number="3",
-             guidance="Ask: does anyone disagree, fully or partly, that this argument qualifies as "
-                      "an objection? If nobody does, it is an objection."),
-        Step("investigate", "Investigate the reasoning behind a disagreement", number="4",
-             guidance="One disagreement at a time: the person explains why the argument is (partly) "
-                      "wrong; the group asks questions; anyone who disputes that counter-argument "
-                      "says so, and that is investigated first. Then decide, level by level, "
-                      "whether each counter-argument holds."),
-        Step("integrate", "Integrate", number="5",
-             guidance="Ask the objector: is anything left of your argument? Refine or reframe it "
-                      "(then check again), or drop it; a dropped argument may be kept as a concern. "
-                      "If the group lacks the facts to agree, reframe the objection around that "
-                      "uncertainty."),
+        Step(
+            "present_argument",
+            "Present argument",
+            number="1",
+            guidance="The objector explains the argument. A helpful form: numbered premises, then "
+            "a conclusion starting with 'therefore'.",
+        ),
+        Step(
+            "understand_argument",
+            "Understand argument",
+            number="2",
+            guidance="Clarifying questions until everyone understands the argument. Do not debate "
+            "it yet.",
+        ),
+        Step(
+            "check_disagreement",
+            "Check for disagreement",
+            number="3",
+            guidance="Ask: does anyone disagree, fully or partly, that this argument qualifies as "
+            "an objection? If nobody does, it is an objection.",
+        ),
+        Step(
+            "investigate",
+            "Investigate the reasoning behind a disagreement",
+            number="4",
+            guidance="One disagreement at a time: the person explains why the argument is (partly) "
+            "wrong; the group asks questions; anyone who disputes that counter-argument "
+            "says so, and that is investigated first. Then decide, level by level, "
+            "whether each counter-argument holds.",
+        ),
+        Step(
+            "integrate",
+            "Integrate",
+            number="5",
+            guidance="Ask the objector: is anything left of your argument? Refine or reframe it "
+            "(then check again), or drop it; a dropped argument may be kept as a concern. "
+            "If the group lacks the facts to agree, reframe the objection around that "
+            "uncertainty.",
+        ),
         Step("qualified", "The argument is an objection", final=True),
         Step("not_objection", "The argument is not an objection", final=True),
     ),
     actions=(
-        Action("present_argument", "Present the argument", ("present_argument",),
-               "understand_argument", OBJECTOR,
-               (Field("argument", "text", required=False,
-                      help="The argument, restated if needed."),
+        Action(
+            "present_argument",
+            "Present the argument",
+            ("present_argument",),
+            "understand_argument",
+            OBJECTOR,
+            (
+                Field("argument", "text", required=False, help="The argument, restated if needed."),
                 Field("premises", "list", required=False, help="One premise per line."),
-                Field("conclusion", "line", required=False, help="Therefore ...")),
-               "Invite the objector to present the argument."),
-        Action("ask_question", "Ask a clarifying question", ("understand_argument",), None,
-               PARTICIPANT,
-               (Field("question", "text"), Field("answer", "text", required=False)),
-               "Questions to understand, not to argue."),
-        Action("check_disagreement", "Check for disagreement", ("understand_argument",),
-               "check_disagreement", FACILITATOR, (),
-               "Move on once the argument is understood."),
-        Action("disagree", "I disagree that it qualifies", ("check_disagreement",), None,
-               PARTICIPANT, (Field("reason", "text", required=False),),
-               "Raise your hand if you disagree, fully or partly.", guard="g_not_objector"),
-        Action("close_check", "Close the check", ("check_disagreement",),
-               (("investigate", "g_has_disagreement"), ("qualified", None)), FACILITATOR, (),
-               "Nobody disagreed: the argument is an objection. Otherwise investigate the first "
-               "disagreement."),
-        Action("explain_disagreement", "Explain the counter-argument", ("investigate",), None,
-               DISPUTER, (Field("counter_argument", "text"),),
-               "The person disagreeing explains why the argument is (partly) wrong."),
-        Action("dispute_counter", "Dispute this counter-argument", ("investigate",), None,
-               PARTICIPANT, (Field("reason", "text"),),
-               "Anyone who disagrees that the counter-argument is valid says why; this is "
-               "investigated first.", guard="g_counter_stated"),
-        Action("counter_holds", "The counter-argument holds", ("investigate",),
-               (("investigate", "g_deeper"), ("integrate", None)), FACILITATOR, (),
-               "Nobody disputes it (any more): the counter-argument is valid.",
-               guard="g_counter_stated"),
-        Action("counter_fails", "The counter-argument does not hold", ("investigate",),
-               (("investigate", "g_deeper"), ("check_disagreement", None)), FACILITATOR, (),
-               "The counter-argument turned out not to hold; look for further disagreements.",
-               guard="g_counter_stated"),
-        Action("refine_argument", "Refine or reframe the argument", ("integrate",),
-               "check_disagreement", OBJECTOR,
-               (Field("argument", "text"),
-                Field("how", "choice", required=False,
-                      choices=("refine", "reframe around uncertainty"))),
-               "What is left of the argument, refined; then check again."),
-        Action("drop_argument", "Drop the argument", ("integrate",), "not_objection", OBJECTOR,
-               (Field("keep_as_concern", "bool", required=False,
-                      help="Record it as a concern with the agreement."),
-                Field("concern", "text", required=False, help="The concern, if worded anew.")),
-               "Nothing is left of the argument: it is not an objection. It may be kept as a "
-               "concern."),
+                Field("conclusion", "line", required=False, help="Therefore ..."),
+            ),
+            "Invite the objector to present the argument.",
+        ),
+        Action(
+            "ask_question",
+            "Ask a clarifying question",
+            ("understand_argument",),
+            None,
+            PARTICIPANT,
+            (Field("question", "text"), Field("answer", "text", required=False)),
+            "Questions to understand, not to argue.",
+        ),
+        Action(
+            "check_disagreement",
+            "Check for disagreement",
+            ("understand_argument",),
+            "check_disagreement",
+            FACILITATOR,
+            (),
+            "Move on once the argument is understood.",
+        ),
+        Action(
+            "disagree",
+            "I disagree that it qualifies",
+            ("check_disagreement",),
+            None,
+            PARTICIPANT,
+            (Field("reason", "text", required=False),),
+            "Raise your hand if you disagree, fully or partly.",
+            guard="g_not_objector",
+        ),
+        Action(
+            "close_check",
+            "Close the check",
+            ("check_disagreement",),
+            (("investigate", "g_has_disagreement"), ("qualified", None)),
+            FACILITATOR,
+            (),
+            "Nobody disagreed: the argument is an objection. Otherwise investigate the first "
+            "disagreement.",
+        ),
+        Action(
+            "explain_disagreement",
+            "Explain the counter-argument",
+            ("investigate",),
+            None,
+            DISPUTER,
+            (Field("counter_argument", "text"),),
+            "The person disagreeing explains why the argument is (partly) wrong.",
+        ),
+        Action(
+            "dispute_counter",
+            "Dispute this counter-argument",
+            ("investigate",),
+            None,
+            PARTICIPANT,
+            (Field("reason", "text"),),
+            "Anyone who disagrees that the counter-argument is valid says why; this is "
+            "investigated first.",
+            guard="g_counter_stated",
+        ),
+        Action(
+            "counter_holds",
+            "The counter-argument holds",
+            ("investigate",),
+            (("investigate", "g_deeper"), ("integrate", None)),
+            FACILITATOR,
+            (),
+            "Nobody disputes it (any more): the counter-argument is valid.",
+            guard="g_counter_stated",
+        ),
+        Action(
+            "counter_fails",
+            "The counter-argument does not hold",
+            ("investigate",),
+            (("investigate", "g_deeper"), ("check_disagreement", None)),
+            FACILITATOR,
+            (),
+            "The counter-argument turned out not to hold; look for further disagreements.",
+            guard="g_counter_stated",
+        ),
+        Action(
+            "refine_argument",
+            "Refine or reframe the argument",
+            ("integrate",),
+            "check_disagreement",
+            OBJECTOR,
+            (
+                Field("argument", "text"),
+                Field(
+                    "how",
+                    "choice",
+                    required=False,
+                    choices=("refine", "reframe around uncertainty"),
+                ),
+            ),
+            "What is left of the argument, refined; then check again.",
+        ),
+        Action(
+            "drop_argument",
+            "Drop the argument",
+            ("integrate",),
+            "not_objection",
+            OBJECTOR,
+            (
+                Field(
+                    "keep_as_concern",
+                    "bool",
+                    required=False,
+                    help="Record it as a concern with the agreement.",
+                ),
+                Field("concern", "text", required=False, help="The concern, if worded anew."),
+            ),
+            "Nothing is left of the argument: it is not an objection. It may be kept as a concern.",
+        ),
     ),
 )
 
@@ -191,15 +296,24 @@ class ObjectionTest(Process):
         self.finish("not an objection")
 
     def details(self) -> dict[str, Any]:
-        return {"objector": self.data["objector"], "argument": self.data["argument"],
-                "subject": self.data.get("subject"),
-                "disagreeing": [d["by"] for d in self.disagreeing],
-                "investigation": [dict(x) for x in self.stack]}
+        return {
+            "objector": self.data["objector"],
+            "argument": self.data["argument"],
+            "subject": self.data.get("subject"),
+            "disagreeing": [d["by"] for d in self.disagreeing],
+            "investigation": [dict(x) for x in self.stack],
+        }
 
     def record(self) -> dict[str, Any]:
         """What the parent stores about this test."""
-        return {"process": self.id, "verdict": self.outcome, "argument": self.data["argument"],
-                "versions": list(self.versions), "premises": self.data.get("premises", []),
-                "conclusion": self.data.get("conclusion", ""), "questions": list(self.questions),
-                "findings": list(self.findings),
-                "kept_as_concern": bool(self.data.get("keep_as_concern"))}
+        return {
+            "process": self.id,
+            "verdict": self.outcome,
+            "argument": self.data["argument"],
+            "versions": list(self.versions),
+            "premises": self.data.get("premises", []),
+            "conclusion": self.data.get("conclusion", ""),
+            "questions": list(self.questions),
+            "findings": list(self.findings),
+            "kept_as_concern": bool(self.data.get("keep_as_concern")),
+        }

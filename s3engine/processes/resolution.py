@@ -16,8 +16,8 @@ from s3engine.core.process import FACILITATOR, PARTICIPANT, Action, Field, Proce
 from s3engine.processes.objection_check import ObjectionCheckMixin, check_actions, check_transitions
 
 AMENDMENT_KINDS = (
-    "change the proposal",        # add, remove or change parts
-    "defer the objection",        # who takes responsibility, by when, what happens next
+    "change the proposal",  # add, remove or change parts
+    "defer the objection",  # who takes responsibility, by when, what happens next
     "replace with an alternative",
     "co-create a new proposal later",
     "delegate research or drafting",
@@ -25,11 +25,15 @@ AMENDMENT_KINDS = (
     "ask the delegator for input",
     "take time to reflect",
     "change the role description",  # role selection
-    "propose another nominee",      # role selection
+    "propose another nominee",  # role selection
 )
-NEEDS_OWNER = ("defer the objection", "delegate research or drafting",
-               "co-create a new proposal later", "ask the delegator for input",
-               "take time to reflect")
+NEEDS_OWNER = (
+    "defer the objection",
+    "delegate research or drafting",
+    "co-create a new proposal later",
+    "ask the delegator for input",
+    "take time to reflect",
+)
 NEEDS_TEXT = ("change the proposal", "replace with an alternative", "change the role description")
 
 DEFINITION = ProcessDef(
@@ -37,51 +41,122 @@ DEFINITION = ProcessDef(
     title="Resolve Objections",
     patterns=("resolve-objections",),
     steps=(
-        Step("amend", "Come up with a proposal for an amendment", number="1",
-             guidance="Ask first the objector, then the group, then (timeboxed) open a dialogue "
-                      "for an amendment that deals with what the objection revealed. Write it "
-                      "down where everyone sees it."),
-        Step("understand", "Understand amendment", number="2",
-             guidance="Clarifying questions only; no debate on whether it is good."),
-        Step("check", "Check for possible objections to the amendment", number="3",
-             guidance="The check is about the amendment only, not the whole proposal."),
-        Step("choose", "Choose one possible objection", number="3",
-             guidance="Take one possible objection to the amendment at a time."),
+        Step(
+            "amend",
+            "Come up with a proposal for an amendment",
+            number="1",
+            guidance="Ask first the objector, then the group, then (timeboxed) open a dialogue "
+            "for an amendment that deals with what the objection revealed. Write it "
+            "down where everyone sees it.",
+        ),
+        Step(
+            "understand",
+            "Understand amendment",
+            number="2",
+            guidance="Clarifying questions only; no debate on whether it is good.",
+        ),
+        Step(
+            "check",
+            "Check for possible objections to the amendment",
+            number="3",
+            guidance="The check is about the amendment only, not the whole proposal.",
+        ),
+        Step(
+            "choose",
+            "Choose one possible objection",
+            number="3",
+            guidance="Take one possible objection to the amendment at a time.",
+        ),
         Step("testing", "Test one argument qualifies as objection", number="4", waiting=True),
-        Step("resolving", "Resolve one objection", number="5", waiting=True,
-             guidance="Resolve the objection to the amendment with this same process; the "
-                      "result may replace the amendment."),
-        Step("celebrate", "Celebrate!", number="6",
-             guidance="The amendment is agreed. Update the original with it and go back to "
-                      "checking for objections."),
+        Step(
+            "resolving",
+            "Resolve one objection",
+            number="5",
+            waiting=True,
+            guidance="Resolve the objection to the amendment with this same process; the "
+            "result may replace the amendment.",
+        ),
+        Step(
+            "celebrate",
+            "Celebrate!",
+            number="6",
+            guidance="The amendment is agreed. Update the original with it and go back to "
+            "checking for objections.",
+        ),
         Step("resolved", "Objection resolved", final=True),
     ),
     actions=(
-        Action("propose_amendment", "Write down the amendment", ("amend",), "understand",
-               FACILITATOR,
-               (Field("kind", "choice", choices=AMENDMENT_KINDS,
-                      help="What kind of amendment this is."),
+        Action(
+            "propose_amendment",
+            "Write down the amendment",
+            ("amend",),
+            "understand",
+            FACILITATOR,
+            (
+                Field(
+                    "kind",
+                    "choice",
+                    choices=AMENDMENT_KINDS,
+                    help="What kind of amendment this is.",
+                ),
                 Field("text", "text", help="The amendment as written for everyone to see."),
-                Field("from", "choice", choices=("objector", "group", "dialogue"),
-                      help="Who came up with it (ask in this order)."),
-                Field("amended_text", "text", required=False,
-                      help="The full amended text (needed when the text changes)."),
-                Field("owner", "person", required=False,
-                      help="Who takes responsibility (deferral, research, reflection)."),
+                Field(
+                    "from",
+                    "choice",
+                    choices=("objector", "group", "dialogue"),
+                    help="Who came up with it (ask in this order).",
+                ),
+                Field(
+                    "amended_text",
+                    "text",
+                    required=False,
+                    help="The full amended text (needed when the text changes).",
+                ),
+                Field(
+                    "owner",
+                    "person",
+                    required=False,
+                    help="Who takes responsibility (deferral, research, reflection).",
+                ),
                 Field("due", "date", required=False, help="By when."),
                 Field("next_step", "text", required=False, help="What happens next."),
-                Field("nominee", "person", required=False,
-                      help="The other nominee (role selection).")),
-               "Ask the objector first for an amendment, then the group, then open a dialogue.",
-               guard="g_amendment_complete"),
-        Action("ask_question", "Ask a clarifying question", ("understand",), None, PARTICIPANT,
-               (Field("question", "text"), Field("answer", "text", required=False)),
-               "Questions to understand the amendment only."),
-        Action("check_amendment", "Check for objections to the amendment", ("understand",),
-               "check", FACILITATOR, (), "Move on to the check when the amendment is understood."),
-    ) + check_actions(what="the amendment") + (
-        Action("adopt_amendment", "Adopt the amendment", ("celebrate",), "resolved", FACILITATOR,
-               (), "Celebrate, then update the original with the amendment."),
+                Field(
+                    "nominee", "person", required=False, help="The other nominee (role selection)."
+                ),
+            ),
+            "Ask the objector first for an amendment, then the group, then open a dialogue.",
+            guard="g_amendment_complete",
+        ),
+        Action(
+            "ask_question",
+            "Ask a clarifying question",
+            ("understand",),
+            None,
+            PARTICIPANT,
+            (Field("question", "text"), Field("answer", "text", required=False)),
+            "Questions to understand the amendment only.",
+        ),
+        Action(
+            "check_amendment",
+            "Check for objections to the amendment",
+            ("understand",),
+            "check",
+            FACILITATOR,
+            (),
+            "Move on to the check when the amendment is understood.",
+        ),
+    )
+    + check_actions(what="the amendment")
+    + (
+        Action(
+            "adopt_amendment",
+            "Adopt the amendment",
+            ("celebrate",),
+            "resolved",
+            FACILITATOR,
+            (),
+            "Celebrate, then update the original with the amendment.",
+        ),
     ),
     internal=check_transitions("celebrate"),
 )
@@ -129,8 +204,9 @@ class Resolution(ObjectionCheckMixin):
         new = resolution.amendment
         if new.get("amended_text"):
             self.amendment["amended_text"] = new["amended_text"]
-        self.amendment["text"] = (f"{self.amendment.get('text', '')}\n"
-                                  f"[amended: {new.get('text', '')}]")
+        self.amendment["text"] = (
+            f"{self.amendment.get('text', '')}\n[amended: {new.get('text', '')}]"
+        )
         for key in ("owner", "due", "next_step", "nominee"):
             if new.get(key):
                 self.amendment[key] = new[key]
@@ -140,12 +216,21 @@ class Resolution(ObjectionCheckMixin):
         self.finish("resolved")
 
     def details(self) -> dict[str, Any]:
-        return {"objector": self.data["objector"], "objection": self.data["objection"],
-                "subject": self.data.get("subject"), "amendment": dict(self.amendment)}
+        return {
+            "objector": self.data["objector"],
+            "objection": self.data["objection"],
+            "subject": self.data.get("subject"),
+            "amendment": dict(self.amendment),
+        }
 
     def record(self) -> dict[str, Any]:
         """What the parent stores about this resolution."""
-        return {"process": self.id, "objection": self.data["objection"],
-                "amendment": dict(self.amendment), "history": list(self.amendment_history),
-                "objections_to_amendment": list(self.objections),
-                "questions": list(self.questions), "time": self.last_time}
+        return {
+            "process": self.id,
+            "objection": self.data["objection"],
+            "amendment": dict(self.amendment),
+            "history": list(self.amendment_history),
+            "objections_to_amendment": list(self.objections),
+            "questions": list(self.questions),
+            "time": self.last_time,
+        }

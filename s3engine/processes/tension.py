@@ -17,26 +17,45 @@ from s3engine.core.process import FACILITATOR, PARTICIPANT, Action, Field, Proce
 DEFINITION = ProcessDef(
     kind="tension",
     title="Navigate via Tension",
-    patterns=("navigate-via-tension", "describe-organizational-drivers",
-              "respond-to-organizational-drivers"),
+    patterns=(
+        "navigate-via-tension",
+        "describe-organizational-drivers",
+        "respond-to-organizational-drivers",
+    ),
     start_fields=(
         Field("tension", "text", help="What you notice: the mismatch you feel."),
         Field("facilitator", "line", help="Who noticed it (and leads this)."),
-        Field("participants", "list", required=False,
-              help="Others helping to look into it, one per line."),
+        Field(
+            "participants",
+            "list",
+            required=False,
+            help="Others helping to look into it, one per line.",
+        ),
         Field("title", "line", required=False, help="A short title."),
     ),
     steps=(
-        Step("understand", "Understand situation", number="2",
-             guidance="Look into what causes the tension. Sometimes a misunderstanding comes to "
-                      "light and the tension goes away."),
-        Step("is_driver", "Is this an organizational driver?", number="3",
-             guidance="Would responding help the organization create value, remove waste or "
-                      "avoid unwanted consequences? If unclear, investigate further."),
-        Step("in_domain", "Is it in my/our domain?", number="4",
-             guidance="If it is yours, add it to your backlog and respond to it. If not, pass it "
-                      "to whoever holds the domain. If you are well placed and can deal with it "
-                      "without harm, consider just doing it."),
+        Step(
+            "understand",
+            "Understand situation",
+            number="2",
+            guidance="Look into what causes the tension. Sometimes a misunderstanding comes to "
+            "light and the tension goes away.",
+        ),
+        Step(
+            "is_driver",
+            "Is this an organizational driver?",
+            number="3",
+            guidance="Would responding help the organization create value, remove waste or "
+            "avoid unwanted consequences? If unclear, investigate further.",
+        ),
+        Step(
+            "in_domain",
+            "Is it in my/our domain?",
+            number="4",
+            guidance="If it is yours, add it to your backlog and respond to it. If not, pass it "
+            "to whoever holds the domain. If you are well placed and can deal with it "
+            "without harm, consider just doing it.",
+        ),
         Step("dissolved", "Tension dissolved", final=True),
         Step("dropped", "Not an organizational driver", final=True),
         Step("in_backlog", "Added to a backlog", final=True),
@@ -44,38 +63,104 @@ DEFINITION = ProcessDef(
         Step("handled", "Dealt with directly", final=True),
     ),
     actions=(
-        Action("note_finding", "Note what you found", ("understand", "is_driver"), None,
-               PARTICIPANT, (Field("finding", "text"),), "Facts about the situation."),
-        Action("dissolved", "It was a misunderstanding", ("understand",), "dissolved",
-               FACILITATOR, (Field("reason", "text"),), "The tension has gone away."),
-        Action("assess", "Ask: is this an organizational driver?", ("understand",), "is_driver",
-               FACILITATOR, (), "The situation is understood."),
-        Action("not_a_driver", "No, drop it", ("is_driver",), "dropped", FACILITATOR,
-               (Field("reason", "text"),), "Responding would not help the organization."),
-        Action("unclear", "Unclear: investigate further", ("is_driver",), "understand",
-               FACILITATOR, (Field("what", "text", help="What to find out, and from whom."),),
-               "Ask others if needed."),
-        Action("describe_driver", "Yes: describe the driver", ("is_driver",), "in_domain",
-               FACILITATOR,
-               (Field("situation", "text", help="What is observed: facts, no judgement."),
+        Action(
+            "note_finding",
+            "Note what you found",
+            ("understand", "is_driver"),
+            None,
+            PARTICIPANT,
+            (Field("finding", "text"),),
+            "Facts about the situation.",
+        ),
+        Action(
+            "dissolved",
+            "It was a misunderstanding",
+            ("understand",),
+            "dissolved",
+            FACILITATOR,
+            (Field("reason", "text"),),
+            "The tension has gone away.",
+        ),
+        Action(
+            "assess",
+            "Ask: is this an organizational driver?",
+            ("understand",),
+            "is_driver",
+            FACILITATOR,
+            (),
+            "The situation is understood.",
+        ),
+        Action(
+            "not_a_driver",
+            "No, drop it",
+            ("is_driver",),
+            "dropped",
+            FACILITATOR,
+            (Field("reason", "text"),),
+            "Responding would not help the organization.",
+        ),
+        Action(
+            "unclear",
+            "Unclear: investigate further",
+            ("is_driver",),
+            "understand",
+            FACILITATOR,
+            (Field("what", "text", help="What to find out, and from whom."),),
+            "Ask others if needed.",
+        ),
+        Action(
+            "describe_driver",
+            "Yes: describe the driver",
+            ("is_driver",),
+            "in_domain",
+            FACILITATOR,
+            (
+                Field("situation", "text", help="What is observed: facts, no judgement."),
                 Field("effect", "text", help="Its consequences."),
                 Field("effect_kind", "choice", choices=("current", "anticipated")),
-                Field("relevance", "text", required=False,
-                      help="Why it matters to respond (may be left out if obvious)."),
-                Field("framing", "choice", choices=("problem", "opportunity"), required=False)),
-               "Two or three sentences: current situation, effect, relevance."),
-        Action("add_to_backlog", "Ours: add to the backlog", ("in_domain",), "in_backlog",
-               FACILITATOR,
-               (Field("domain", "line", help="Whose backlog (team, circle, role)."),
-                Field("priority", "choice", choices=("high", "medium", "low"), required=False)),
-               "Then respond to it in priority order."),
-        Action("pass_on", "Not ours: pass it on", ("in_domain",), "passed_on", FACILITATOR,
-               (Field("to", "line", help="The person, team or domain it goes to."),
-                Field("note", "text", required=False)),
-               "They will look into the situation themselves."),
-        Action("just_do_it", "Deal with it directly", ("in_domain",), "handled", FACILITATOR,
-               (Field("what", "text"),),
-               "Outside your domain but you are well placed and it harms nobody."),
+                Field(
+                    "relevance",
+                    "text",
+                    required=False,
+                    help="Why it matters to respond (may be left out if obvious).",
+                ),
+                Field("framing", "choice", choices=("problem", "opportunity"), required=False),
+            ),
+            "Two or three sentences: current situation, effect, relevance.",
+        ),
+        Action(
+            "add_to_backlog",
+            "Ours: add to the backlog",
+            ("in_domain",),
+            "in_backlog",
+            FACILITATOR,
+            (
+                Field("domain", "line", help="Whose backlog (team, circle, role)."),
+                Field("priority", "choice", choices=("high", "medium", "low"), required=False),
+            ),
+            "Then respond to it in priority order.",
+        ),
+        Action(
+            "pass_on",
+            "Not ours: pass it on",
+            ("in_domain",),
+            "passed_on",
+            FACILITATOR,
+            (
+                Field("to", "line", help="The person, team or domain it goes to."),
+                Field("note", "text", required=False),
+            ),
+            "They will look into the situation themselves.",
+        ),
+        Action(
+            "just_do_it",
+            "Deal with it directly",
+            ("in_domain",),
+            "handled",
+            FACILITATOR,
+            (Field("what", "text"),),
+            "Outside your domain but you are well placed and it harms nobody.",
+        ),
     ),
 )
 
@@ -100,8 +185,9 @@ class NavigateTension(Process):
         self.findings.append({"by": actor, "finding": data["finding"], "time": self.last_time})
 
     def do_unclear(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.findings.append({"by": actor, "finding": f"To investigate: {data['what']}",
-                              "time": self.last_time})
+        self.findings.append(
+            {"by": actor, "finding": f"To investigate: {data['what']}", "time": self.last_time}
+        )
 
     def do_dissolved(self, actor: str, data: dict[str, Any], event: Any) -> None:
         self.data["closing"] = dict(data)
@@ -110,11 +196,19 @@ class NavigateTension(Process):
         self.data["closing"] = dict(data)
 
     def do_describe_driver(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.driver = {"id": self.id, "situation": data["situation"], "effect": data["effect"],
-                       "effect_kind": data["effect_kind"], "relevance": data.get("relevance", ""),
-                       "framing": data.get("framing", "problem"),
-                       "reported_by": self.facilitator, "tension": self.data["tension"],
-                       "status": "described", "where": None, "time": self.last_time}
+        self.driver = {
+            "id": self.id,
+            "situation": data["situation"],
+            "effect": data["effect"],
+            "effect_kind": data["effect_kind"],
+            "relevance": data.get("relevance", ""),
+            "framing": data.get("framing", "problem"),
+            "reported_by": self.facilitator,
+            "tension": self.data["tension"],
+            "status": "described",
+            "where": None,
+            "time": self.last_time,
+        }
 
     def _route(self, status: str, where: str | None, extra: dict[str, Any]) -> None:
         assert self.driver is not None
@@ -145,8 +239,7 @@ class NavigateTension(Process):
         self.finish("handled directly")
 
     def details(self) -> dict[str, Any]:
-        return {"tension": self.data["tension"], "findings": self.findings,
-                "driver": self.driver}
+        return {"tension": self.data["tension"], "findings": self.findings, "driver": self.driver}
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
         return [("drivers", self.id, dict(self.driver))] if self.driver else []

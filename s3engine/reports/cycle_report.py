@@ -34,14 +34,18 @@ def find_cycle_process(ws: Workspace, pid: str | None = None) -> Any:
     if pid:
         proc = ws.get(pid)
         if proc.kind != "mits":
-            raise S3Error(f"{pid} is a {proc.definition.title}, not a MiTS process.",
-                          "Give the id of a MiTS process (`s3flow mits status`).")
+            raise S3Error(
+                f"{pid} is a {proc.definition.title}, not a MiTS process.",
+                "Give the id of a MiTS process (`s3flow mits status`).",
+            )
         return proc
     found = ws.roots("mits")
     if not found:
-        raise S3Error("This workspace has no MiTS process yet.",
-                      "Start one with `s3flow start mits community=... facilitator=... "
-                      "actors=...` or run `s3flow demo --scenario mits`.")
+        raise S3Error(
+            "This workspace has no MiTS process yet.",
+            "Start one with `s3flow start mits community=... facilitator=... "
+            "actors=...` or run `s3flow demo --scenario mits`.",
+        )
     return found[-1]
 
 
@@ -54,8 +58,7 @@ def _now_evaluation(m: Any, cycle: int) -> dict[str, Any] | None:
     return earlier[-1] if earlier else None
 
 
-def cycle_report(ws: Workspace, pid: str | None = None, cycle: int | None = None
-                 ) -> dict[str, Any]:
+def cycle_report(ws: Workspace, pid: str | None = None, cycle: int | None = None) -> dict[str, Any]:
     """Everything the report shows for one cycle (default: the latest) as plain data.
 
     Raises:
@@ -71,55 +74,107 @@ def cycle_report(ws: Workspace, pid: str | None = None, cycle: int | None = None
     sections: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
     if now is not None and base is not None:
-        cmp = instruments.compare(m.inst, now["aggregate"], base["aggregate"],
-                                  prev["aggregate"] if prev else None)
+        cmp = instruments.compare(
+            m.inst, now["aggregate"], base["aggregate"], prev["aggregate"] if prev else None
+        )
         sections, items = cmp["sections"], cmp["items"]
     agreements = {a["id"]: a for a in ws.projection.all("agreements") if a.get("cycle") == m.id}
     decisions = []
     for link in m.links:
         if link["cycle"] == n:
             a = agreements.get(link["agreement"], {})
-            decisions.append({"kind": "agreement", "id": link["agreement"],
-                              "title": a.get("title") or link.get("title", ""),
-                              "purpose": link["purpose"], "action": link.get("action"),
-                              "agreed_on": (a.get("agreed_on") or "")[:10],
-                              "review_date": a.get("review_date"), "status": a.get("status")})
+            decisions.append(
+                {
+                    "kind": "agreement",
+                    "id": link["agreement"],
+                    "title": a.get("title") or link.get("title", ""),
+                    "purpose": link["purpose"],
+                    "action": link.get("action"),
+                    "agreed_on": (a.get("agreed_on") or "")[:10],
+                    "review_date": a.get("review_date"),
+                    "status": a.get("status"),
+                }
+            )
     for d in m.decisions:
         if d["cycle"] == n:
-            decisions.append({"kind": "LIT decision", "id": "", "title": d["decision"],
-                              "purpose": d["reason"], "action": None,
-                              "agreed_on": d["time"][:10], "review_date": None,
-                              "status": "recorded"})
+            decisions.append(
+                {
+                    "kind": "LIT decision",
+                    "id": "",
+                    "title": d["decision"],
+                    "purpose": d["reason"],
+                    "action": None,
+                    "agreed_on": d["time"][:10],
+                    "review_date": None,
+                    "status": "recorded",
+                }
+            )
     for g in m.gates:
         if g["cycle"] == n:
-            decisions.append({"kind": "gate", "id": "", "title": f"{g['from']} -> {g['to']}",
-                              "purpose": f"signed by {g['signed_by']}", "action": None,
-                              "agreed_on": g["time"][:10], "review_date": None,
-                              "status": "signed"})
-    actions = [{k: a[k] for k in ("id", "cycle", "title", "area", "status", "progress",
-                                  "agreement", "patterns")}
-               | {"owner": (a["owner"] or {}).get("name"),
-                  "keeper": (a["owner"] or {}).get("keeper"),
-                  "milestones": f"{sum(x['done'] for x in a['milestones'])}/"
-                                f"{len(a['milestones'])}",
-                  "resources": [f"{r['resource']} ({r['actor']})" for r in a["resources"]]}
-               for a in m.actions if a["cycle"] <= n and a["status"] != "dropped"]
-    roles = [{"role": "tutor", "keeper": m.data.get("tutor"), "term_end": None, "source": m.id},
-             {"role": "facilitator", "keeper": m.data["facilitator"], "term_end": None,
-              "source": m.id}]
-    roles += [{"role": f"LIT member ({x['actor']})", "keeper": x["member"], "term_end": None,
-               "source": m.id} for x in m.lit]
-    roles += [{"role": r["name"], "keeper": r["keeper"], "term_end": r["term_end"],
-               "source": r["id"]} for r in org.roles(ws, held_only=True)]
+            decisions.append(
+                {
+                    "kind": "gate",
+                    "id": "",
+                    "title": f"{g['from']} -> {g['to']}",
+                    "purpose": f"signed by {g['signed_by']}",
+                    "action": None,
+                    "agreed_on": g["time"][:10],
+                    "review_date": None,
+                    "status": "signed",
+                }
+            )
+    actions = [
+        {
+            k: a[k]
+            for k in ("id", "cycle", "title", "area", "status", "progress", "agreement", "patterns")
+        }
+        | {
+            "owner": (a["owner"] or {}).get("name"),
+            "keeper": (a["owner"] or {}).get("keeper"),
+            "milestones": f"{sum(x['done'] for x in a['milestones'])}/{len(a['milestones'])}",
+            "resources": [f"{r['resource']} ({r['actor']})" for r in a["resources"]],
+        }
+        for a in m.actions
+        if a["cycle"] <= n and a["status"] != "dropped"
+    ]
+    roles = [
+        {"role": "tutor", "keeper": m.data.get("tutor"), "term_end": None, "source": m.id},
+        {"role": "facilitator", "keeper": m.data["facilitator"], "term_end": None, "source": m.id},
+    ]
+    roles += [
+        {
+            "role": f"LIT member ({x['actor']})",
+            "keeper": x["member"],
+            "term_end": None,
+            "source": m.id,
+        }
+        for x in m.lit
+    ]
+    roles += [
+        {"role": r["name"], "keeper": r["keeper"], "term_end": r["term_end"], "source": r["id"]}
+        for r in org.roles(ws, held_only=True)
+    ]
     return {
-        "process": m.id, "community": m.data["community"], "title": m.title, "cycle": n,
-        "cycles": m.cycle, "phase": m.step.title, "finished": m.finished,
-        "rule": m.data["rule"], "actors": m.active_actors(),
+        "process": m.id,
+        "community": m.data["community"],
+        "title": m.title,
+        "cycle": n,
+        "cycles": m.cycle,
+        "phase": m.step.title,
+        "finished": m.finished,
+        "rule": m.data["rule"],
+        "actors": m.active_actors(),
         "instrument": m.data.get("instrument"),
         "scale": {"min": m.inst.scale_min, "max": m.inst.scale_max} if m.instrument else None,
-        "baseline": _ev_summary(base), "now": _ev_summary(now), "previous": _ev_summary(prev),
-        "sections": sections, "items": items, "actions": actions, "decisions": decisions,
-        "drivers": [d for d in m.drivers if d["cycle"] == n], "roles": roles,
+        "baseline": _ev_summary(base),
+        "now": _ev_summary(now),
+        "previous": _ev_summary(prev),
+        "sections": sections,
+        "items": items,
+        "actions": actions,
+        "decisions": decisions,
+        "drivers": [d for d in m.drivers if d["cycle"] == n],
+        "roles": roles,
         "critical_areas": m.critical_areas(n),
     }
 
@@ -127,9 +182,14 @@ def cycle_report(ws: Workspace, pid: str | None = None, cycle: int | None = None
 def _ev_summary(ev: dict[str, Any] | None) -> dict[str, Any] | None:
     if ev is None:
         return None
-    return {"id": ev["id"], "cycle": ev["cycle"], "phase": ev["phase"],
-            "completed": ev["completed"], "respondents": ev["aggregate"]["respondents"],
-            "overall": ev["aggregate"]["overall"]["mean"]}
+    return {
+        "id": ev["id"],
+        "cycle": ev["cycle"],
+        "phase": ev["phase"],
+        "completed": ev["completed"],
+        "respondents": ev["aggregate"]["respondents"],
+        "overall": ev["aggregate"]["overall"]["mean"],
+    }
 
 
 # -- text -----------------------------------------------------------------------------------------
@@ -146,16 +206,26 @@ def section_table(rep: dict[str, Any]) -> list[list[str]]:
     """Rows of the baseline-vs-now table (header first)."""
     rows = [["Section", "Baseline", "Previous", "Now", "vs baseline", "vs previous", "n"]]
     for s in rep["sections"]:
-        rows.append([s["name"], num(s["baseline"]), num(s["previous"]), num(s["now"]),
-                     num(s["delta_baseline"], True), num(s["delta_previous"], True),
-                     str(s["count"])])
+        rows.append(
+            [
+                s["name"],
+                num(s["baseline"]),
+                num(s["previous"]),
+                num(s["now"]),
+                num(s["delta_baseline"], True),
+                num(s["delta_previous"], True),
+                str(s["count"]),
+            ]
+        )
     return rows
 
 
 def format_text(rep: dict[str, Any]) -> str:
     """The report as plain text (what ``s3flow mits report`` prints)."""
-    lines = [f"{rep['title']} ({rep['process']}) - cycle {rep['cycle']} of {rep['cycles']}, "
-             f"now in: {rep['phase']}"]
+    lines = [
+        f"{rep['title']} ({rep['process']}) - cycle {rep['cycle']} of {rep['cycles']}, "
+        f"now in: {rep['phase']}"
+    ]
     inst = rep["instrument"] or {}
     if inst:
         lines.append(f"Instrument: {inst.get('name')} (version {inst.get('version')})")
@@ -163,24 +233,34 @@ def format_text(rep: dict[str, Any]) -> str:
     if not rep["sections"]:
         lines.append("No completed evaluation yet: nothing to compare.")
     else:
-        lines.append(f"Baseline: {b['id']} (cycle {b['cycle']});  previous cycle: "
-                     f"{p['id'] + ' (cycle ' + str(p['cycle']) + ')' if p else DASH};  now: "
-                     f"{n['id']} (cycle {n['cycle']}, {n['phase']})")
+        lines.append(
+            f"Baseline: {b['id']} (cycle {b['cycle']});  previous cycle: "
+            f"{p['id'] + ' (cycle ' + str(p['cycle']) + ')' if p else DASH};  now: "
+            f"{n['id']} (cycle {n['cycle']}, {n['phase']})"
+        )
         rows = section_table(rep)
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for k, r in enumerate(rows):
-            lines.append("  " + "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i])
-                                          for i, c in enumerate(r)))
+            lines.append(
+                "  "
+                + "  ".join(
+                    c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)
+                )
+            )
             if k == 0:
                 lines.append("  " + "  ".join("-" * w for w in widths))
-        lines.append(f"  Overall: baseline {num(b['overall'])}, now {num(n['overall'])} "
-                     f"({num(_sub(n['overall'], b['overall']), True)})")
+        lines.append(
+            f"  Overall: baseline {num(b['overall'])}, now {num(n['overall'])} "
+            f"({num(_sub(n['overall'], b['overall']), True)})"
+        )
     if rep["actions"]:
         lines.append("Actions:")
         for a in rep["actions"]:
-            lines.append(f"  {a['id']} [{a['status']}, {a['progress']}%] {a['title']} "
-                         f"(cycle {a['cycle']}, area {a['area']}, owner {a['owner'] or DASH}, "
-                         f"milestones {a['milestones']})")
+            lines.append(
+                f"  {a['id']} [{a['status']}, {a['progress']}%] {a['title']} "
+                f"(cycle {a['cycle']}, area {a['area']}, owner {a['owner'] or DASH}, "
+                f"milestones {a['milestones']})"
+            )
     if rep["drivers"]:
         lines.append("Drivers raised:")
         lines += [f"  {d['id']} [{d['status']}] {d['driver']}" for d in rep["drivers"]]
@@ -190,8 +270,11 @@ def format_text(rep: dict[str, Any]) -> str:
             ref = f"{d['id']} " if d["id"] else ""
             lines.append(f"  {d['agreed_on']} {d['kind']}: {ref}{d['title']} ({d['purpose']})")
     lines.append("Roles:")
-    lines += [f"  {r['role']}: {r['keeper'] or DASH}"
-              + (f" (term ends {r['term_end']})" if r["term_end"] else "") for r in rep["roles"]]
+    lines += [
+        f"  {r['role']}: {r['keeper'] or DASH}"
+        + (f" (term ends {r['term_end']})" if r["term_end"] else "")
+        for r in rep["roles"]
+    ]
     return "\n".join(lines)
 
 
@@ -222,8 +305,11 @@ def write_chart(rep: dict[str, Any], png: Path, svg: Path | None = None) -> list
     fig = Figure(figsize=(9, 1.2 + 0.55 * len(names)), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    series = [("Baseline", "baseline", "#9db4c0"), ("Previous cycle", "previous", "#f2c14e"),
-              ("Now", "now", "#2e7d32")]
+    series = [
+        ("Baseline", "baseline", "#9db4c0"),
+        ("Previous cycle", "previous", "#f2c14e"),
+        ("Now", "now", "#2e7d32"),
+    ]
     height = 0.26
     for k, (label, key, colour) in enumerate(series):
         vals = [s[key] if s[key] is not None else 0.0 for s in rows] or [0.0]
@@ -236,11 +322,18 @@ def write_chart(rep: dict[str, Any], png: Path, svg: Path | None = None) -> list
     scale = rep.get("scale") or {}
     if scale:
         ax.set_xlim(min(0, scale["min"]), scale["max"])
-    ax.set_xlabel(f"Mean score ({inst.get('name', 'instrument')}"
-                  + (f", scale {scale['min']}-{scale['max']})" if scale else ")"))
+    ax.set_xlabel(
+        f"Mean score ({inst.get('name', 'instrument')}"
+        + (f", scale {scale['min']}-{scale['max']})" if scale else ")")
+    )
     ax.set_title(f"{rep['community']}: cycle {rep['cycle']}, baseline vs now")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09 - 0.3 / len(names)), ncol=3,
-              fontsize=8, frameon=False)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.09 - 0.3 / len(names)),
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, format="png")
@@ -256,9 +349,12 @@ def write_chart(rep: dict[str, Any], png: Path, svg: Path | None = None) -> list
 
 def to_markdown(rep: dict[str, Any], chart: str | None = None) -> str:
     """The report as Markdown."""
-    out = [f"# {rep['title']}: cycle {rep['cycle']}", "",
-           f"Community: **{rep['community']}** · process `{rep['process']}` · now in "
-           f"{rep['phase']}", ""]
+    out = [
+        f"# {rep['title']}: cycle {rep['cycle']}",
+        "",
+        f"Community: **{rep['community']}** · process `{rep['process']}` · now in {rep['phase']}",
+        "",
+    ]
     if rep["sections"]:
         rows = section_table(rep)
         out.append("| " + " | ".join(rows[0]) + " |")
@@ -270,63 +366,94 @@ def to_markdown(rep: dict[str, Any], chart: str | None = None) -> str:
     if chart:
         out += [f"![Baseline vs now]({chart})", ""]
     if rep["actions"]:
-        out += ["## Actions", "", "| Action | Cycle | Status | Progress | Owner | Milestones |",
-                "|---|---|---|---|---|---|"]
-        out += [f"| {a['id']} {a['title']} | {a['cycle']} | {a['status']} | {a['progress']}% | "
-                f"{a['owner'] or DASH} | {a['milestones']} |" for a in rep["actions"]]
+        out += [
+            "## Actions",
+            "",
+            "| Action | Cycle | Status | Progress | Owner | Milestones |",
+            "|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {a['id']} {a['title']} | {a['cycle']} | {a['status']} | {a['progress']}% | "
+            f"{a['owner'] or DASH} | {a['milestones']} |"
+            for a in rep["actions"]
+        ]
         out.append("")
     if rep["decisions"]:
         out += ["## Decisions", ""]
-        out += [f"- {d['agreed_on']} {d['kind']}: {d['id']} {d['title']} ({d['purpose']})"
-                for d in rep["decisions"]]
+        out += [
+            f"- {d['agreed_on']} {d['kind']}: {d['id']} {d['title']} ({d['purpose']})"
+            for d in rep["decisions"]
+        ]
         out.append("")
     out += ["## Roles", ""]
-    out += [f"- {r['role']}: {r['keeper'] or DASH}"
-            + (f" (term ends {r['term_end']})" if r["term_end"] else "") for r in rep["roles"]]
+    out += [
+        f"- {r['role']}: {r['keeper'] or DASH}"
+        + (f" (term ends {r['term_end']})" if r["term_end"] else "")
+        for r in rep["roles"]
+    ]
     return "\n".join(out) + "\n"
 
 
 def to_html(rep: dict[str, Any], svg: Path | None = None) -> str:
     """The report as one self-contained HTML page (the SVG chart embedded)."""
     e = html.escape
-    parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
-             f"<title>{e(rep['title'])}: cycle {rep['cycle']}</title>",
-             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}"
-             "td.n{text-align:right}</style></head><body>",
-             f"<h1>{e(rep['title'])}: cycle {rep['cycle']}</h1>",
-             f"<p>Community <b>{e(rep['community'])}</b>, process <code>{e(rep['process'])}"
-             f"</code>, now in {e(rep['phase'])}.</p>"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{e(rep['title'])}: cycle {rep['cycle']}</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}"
+        "td.n{text-align:right}</style></head><body>",
+        f"<h1>{e(rep['title'])}: cycle {rep['cycle']}</h1>",
+        f"<p>Community <b>{e(rep['community'])}</b>, process <code>{e(rep['process'])}"
+        f"</code>, now in {e(rep['phase'])}.</p>",
+    ]
     if rep["sections"]:
         rows = section_table(rep)
         parts.append("<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in rows[0]) + "</tr>")
         for r in rows[1:]:
-            parts.append("<tr><td>" + e(r[0]) + "</td>"
-                         + "".join(f"<td class=\"n\">{e(c)}</td>" for c in r[1:]) + "</tr>")
+            parts.append(
+                "<tr><td>"
+                + e(r[0])
+                + "</td>"
+                + "".join(f'<td class="n">{e(c)}</td>' for c in r[1:])
+                + "</tr>"
+            )
         parts.append("</table>")
     else:
         parts.append("<p>No completed evaluation yet.</p>")
     if svg is not None and svg.exists():
         data = base64.b64encode(svg.read_bytes()).decode()
-        parts.append(f"<p><img alt=\"Baseline vs now per section\" "
-                     f"src=\"data:image/svg+xml;base64,{data}\"></p>")
+        parts.append(
+            f'<p><img alt="Baseline vs now per section" src="data:image/svg+xml;base64,{data}"></p>'
+        )
     if rep["actions"]:
-        parts.append("<h2>Actions</h2><table><tr><th>Action</th><th>Cycle</th><th>Status</th>"
-                     "<th>Progress</th><th>Owner</th><th>Milestones</th></tr>")
+        parts.append(
+            "<h2>Actions</h2><table><tr><th>Action</th><th>Cycle</th><th>Status</th>"
+            "<th>Progress</th><th>Owner</th><th>Milestones</th></tr>"
+        )
         for a in rep["actions"]:
-            parts.append(f"<tr><td>{e(a['id'])} {e(a['title'])}</td><td>{a['cycle']}</td>"
-                         f"<td>{e(a['status'])}</td><td class=\"n\">{a['progress']}%</td>"
-                         f"<td>{e(a['owner'] or DASH)}</td><td>{e(a['milestones'])}</td></tr>")
+            parts.append(
+                f"<tr><td>{e(a['id'])} {e(a['title'])}</td><td>{a['cycle']}</td>"
+                f'<td>{e(a["status"])}</td><td class="n">{a["progress"]}%</td>'
+                f"<td>{e(a['owner'] or DASH)}</td><td>{e(a['milestones'])}</td></tr>"
+            )
         parts.append("</table>")
     if rep["decisions"]:
         parts.append("<h2>Decisions</h2><ul>")
-        parts += [f"<li>{e(d['agreed_on'])} {e(d['kind'])}: {e(d['id'])} {e(d['title'])} "
-                  f"({e(d['purpose'])})</li>" for d in rep["decisions"]]
+        parts += [
+            f"<li>{e(d['agreed_on'])} {e(d['kind'])}: {e(d['id'])} {e(d['title'])} "
+            f"({e(d['purpose'])})</li>"
+            for d in rep["decisions"]
+        ]
         parts.append("</ul>")
     parts.append("<h2>Roles</h2><ul>")
-    parts += [f"<li>{e(r['role'])}: {e(r['keeper'] or DASH)}"
-              + (f" (term ends {e(r['term_end'])})" if r["term_end"] else "") + "</li>"
-              for r in rep["roles"]]
+    parts += [
+        f"<li>{e(r['role'])}: {e(r['keeper'] or DASH)}"
+        + (f" (term ends {e(r['term_end'])})" if r["term_end"] else "")
+        + "</li>"
+        for r in rep["roles"]
+    ]
     parts.append("</ul></body></html>")
     return "\n".join(parts) + "\n"
 
@@ -342,25 +469,37 @@ def to_notebook(rep: dict[str, Any], workspace: Path, png: Path | None = None) -
         "from s3engine.core.workspace import Workspace\n"
         "from s3engine.reports.cycle_report import cycle_report, format_text\n"
         f"ws = Workspace.open({str(workspace)!r})\n"
-        f"print(format_text(cycle_report(ws, {rep['process']!r}, {rep['cycle']})))")
+        f"print(format_text(cycle_report(ws, {rep['process']!r}, {rep['cycle']})))"
+    )
     cells.append(code)
     if png is not None and png.exists():
         chart = v4.new_code_cell("# The chart as exported with the report")
-        chart.outputs = [v4.new_output("display_data", data={
-            "image/png": base64.b64encode(png.read_bytes()).decode(),
-            "text/plain": "<baseline vs now chart>"})]
+        chart.outputs = [
+            v4.new_output(
+                "display_data",
+                data={
+                    "image/png": base64.b64encode(png.read_bytes()).decode(),
+                    "text/plain": "<baseline vs now chart>",
+                },
+            )
+        ]
         cells.append(chart)
     for n, cell in enumerate(cells, 1):
         cell["id"] = f"mits-report-{n}"
-    nb = v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "s3flow": {"report": "mits-cycle", "process": rep["process"], "cycle": rep["cycle"]}})
+    nb = v4.new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "s3flow": {"report": "mits-cycle", "process": rep["process"], "cycle": rep["cycle"]},
+        },
+    )
     nbformat.validate(nb)
     return nb
 
 
-def export(ws: Workspace, out: str | Path, pid: str | None = None, cycle: int | None = None
-           ) -> dict[str, Any]:
+def export(
+    ws: Workspace, out: str | Path, pid: str | None = None, cycle: int | None = None
+) -> dict[str, Any]:
     """Write the report to ``out`` (.html, .ipynb, .md or .json) and the chart next to it.
 
     Without matplotlib the report is written without its chart, and ``notes`` says how to add it.
@@ -372,8 +511,10 @@ def export(ws: Workspace, out: str | Path, pid: str | None = None, cycle: int | 
     path = Path(out)
     suffix = path.suffix.lower()
     if suffix not in (".html", ".htm", ".ipynb", ".md", ".json"):
-        raise S3Error(f"Cannot write a report as '{suffix or path.name}'.",
-                      "Use a file name ending in .html, .ipynb, .md or .json.")
+        raise S3Error(
+            f"Cannot write a report as '{suffix or path.name}'.",
+            "Use a file name ending in .html, .ipynb, .md or .json.",
+        )
     png = path.with_name(f"{path.stem}-chart.png")
     svg = path.with_name(f"{path.stem}-chart.svg")
     notes: list[str] = []
@@ -386,13 +527,17 @@ def export(ws: Workspace, out: str | Path, pid: str | None = None, cycle: int | 
             path.write_text(to_html(rep, svg), encoding="utf-8")
         elif suffix == ".ipynb":
             import nbformat
+
             nbformat.write(to_notebook(rep, ws.path, png), str(path))
         elif suffix == ".md":
             path.write_text(to_markdown(rep, png.name if files else None), encoding="utf-8")
         else:
-            path.write_text(json.dumps(rep, indent=1, ensure_ascii=False, default=str),
-                            encoding="utf-8")
+            path.write_text(
+                json.dumps(rep, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
+            )
     except OSError as exc:
-        raise S3Error(f"Cannot write the report {path}: {exc.strerror or exc}.",
-                      "Choose a folder you can write to with -o FILE.") from exc
+        raise S3Error(
+            f"Cannot write the report {path}: {exc.strerror or exc}.",
+            "Choose a folder you can write to with -o FILE.",
+        ) from exc
     return {"report": rep, "files": [*files, path], "notes": notes}

@@ -45,15 +45,31 @@ def replay(ws: Workspace, pid: str) -> list[ReplayStep]:
     steps: list[ReplayStep] = []
     for ev in ws.events():
         shadow.apply(ev)
-        mine = ev["process"] == pid or ev["process"].startswith(pid + ".") or (
-            ev["type"].endswith(".started") and ev["data"].get("id") == pid)
+        mine = (
+            ev["process"] == pid
+            or ev["process"].startswith(pid + ".")
+            or (ev["type"].endswith(".started") and ev["data"].get("id") == pid)
+        )
         if not mine or pid not in shadow.processes:
             continue
         p = shadow.processes[pid]
         leaf = p.leaf()
-        steps.append(ReplayStep(ev["seq"], ev["time"], ev["actor"], ev["process"],
-                                ev["type"].split(".", 1)[1], ev["data"], p.state, p.step.title,
-                                p.step.number, leaf.id, leaf.step.title, p.view()))
+        steps.append(
+            ReplayStep(
+                ev["seq"],
+                ev["time"],
+                ev["actor"],
+                ev["process"],
+                ev["type"].split(".", 1)[1],
+                ev["data"],
+                p.state,
+                p.step.title,
+                p.step.number,
+                leaf.id,
+                leaf.step.title,
+                p.view(),
+            )
+        )
     return steps
 
 
@@ -98,12 +114,12 @@ def _order(definition: ProcessDef) -> list[str]:
 OPTIONAL = {"consent": {"6", "7"}, "objection-test": {"4", "5"}, "resolution": {"4", "5"}}
 
 
-def compare_sequence(definition: ProcessDef, visited: list[str],
-                     allowed_back: set[tuple[str, str]] | None = None) -> GuideComparison:
+def compare_sequence(
+    definition: ProcessDef, visited: list[str], allowed_back: set[tuple[str, str]] | None = None
+) -> GuideComparison:
     """Compare a sequence of visited step numbers with the guide's order."""
     optional = OPTIONAL.get(definition.kind, set())
-    allowed = (ALLOWED_BACK.get(definition.kind, set()) if allowed_back is None
-               else allowed_back)
+    allowed = ALLOWED_BACK.get(definition.kind, set()) if allowed_back is None else allowed_back
     order = _order(definition)
     rank = {n: i for i, n in enumerate(order)}
     runs = [n for i, n in enumerate(visited) if n in rank and (i == 0 or visited[i - 1] != n)]
@@ -115,7 +131,7 @@ def compare_sequence(definition: ProcessDef, visited: list[str],
         if prev is not None and r < rank[prev] and (prev, cur) not in allowed:
             out_of_order.append(f"step {cur} after step {prev}")
         highest = max(highest, r)
-    skipped = [f"step {n}" for n in order[:highest + 1] if n not in runs and n not in optional]
+    skipped = [f"step {n}" for n in order[: highest + 1] if n not in runs and n not in optional]
     return GuideComparison(runs, skipped, out_of_order, [])
 
 

@@ -10,10 +10,14 @@ from typing import Any
 
 def format_agreement(a: dict[str, Any]) -> str:
     """A readable record of one agreement."""
-    lines = [f"AGREEMENT {a['id']}  v{a['version']}  [{a['status']}]", f"  Title:        {a['title']}",
-             f"  Agreed on:    {a['agreed_on'][:10]}   Review date: {a['review_date']}",
-             f"  Driver:       {a['driver']}", f"  Requirement:  {a['requirement']}",
-             f"  Agreed text:  {a['text']}"]
+    lines = [
+        f"AGREEMENT {a['id']}  v{a['version']}  [{a['status']}]",
+        f"  Title:        {a['title']}",
+        f"  Agreed on:    {a['agreed_on'][:10]}   Review date: {a['review_date']}",
+        f"  Driver:       {a['driver']}",
+        f"  Requirement:  {a['requirement']}",
+        f"  Agreed text:  {a['text']}",
+    ]
     if a["responsibilities"]:
         lines.append("  Responsibilities:")
         lines += [f"    - {r}" for r in a["responsibilities"]]
@@ -22,15 +26,18 @@ def format_agreement(a: dict[str, Any]) -> str:
         lines += [f"    - {c}" for c in a["evaluation_criteria"]]
     if a["concerns"]:
         lines.append("  Concerns:")
-        lines += [f"    - {c['by']}: {c['text'] or '(signalled, not voiced)'}" for c in a["concerns"]]
+        lines += [
+            f"    - {c['by']}: {c['text'] or '(signalled, not voiced)'}" for c in a["concerns"]
+        ]
     if a["objections"]:
         lines.append("  Objections:")
         for o in a["objections"]:
             res = (o.get("resolution") or {}).get("amendment") or {}
             tail = f" -> resolved: {res.get('kind')}: {res.get('text')}" if res else ""
-            lines.append(f"    - {o['objector']}: \"{o['argument']}\" ({o['verdict']}){tail}")
-    lines.append(f"  Facilitator:  {a['facilitator']}; participants: "
-                 f"{', '.join(a['participants'])}")
+            lines.append(f'    - {o["objector"]}: "{o["argument"]}" ({o["verdict"]}){tail}')
+    lines.append(
+        f"  Facilitator:  {a['facilitator']}; participants: {', '.join(a['participants'])}"
+    )
     if a["patterns"]:
         lines.append(f"  Patterns:     {', '.join(a['patterns'])}")
     if a.get("supersedes"):
@@ -40,10 +47,12 @@ def format_agreement(a: dict[str, Any]) -> str:
 
 def format_role(r: dict[str, Any]) -> str:
     """A readable record of a role and its current keeper."""
-    lines = [f"ROLE {r['id']}  [{r['status']}]  {r['name']} ({r['kind']})",
-             f"  Keeper:       {r['keeper'] or '-'}",
-             f"  Selected on:  {r['selected_on']}   Term ends: {r['term_end']}   "
-             f"Review: {r.get('review_date') or '-'}"]
+    lines = [
+        f"ROLE {r['id']}  [{r['status']}]  {r['name']} ({r['kind']})",
+        f"  Keeper:       {r['keeper'] or '-'}",
+        f"  Selected on:  {r['selected_on']}   Term ends: {r['term_end']}   "
+        f"Review: {r.get('review_date') or '-'}",
+    ]
     if r.get("domain"):
         lines.append(f"  Domain:       {r['domain']} (description version {r['domain_version']})")
     if r.get("circle"):
@@ -51,14 +60,23 @@ def format_role(r: dict[str, Any]) -> str:
     if r.get("nominations"):
         lines.append("  Nominations:")
         for n in r["nominations"]:
-            tail = f" -> changed to {n['changed_to']}: {'; '.join(n['change_reasons'])}" \
-                if n.get("changed_to") else ""
+            tail = (
+                f" -> changed to {n['changed_to']}: {'; '.join(n['change_reasons'])}"
+                if n.get("changed_to")
+                else ""
+            )
             what = {"pass": "passed", "no nomination": "gave no nomination"}.get(
-                n["nominee"], f"nominated {'themself' if n.get('self') else n['nominee']}")
-            lines.append(f"    - {n['by']} {what}"
-                         + (f": {n['reason']}" if n.get("reason") else "") + tail)
+                n["nominee"], f"nominated {'themself' if n.get('self') else n['nominee']}"
+            )
+            lines.append(
+                f"    - {n['by']} {what}" + (f": {n['reason']}" if n.get("reason") else "") + tail
+            )
     if len(r.get("holders", [])) > 1:
-        lines.append("  Holders:      " + ", ".join(
-            f"{h['keeper']} ({h['selected_on']}..{h['ended_on'] or h['term_end']})"
-            for h in r["holders"]))
+        lines.append(
+            "  Holders:      "
+            + ", ".join(
+                f"{h['keeper']} ({h['selected_on']}..{h['ended_on'] or h['term_end']})"
+                for h in r["holders"]
+            )
+        )
     return "\n".join(lines)
