@@ -19,15 +19,15 @@ import shlex
 from typing import Any
 
 __all__ = [
-    "load_ipython_extension",
-    "Session",
-    "ProcessStepper",
     "JournalView",
-    "ReplayView",
     "PatternBrowser",
-    "workspace",
-    "set_language",
+    "ProcessStepper",
+    "ReplayView",
+    "Session",
     "diagram",
+    "load_ipython_extension",
+    "set_language",
+    "workspace",
 ]
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import ipywidgets as w
 
@@ -115,8 +116,8 @@ class FieldForm(w.VBox):
         for e in self.errors.values():
             e.value = ""
         if field in self.errors:
-            self.errors[field].value = (
-                f"<span class='s3-error' style='color:#b00020'>{html.escape(message)}</span>"
-            )
+            self.errors[
+                field
+            ].value = f"<span class='s3-error' style='color:#b00020'>{html.escape(message)}</span>"
             return True
         return False

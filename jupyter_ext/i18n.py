@@ -1,17 +1,18 @@
 """Interface language for the widgets: gettext catalogues (English, Italian, Portuguese, Spanish).
 
-Catalogues are ``locale/<lang>/LC_MESSAGES/s3flow.po`` files compiled with Babel when first used
-(no compiled files need to be committed). The language comes from the notebook (``set_language``)
-or else the workspace setting (``s3flow init --language it``); English is the fallback. Message ids
-are the English texts, so engine texts (step titles, guidance, action names) translate the same way.
+Catalogues are ``locale/<lang>/LC_MESSAGES/s3flow.po`` files; their compiled ``.mo`` files are
+committed beside them (``tools/extract_messages.py`` writes both, a test checks they match), so the
+interface needs only the standard library's gettext at run time. The language comes from the
+notebook (``set_language``) or else the workspace setting (``s3flow init --language it``); English
+is the fallback. Message ids are the English texts, so engine texts (step titles, guidance, action
+names) translate the same way.
 
-Allowed imports: standard library, babel.
+Allowed imports: standard library.
 """
 
 from __future__ import annotations
 
 import gettext
-import io
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,18 +26,9 @@ _current = {"lang": "en"}
 @lru_cache(maxsize=8)
 def translations(lang: str) -> gettext.NullTranslations:
     """The compiled catalogue for ``lang`` (NullTranslations for English or a missing catalogue)."""
-    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if lang == "en" or not po.exists():
+    if lang == "en":
         return gettext.NullTranslations()
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    with open(po, "rb") as fh:
-        catalog = read_po(fh, locale=lang)
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
-    return gettext.GNUTranslations(buf)
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
 
 
 def set_language(lang: str) -> None:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from s3engine.errors import S3Error
 from s3engine.core.workspace import Workspace
+from s3engine.errors import S3Error
 
 from .i18n import _
 from .language_menu import LanguageMenu
-from .workspace import workspace
 from .stepper import esc
+from .workspace import workspace
 
 
 class JournalView(w.VBox):
@@ -140,10 +140,10 @@ class JournalView(w.VBox):
 
     def export(self, folder: str | Path | None = None) -> list[Path]:
         """Write the minutes of the chosen day as .ipynb, .html and .md beside the workspace."""
+        import nbformat
         from tqdm.auto import tqdm
 
         from s3engine.reports import minutes
-        import nbformat
 
         day = self.day.value.isoformat() if self.day.value else None
         out_dir = Path(folder) if folder else self.ws.path / "exports"

@@ -17,12 +17,12 @@ from typing import Any
 
 import ipywidgets as w
 
-from s3engine.errors import S3Error
 from s3engine.core.workspace import Workspace
+from s3engine.errors import S3Error
 
 from .i18n import _
-from .workspace import workspace
 from .stepper import esc
+from .workspace import workspace
 
 BLANK = "–"
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from s3engine.errors import S3Error
 from s3engine.core.workspace import Workspace
+from s3engine.errors import S3Error
 
 from .i18n import _
 from .session import LanguageMenu, workspace
@@ -54,7 +54,8 @@ ALLOWED_TAGS = {
 
 def render_markdown(text: str) -> str:
     """Markdown to HTML that is safe to show: raw HTML is escaped by markdown-it and the result is
-    cleaned by nh3 (no scripts, no event handlers, no javascript: links)."""
+    cleaned by nh3 (no scripts, no event handlers, no javascript: links).
+    """
     import nh3
     from markdown_it import MarkdownIt
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import ipywidgets as w
 
-from s3engine.reports.replay import compare_with_guide, replay
 from s3engine.core.workspace import Workspace
+from s3engine.reports.replay import compare_with_guide, replay
 
 from .i18n import _
-from .workspace import workspace
 from .stepper import esc
+from .workspace import workspace
 
 
 class ReplayView(w.VBox):

@@ -14,10 +14,9 @@ from typing import Any
 
 import ipywidgets as w
 
-from s3engine.errors import InvalidField, S3Error
 from s3engine.core.workspace import Workspace
+from s3engine.errors import InvalidField, S3Error
 
-from . import i18n
 from .form import FieldForm
 from .i18n import _
 from .language_menu import LanguageMenu

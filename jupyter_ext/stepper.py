@@ -16,13 +16,14 @@ from __future__ import annotations
 import html
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as w
 
-from s3engine.errors import InvalidField, S3Error
 from s3engine.core.process import ActionView, Process
 from s3engine.core.workspace import Workspace
+from s3engine.errors import InvalidField, S3Error
 
 from . import boards
 from .form import FieldForm
@@ -274,7 +275,8 @@ class ProcessStepper(w.VBox):
 
     def _button(self, a: ActionView, choice: str = "") -> w.Button:
         """A button for an action (or one choice of it), reused across redraws: creating
-        widgets is the slow part of a redraw."""
+        widgets is the slow part of a redraw.
+        """
         key = (a.process, a.name, choice)
         b = self._pool.get(key)
         if b is None:

@@ -10,7 +10,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Workspace", "S3Error", "__version__", "open_workspace"]
+__all__ = ["S3Error", "Workspace", "__version__", "open_workspace"]
 
 
 def __getattr__(name: str) -> Any:

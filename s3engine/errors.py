@@ -7,7 +7,8 @@ they never parse messages. Errors carry the data they talk about as attributes.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 class S3Error(Exception):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from browser_support import (
     CHROMIUM,
     ROOT,
@@ -36,7 +36,7 @@ if not Path(CHROMIUM).exists():  # .ci/run installs it; locally say why
         f"Chromium not found at {CHROMIUM}: run ./dev test to install it", allow_module_level=True
     )
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
 PEOPLE = ["Giulia", "Marco", "Sara", "Luis"]
 LATENCY: list[float] = []
@@ -254,9 +254,10 @@ def test_role_selection_in_jupyterlab(lab: tuple[Server, Path], page: Any) -> No
 
 
 def evil_notebook(tmp: Path) -> Path:
+    import nbformat
+
     from s3engine.patterns.database import PatternDB
     from s3engine.patterns.notebook import export_notebook
-    import nbformat
 
     nb = export_notebook([PatternDB().get("rounds")], community="Elsewhere", author="Mallory")
     cell = nb.cells[1]
@@ -282,8 +283,8 @@ def test_pattern_search_and_hostile_import_in_browser(
     lab: tuple[Server, Path], page: Any, tmp_path: Path
 ) -> None:
     server, ws_path = lab
-    from s3engine.patterns.notebook import import_notebooks
     from s3engine.core.workspace import Workspace
+    from s3engine.patterns.notebook import import_notebooks
 
     ws = Workspace(ws_path)
     import_notebooks(ws, [evil_notebook(tmp_path)], actor="tester")

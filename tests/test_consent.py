@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import all_sign, run_to_check, start_consent
+
+from s3engine.core.workspace import Workspace
 from s3engine.errors import (
     ActionNotAllowedNow,
     InvalidField,
@@ -14,7 +15,6 @@ from s3engine.errors import (
     S3Error,
     UnknownActionError,
 )
-from s3engine.core.workspace import Workspace
 
 
 def test_steps_follow_the_guide_and_agreement_is_recorded(ws: Workspace) -> None:

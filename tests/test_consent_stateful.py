@@ -12,13 +12,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from conftest import PEOPLE, fixed_clock
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from conftest import PEOPLE, fixed_clock
-from s3engine.errors import S3Error
 from s3engine.core.workspace import Workspace
+from s3engine.errors import S3Error
 
 EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "60"))
 

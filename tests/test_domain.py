@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from s3engine.org import domain as org
-from s3engine.errors import InvalidField, S3Error
 from s3engine.core.workspace import Workspace
+from s3engine.errors import InvalidField, S3Error
+from s3engine.org import domain as org
 
 
 def head(ws: Workspace) -> tuple[int, bytes]:

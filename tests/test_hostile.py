@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import PEOPLE, fixed_clock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from conftest import PEOPLE, fixed_clock
 from s3engine.cli.main import main
-from s3engine.errors import S3Error
 from s3engine.core.workspace import Workspace
+from s3engine.errors import S3Error
 
 EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "60"))
 WORDS = [

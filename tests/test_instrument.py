@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from s3engine.processes.mits import instrument as I
 from s3engine.errors import InstrumentError, S3Error
+from s3engine.processes.mits import instrument as I
 
 SHIPPED = (
     "actors-actions-grid",

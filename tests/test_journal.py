@@ -150,9 +150,10 @@ def read_only_folder(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_read_only_folder_gives_clear_error_and_writes_nothing(read_only_folder: Path) -> None:
-    from s3engine.cli.main import main
-    import io
     import contextlib
+    import io
+
+    from s3engine.cli.main import main
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from s3engine.core.workspace import Workspace
 from s3engine.demo import org as demo_org
 from s3engine.errors import (
     ActionNotAllowedNow,
@@ -17,7 +18,6 @@ from s3engine.errors import (
     S3Error,
 )
 from s3engine.reports.cycle_report import cycle_report, format_text
-from s3engine.core.workspace import Workspace
 
 ACTORS = [
     "Town hall | local administration | Luca",

@@ -74,8 +74,8 @@ def test_mits_demo_then_report(
     assert "cycle 2 of 2" in out
     assert "Baseline: mits-1/e1 (cycle 1)" in out and "now: mits-1/e3 (cycle 2, review)" in out
     # Every section's numbers are printed as the engine computed them from the journal.
-    from s3engine.reports.cycle_report import cycle_report
     from s3engine.core.workspace import Workspace
+    from s3engine.reports.cycle_report import cycle_report
 
     rep = cycle_report(Workspace.open(mits_ws), "mits-1")
     assert rep["cycle"] == 2 and len(rep["sections"]) >= 5

@@ -11,18 +11,19 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from conftest import PEOPLE, fixed_clock
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from conftest import PEOPLE, fixed_clock
-from s3engine.org import domain as org
-from s3engine.errors import S3Error
-from s3engine.processes.mits.cycle import ACTOR_TYPES, PHASES
 from s3engine.core.workspace import Workspace
+from s3engine.errors import S3Error
+from s3engine.org import domain as org
+from s3engine.processes.mits.cycle import ACTOR_TYPES, PHASES
 
 EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "30"))
 TEXTS = st.sampled_from(["ok", "A reason.", "", "  ", "x" * 3, "line\nbreak"])

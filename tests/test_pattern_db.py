@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import all_sign, fixed_clock, run_to_check, start_consent
+
+from s3engine.core.workspace import Workspace
 from s3engine.errors import InvalidField, UnknownPatternError
 from s3engine.patterns.database import PatternDB, attach, default_root, step_phases
-from s3engine.core.workspace import Workspace
 
 
 @pytest.fixture(scope="module")

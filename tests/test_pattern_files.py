@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3engine.errors import PatternError
-from s3engine.patterns.model import PHASES, TOOLBOX_CATEGORIES, Pattern, parse_file, parse_text
 from s3engine.patterns.database import PatternDB, default_root
+from s3engine.patterns.model import PHASES, TOOLBOX_CATEGORIES, Pattern, parse_file, parse_text
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = yaml.safe_load((DATA / "s3_patterns_2024.yaml").read_text(encoding="utf-8"))

@@ -9,8 +9,9 @@ from typing import Any
 
 import nbformat
 import pytest
-
 from conftest import fixed_clock
+
+from s3engine.core.workspace import Workspace
 from s3engine.errors import NotebookError, PatternError
 from s3engine.patterns.database import PatternDB, attach
 from s3engine.patterns.notebook import (
@@ -23,7 +24,6 @@ from s3engine.patterns.notebook import (
     sanitize_markdown,
     write_notebook,
 )
-from s3engine.core.workspace import Workspace
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from s3engine.journal.file_store import Journal
 from s3engine.core.workspace import Workspace
+from s3engine.journal.file_store import Journal
 
 pytestmark = pytest.mark.reliability
 WORKER = str(Path(__file__).with_name("workers.py"))

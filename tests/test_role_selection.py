@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from conftest import PEOPLE
-from s3engine.org import domain as org
-from s3engine.errors import ActionNotAllowedNow, InvalidField, NotAllowedForActor, S3Error
+
 from s3engine.core.workspace import Workspace
+from s3engine.errors import ActionNotAllowedNow, InvalidField, NotAllowedForActor, S3Error
+from s3engine.org import domain as org
 
 STEP_TITLES = [
     "Present Role Description",

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from s3engine.core import snapshot
-from s3engine.demo.consent import consent
 from s3engine.core.workspace import Workspace
+from s3engine.demo.consent import consent
 
 
 def state(ws: Workspace) -> dict:

@@ -10,14 +10,15 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from conftest import PEOPLE, fixed_clock  # noqa: E402
-from jupyter_ext import i18n  # noqa: E402
-from jupyter_ext.journal_view import JournalView  # noqa: E402
-from jupyter_ext.pattern_browser import PatternBrowser, render_markdown  # noqa: E402
-from jupyter_ext.replay_view import ReplayView  # noqa: E402
-from jupyter_ext.session import Session  # noqa: E402
-from jupyter_ext.stepper import ProcessStepper  # noqa: E402
-from s3engine.core.workspace import Workspace  # noqa: E402
+from conftest import PEOPLE, fixed_clock
+
+from jupyter_ext import i18n
+from jupyter_ext.journal_view import JournalView
+from jupyter_ext.pattern_browser import PatternBrowser, render_markdown
+from jupyter_ext.replay_view import ReplayView
+from jupyter_ext.session import Session
+from jupyter_ext.stepper import ProcessStepper
+from s3engine.core.workspace import Workspace
 
 
 @pytest.fixture(autouse=True)
@@ -272,6 +273,7 @@ def test_magics_register_and_show_widgets(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from IPython.testing.globalipapp import get_ipython
+
     from jupyter_ext import workspace as kernel_ws
 
     monkeypatch.setenv("S3FLOW_WORKSPACE", str(ws.path))
@@ -305,6 +307,7 @@ def test_every_interface_text_is_translated() -> None:
 
 def test_evaluation_grid_saves_a_draft_resumes_and_submits(ws: Workspace) -> None:
     from test_mits import LIT, start, to_evaluation
+
     from jupyter_ext.mits_views import EvaluationGrid
 
     m = start(ws)

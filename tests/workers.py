@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from s3engine.journal.file_store import Journal  # noqa: E402
-from s3engine.core.workspace import Workspace  # noqa: E402
+from s3engine.core.workspace import Workspace
+from s3engine.journal.file_store import Journal
 
 
 def append(folder: str, count: int, tag: str) -> None:

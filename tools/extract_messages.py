@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,13 +26,14 @@ LANGS = ("it", "pt", "es")
 
 
 def engine_texts() -> set[str]:
-    from s3engine.core import registry  # noqa: F401
-    from s3engine.patterns.model import PHASES
-    from s3engine.patterns.database import PatternDB
+    from s3engine.core.registry import default_registry
     from s3engine.core.process import Process
+    from s3engine.patterns.database import PatternDB
+    from s3engine.patterns.model import PHASES
     from s3engine.processes.objection_check import SIGNALS
 
     texts: set[str] = set(SIGNALS) | set(PHASES) | {"no signal"}
+    default_registry()  # loads every process kind, so their definitions are known
     todo = list(Process.__subclasses__())
     seen = set()
     while todo:
@@ -95,10 +98,21 @@ def ui_texts() -> dict[str, tuple[str, int]]:
     """Every ``_("literal")`` in jupyter_ext, also inside f-strings (which Babel skips)."""
     found: dict[str, tuple[str, int]] = {}
     for path in sorted((ROOT / "jupyter_ext").glob("*.py")):
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            for m in LITERAL.finditer(line):
-                found.setdefault(m.group(2), (f"jupyter_ext/{path.name}", n))
+        text = path.read_text(encoding="utf-8")
+        for m in LITERAL.finditer(text):  # \s* also spans the line breaks of wrapped calls
+            line = text.count("\n", 0, m.start()) + 1
+            found.setdefault(m.group(2), (f"jupyter_ext/{path.name}", line))
     return found
+
+
+def compile_mo(po_path: Path) -> Path:
+    """Compile one catalogue into the .mo file shipped beside it (committed, checked by a test)."""
+    with open(po_path, "rb") as fh:
+        catalog = read_po(fh)
+    mo = po_path.with_suffix(".mo")
+    with open(mo, "wb") as fh:
+        write_mo(fh, catalog, use_fuzzy=False)
+    return mo
 
 
 def build() -> Catalog:
@@ -132,12 +146,23 @@ def main() -> int:
         if path.exists():
             with open(path, "rb") as fh:
                 po = read_po(fh, locale=lang)
+            kept = {m.id: m.string for m in po.obsolete.values() if m.string}
             po.update(pot, no_fuzzy_matching=True)
+            for msg in po:  # a text that came back (e.g. reformatted code) keeps its translation
+                if msg.id and not msg.string and msg.id in kept:
+                    msg.string = kept[msg.id]
+            for msg_id in [k for k in po.obsolete if k in po]:
+                del po.obsolete[msg_id]
         else:
             po = Catalog(locale=lang, project="s3flow", charset="utf-8")
             po.update(pot, no_fuzzy_matching=True)
+        po.fuzzy = False  # the header is reviewed: a fuzzy header makes `pybabel compile` skip it
+        po.revision_date = datetime.now(timezone.utc)
+        po.last_translator = "s3flow translators"
+        po.language_team = f"s3flow {lang}"
         with open(path, "wb") as fh:
             write_po(fh, po, sort_output=True)
+        compile_mo(path)
     print(f"{len(pot)} messages")
     return 0
 

@@ -18,8 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from s3engine.journal.file_store import GENESIS, encode_line, event_hash
 
@@ -94,7 +95,8 @@ def _raw_fsync(path: Path, samples: int) -> list[float]:
 
 def bench_append(tmp: Path, sizes: list[int], samples: int) -> list[Row]:
     """P1: durable append at several journal sizes, each next to a raw JSON-line append with
-    flush+fsync on a file of the same size, and TinyDB's default storage."""
+    flush+fsync on a file of the same size, and TinyDB's default storage.
+    """
     import shutil
 
     from s3engine.core.workspace import Workspace

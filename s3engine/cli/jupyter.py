@@ -127,7 +127,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str]) -> int:
     """Run ``lab``/``app`` with every option s3flow does not know passed on unchanged
-    (argparse cannot pass options such as ``--port 8890`` through a sub-command reliably)."""
+    (argparse cannot pass options such as ``--port 8890`` through a sub-command reliably).
+    """
     parser = argparse.ArgumentParser(prog=f"s3flow {argv[0]}", add_help=False)
     parser.add_argument("--workspace", "-w")
     parser.add_argument("--as", dest="actor", default="s3flow")

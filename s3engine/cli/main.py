@@ -15,7 +15,8 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from s3engine import __version__
 from s3engine.errors import S3Error
@@ -66,8 +67,7 @@ def cmd_log(args: argparse.Namespace) -> int:
             for e in events
             if e["process"] == args.process
             or e["process"].startswith(args.process + ".")
-            or e["type"].endswith(".started")
-            and args.process == e["data"].get("id")
+            or (e["type"].endswith(".started") and args.process == e["data"].get("id"))
         ]
     if args.json:
         _print_json(events)
@@ -84,8 +84,8 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from s3engine.journal.file_store import Journal
     from s3engine.core.workspace import resolve_path
+    from s3engine.journal.file_store import Journal
 
     path = resolve_path(args.workspace) / "journal.jsonl"
     rep = Journal(path).verify()
@@ -112,8 +112,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    from s3engine.journal.file_store import Journal
     from s3engine.core.workspace import resolve_path
+    from s3engine.journal.file_store import Journal
 
     path = resolve_path(args.workspace) / "journal.jsonl"
     removed, saved = Journal(path).repair()

@@ -11,8 +11,8 @@ Allowed imports: standard library, s3engine.
 from __future__ import annotations
 
 import argparse
-import sys
 import json
+import sys
 from pathlib import Path
 from typing import Any
 

@@ -16,21 +16,21 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from s3engine.patterns.model import Pattern
-    from s3engine.patterns.database import PatternDB
     from s3engine.core.workspace import Workspace
+    from s3engine.patterns.database import PatternDB
+    from s3engine.patterns.model import Pattern
 
 
 def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=2, ensure_ascii=False))
 
 
-def _open(args: argparse.Namespace) -> tuple["Workspace", "PatternDB"]:
+def _open(args: argparse.Namespace) -> tuple[Workspace, PatternDB]:
     """The workspace (not created on disk until something is written) and its pattern database."""
+    from s3engine.core.workspace import Workspace
     from s3engine.patterns.database import (
         attach,
     )  # registers the pattern.imported handler before replay
-    from s3engine.core.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
     db = attach(ws, root=args.patterns_dir)
@@ -43,12 +43,12 @@ def _open(args: argparse.Namespace) -> tuple["Workspace", "PatternDB"]:
     return ws, db
 
 
-def _close(ws: "Workspace") -> None:
+def _close(ws: Workspace) -> None:
     if ws.path.exists():
         ws.flush()
 
 
-def _origin(p: "Pattern") -> str:
+def _origin(p: Pattern) -> str:
     if p.origin == "shipped":
         return ""
     prov = p.provenance or {}

@@ -19,8 +19,8 @@ from s3engine.errors import S3Error
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from s3engine.journal.file_store import Journal
     from s3engine.core.workspace import resolve_path
+    from s3engine.journal.file_store import Journal
 
     src = resolve_path(args.workspace) / "journal.jsonl"
     rep = Journal(src).verify()
@@ -40,8 +40,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from s3engine.journal.file_store import Journal
     from s3engine.core.workspace import Workspace, resolve_path
+    from s3engine.journal.file_store import Journal
 
     src = Path(args.file)
     if not src.is_file():

@@ -24,10 +24,11 @@ Allowed imports: standard library, ``transitions``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from transitions import Machine, State
 from transitions.core import EventData
@@ -120,7 +121,7 @@ class Action:
     name: str
     title: str
     source: tuple[str, ...]
-    dest: str | None | tuple[tuple[str, str | None], ...]
+    dest: str | tuple[tuple[str, str | None], ...] | None
     role: str
     fields: tuple[Field, ...] = ()
     guidance: str = ""
@@ -289,9 +290,9 @@ class Process:
 
     def __init__(
         self,
-        ws: "Workspace",
+        ws: Workspace,
         pid: str,
-        parent: "Process | None",
+        parent: Process | None,
         data: dict[str, Any],
         event: dict[str, Any],
     ) -> None:
@@ -323,7 +324,7 @@ class Process:
         return self.definition.kind
 
     @property
-    def root(self) -> "Process":
+    def root(self) -> Process:
         """The outermost process."""
         p: Process = self
         while p.parent is not None:
@@ -340,7 +341,7 @@ class Process:
         """True once the process reached a final step."""
         return self.step.final
 
-    def leaf(self) -> "Process":
+    def leaf(self) -> Process:
         """The innermost running process (the one whose actions are available)."""
         p: Process = self
         while p.waiting_on is not None:
@@ -586,7 +587,7 @@ class Process:
     # -- starting ----------------------------------------------------------------------------------
 
     @classmethod
-    def validate_start(cls, ws: "Workspace", fields: dict[str, Any]) -> dict[str, Any]:
+    def validate_start(cls, ws: Workspace, fields: dict[str, Any]) -> dict[str, Any]:
         """Check the start fields; return the event data (with the new process id first)."""
         probe = cls.__new__(cls)
         probe.ws = ws
@@ -606,7 +607,7 @@ class Process:
         return {"id": f"{cls.definition.kind}-{ws.journal.last_seq + 1}", **data}
 
     @classmethod
-    def check_start(cls, ws: "Workspace", data: dict[str, Any]) -> None:
+    def check_start(cls, ws: Workspace, data: dict[str, Any]) -> None:
         """Extra start checks (subclasses); may normalise ``data`` in place."""
         if "participants" in data and "facilitator" in data:
             if data["facilitator"] not in data["participants"]:
@@ -640,7 +641,7 @@ class Process:
         """Fire a trigger of the shared machine on this process."""
         self.definition.machine.events[trigger].trigger(self, **kwargs)
 
-    def spawn(self, cls: type["Process"], data: dict[str, Any]) -> "Process":
+    def spawn(self, cls: type[Process], data: dict[str, Any]) -> Process:
         """Start a child process and wait for it (ids are deterministic: ``<parent>.<n>``)."""
         child = cls(self.ws, f"{self.id}.{len(self.children) + 1}", self, data, self._event)
         self.children.append(child)
@@ -659,7 +660,7 @@ class Process:
             self.parent.waiting_on = None
             self.parent.child_done(self)
 
-    def child_done(self, child: "Process") -> None:
+    def child_done(self, child: Process) -> None:
         """Called when a child process ends (subclasses move on)."""
 
     @property

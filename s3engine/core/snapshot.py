@@ -19,11 +19,12 @@ import gc
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
-from s3engine.journal.file_store import event_hash
 from s3engine.core.projection import atomic_write
+from s3engine.journal.file_store import event_hash
 
 if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.process import Process
@@ -39,9 +40,9 @@ REFS = ("ws", "parent", "children", "waiting_on", "history")
 class LazyHistory(list):  # type: ignore[type-arg]
     """A process's events, read from the journal on first use (after a snapshot was loaded)."""
 
-    def __init__(self, ws: "Workspace", seqs: list[int]) -> None:
+    def __init__(self, ws: Workspace, seqs: list[int]) -> None:
         super().__init__()
-        self._ws: "Workspace | None" = ws
+        self._ws: Workspace | None = ws
         self._seqs = list(seqs)
         self._extra: list[dict[str, Any]] = []
 
@@ -99,7 +100,7 @@ def _check_tree(obj: Any, seen: set[int]) -> None:
         raise _Aliased()  # would not come back as the same type
 
 
-def _classes() -> dict[str, type["Process"]]:
+def _classes() -> dict[str, type[Process]]:
     from s3engine.core.process import Process
 
     out: dict[str, type[Process]] = {}
@@ -111,13 +112,13 @@ def _classes() -> dict[str, type["Process"]]:
     return {k: v for k, v in out.items() if k.startswith("s3engine.")}
 
 
-def _state(p: "Process") -> dict[str, Any]:
+def _state(p: Process) -> dict[str, Any]:
     state = {k: v for k, v in vars(p).items() if k not in REFS}
     state["_event"] = {k: p._event.get(k) for k in ("seq", "time", "actor", "process", "type")}
     return state
 
 
-def build(ws: "Workspace") -> dict[str, Any] | None:
+def build(ws: Workspace) -> dict[str, Any] | None:
     """The snapshot document for the current state, or None when it cannot be taken safely."""
     seq, head = ws.head
     if seq == 0:
@@ -167,7 +168,7 @@ def build(ws: "Workspace") -> dict[str, Any] | None:
     return {"digest": hashlib.sha256(text.encode()).hexdigest(), "body": text}
 
 
-def save(ws: "Workspace") -> bool:
+def save(ws: Workspace) -> bool:
     """Write a snapshot of the current state (atomically). True when written."""
     doc = build(ws)
     if doc is None:
@@ -199,7 +200,7 @@ def _event_ending_at(path: Path, offset: int) -> dict[str, Any] | None:
             window *= 4
 
 
-def load(ws: "Workspace") -> bool:
+def load(ws: Workspace) -> bool:
     """Restore the state from a verified snapshot. False (nothing changed) when unusable."""
     # Millions of small objects are created at once: the cyclic GC would rescan them repeatedly.
     enabled = gc.isenabled()
@@ -211,7 +212,7 @@ def load(ws: "Workspace") -> bool:
             gc.enable()
 
 
-def _load(ws: "Workspace") -> bool:
+def _load(ws: Workspace) -> bool:
     path = ws.path / NAME
     try:
         raw = path.read_text(encoding="utf-8")

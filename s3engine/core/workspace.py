@@ -21,9 +21,13 @@ import os
 import re
 import time
 import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
+from s3engine.core.process import Process
+from s3engine.core.projection import Projection
+from s3engine.core.registry import Registry, default_registry
 from s3engine.errors import (
     InvalidField,
     S3Error,
@@ -32,9 +36,6 @@ from s3engine.errors import (
     WorkspaceError,
 )
 from s3engine.journal.file_store import Clock, Journal, utc_now
-from s3engine.core.process import Process
-from s3engine.core.projection import Projection
-from s3engine.core.registry import Registry, default_registry
 
 DEFAULT_DIR = "s3flow-workspace"
 ENV_VAR = "S3FLOW_WORKSPACE"
@@ -114,7 +115,7 @@ class Workspace:
         path: str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
         create: bool = True,
-    ) -> "Workspace":
+    ) -> Workspace:
         """Open (and on first write create) the workspace at ``path`` (see :func:`resolve_path`)."""
         return cls(resolve_path(path), clock=clock, create=create)
 
@@ -376,7 +377,7 @@ class Workspace:
         return self.write(actor, "", "workspace.configured", dict(settings))
 
 
-def _close_if_alive(ref: "weakref.ReferenceType[Workspace]") -> None:
+def _close_if_alive(ref: weakref.ReferenceType[Workspace]) -> None:
     ws = ref()
     if ws is not None:
         ws.close()

@@ -9,7 +9,8 @@ Allowed imports: standard library, s3engine.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from s3engine.core.workspace import Workspace
 

@@ -16,10 +16,11 @@ Allowed imports: standard library, s3engine.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from s3engine.org import domain as org
 from s3engine.core.workspace import Workspace
+from s3engine.org import domain as org
 from s3engine.reports.text import format_role
 
 Out = Callable[[str], Any]

@@ -24,11 +24,12 @@ import errno
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -43,7 +44,7 @@ Clock = Callable[[], str]
 
 def utc_now() -> str:
     """Return the current UTC time as ISO 8601 with microseconds and a ``Z`` suffix."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def canonical(obj: Any) -> bytes:
@@ -301,7 +302,8 @@ class Journal:
 
     def append(self, actor: str, process: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
         """Append one event (lock, catch up, write, fsync). Events read while catching up are lost to
-        the caller, so stateful callers should use :meth:`transaction` instead."""
+        the caller, so stateful callers should use :meth:`transaction` instead.
+        """
         with self.transaction():
             return self.append_locked(self.make_event(actor, process, type_, data))
 
@@ -394,7 +396,7 @@ class Journal:
 
 
 def _fsync_dir(path: Path) -> None:
-    """fsync a directory so a newly created file's entry is durable (POSIX only)."""
+    """Fsync a directory so a newly created file's entry is durable (POSIX only)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:

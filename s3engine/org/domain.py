@@ -29,9 +29,9 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from s3engine.errors import InvalidField, S3Error
 from s3engine.core.process import NAME_RE, Field, Process
 from s3engine.core.workspace import ID_RE, Workspace
+from s3engine.errors import InvalidField, S3Error
 
 #: The eleven fields of a domain description (S3 guide, Clarify and Develop Domains).
 DESCRIPTION_FIELDS: tuple[Field, ...] = (

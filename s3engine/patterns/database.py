@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from s3engine.core.registry import default_registry
+from s3engine.core.workspace import Workspace
 from s3engine.errors import PatternError, S3Error, UnknownPatternError
 from s3engine.patterns.model import MITS_PHASES, PHASES, Pattern, make_pattern, parse_file
 from s3engine.patterns.search import Hit, SearchIndex, fold
-from s3engine.core.registry import default_registry
 from s3engine.shipped import patterns_dir
-from s3engine.core.workspace import Workspace
 
 #: Layout version of the rows this module writes to the query side.
 SCHEMA = 1

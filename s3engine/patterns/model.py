@@ -236,7 +236,7 @@ def load_yaml(front: str, source: str) -> dict[str, Any]:
             f"the front matter is not valid YAML{where}: {exc.problem or exc}",
             "YAML like the other pattern files",
         ) from None
-    except Exception as exc:  # noqa: BLE001 - untrusted text: any failure is a PatternError
+    except Exception as exc:
         raise PatternError(
             source,
             "",

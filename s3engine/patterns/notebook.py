@@ -22,17 +22,18 @@ import html
 import re
 import urllib.parse
 import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from s3engine.errors import NotebookError, PatternError, S3Error
 from s3engine.patterns.model import CONTROL_RE, ID_RE, Pattern, make_pattern
 
 if TYPE_CHECKING:  # pragma: no cover
-    from s3engine.patterns.database import PatternDB
     from s3engine.core.workspace import Workspace
+    from s3engine.patterns.database import PatternDB
 
 MAX_NOTEBOOK_BYTES = 5 * 1024 * 1024
 NB_FORMAT = "s3flow-patterns"
@@ -73,7 +74,7 @@ def _unsafe_url(url: str) -> bool:
     return bool(m) and m.group(1) not in URL_SCHEMES
 
 
-def _clean_html(m: "re.Match[str]", allow_tags: bool) -> str:
+def _clean_html(m: re.Match[str], allow_tags: bool) -> str:
     """One HTML-like segment of Markdown, made safe (or dropped)."""
     import nh3
 
@@ -236,7 +237,7 @@ def write_notebook(nb: Any, path: str | Path) -> Path:
 
 
 def export_patterns(
-    db: "PatternDB",
+    db: PatternDB,
     keys: Iterable[str],
     path: str | Path,
     community: str | None = None,
@@ -445,7 +446,7 @@ def _parse(text: str, name: str) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             nb = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - untrusted file: any parser failure is a NotebookError
+    except Exception as exc:
         raise NotebookError(
             f"{name} is not a readable notebook ({type(exc).__name__}).",
             "Give a .ipynb file saved by Jupyter or s3flow.",
@@ -454,7 +455,7 @@ def _parse(text: str, name: str) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             nbformat.validate(nb)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         msg = str(getattr(exc, "message", exc)).splitlines()[0][:160]
         raise NotebookError(
             f"{name} is not a valid notebook: {msg}.",
@@ -488,7 +489,7 @@ def _tick(progress: Any, done: int, total: int, label: str) -> None:
 
 
 def import_notebooks(
-    ws: "Workspace",
+    ws: Workspace,
     paths: Sequence[str | Path],
     actor: str = "s3flow",
     progress: Progress | Any | None = None,
@@ -568,9 +569,7 @@ def import_notebooks(
     return results
 
 
-def _write(
-    ws: "Workspace", db: "PatternDB", p: Pattern, actor: str, event_type: str
-) -> dict[str, Any]:
+def _write(ws: Workspace, db: PatternDB, p: Pattern, actor: str, event_type: str) -> dict[str, Any]:
     """Journal one imported pattern; the revision is decided under the journal lock."""
     data: dict[str, Any] = {**p.fields(), "body": p.body, "provenance": p.provenance}
     info: dict[str, Any] = {}
@@ -585,6 +584,6 @@ def _write(
     return {"id": p.id, "name": p.name, "key": f"{p.id}@{info['revision']}", **info}
 
 
-def import_notebook(ws: "Workspace", path: str | Path, actor: str = "s3flow") -> ImportResult:
+def import_notebook(ws: Workspace, path: str | Path, actor: str = "s3flow") -> ImportResult:
     """Import one pattern notebook (see :func:`import_notebooks`)."""
     return import_notebooks(ws, [path], actor)[0]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from s3engine.errors import InvalidField
 from s3engine.core.process import (
     FACILITATOR,
     PARTICIPANT,
@@ -28,6 +27,7 @@ from s3engine.core.process import (
     ProcessDef,
     Step,
 )
+from s3engine.errors import InvalidField
 from s3engine.processes.driver_step import BRANCH_ACTIONS, CLOSING_STEPS, DriverStepMixin
 from s3engine.processes.objection_check import ObjectionCheckMixin, check_actions, check_transitions
 

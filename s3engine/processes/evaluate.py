@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3engine.errors import InvalidField
 from s3engine.core.process import FACILITATOR, PARTICIPANT, Action, Field, Process, ProcessDef, Step
+from s3engine.errors import InvalidField
 
 QUESTIONS = ("How has it helped us?", "Any reason to drop it?", "How could it be improved?")
 

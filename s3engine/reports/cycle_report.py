@@ -17,10 +17,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from s3engine.core.workspace import Workspace
+from s3engine.errors import MissingExtraError, S3Error
 from s3engine.org import domain as org
 from s3engine.processes.mits import instrument as instruments
-from s3engine.errors import MissingExtraError, S3Error
-from s3engine.core.workspace import Workspace
 
 DASH = "-"
 

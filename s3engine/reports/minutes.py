@@ -101,8 +101,8 @@ def _md(text: Any) -> str:
 
 def to_html(ws: Workspace, day: str | None = None) -> str:
     """Minutes as a standalone, sanitised HTML page."""
-    from markdown_it import MarkdownIt
     import nh3
+    from markdown_it import MarkdownIt
 
     body = nh3.clean(MarkdownIt("commonmark", {"html": False}).render(to_markdown(ws, day)))
     return (

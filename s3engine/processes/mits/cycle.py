@@ -29,8 +29,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from s3engine.processes.mits import instrument as instruments
-from s3engine.errors import ActionNotAllowedNow, InvalidField, MitsRuleError
 from s3engine.core.process import (
     FACILITATOR,
     NAME_RE,
@@ -42,6 +40,8 @@ from s3engine.core.process import (
     ProcessDef,
     Step,
 )
+from s3engine.errors import ActionNotAllowedNow, InvalidField, MitsRuleError
+from s3engine.processes.mits import instrument as instruments
 
 LIT_MEMBER = "lit member"
 
