@@ -15,7 +15,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from s3engine.core.process import Field
+from s3engine.core.definition import Field
 
 from .i18n import _
 

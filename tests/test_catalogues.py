@@ -51,9 +51,19 @@ def test_pybabel_compile_compiles_every_catalogue(tmp_path: Path) -> None:
     for mo in copy.rglob("*.mo"):
         mo.unlink()
     res = subprocess.run(
-        [Path(sys.executable).with_name("pybabel"), "compile", "-d", copy, "-D", "s3flow",
-         "--statistics"],
-        capture_output=True, text=True, check=True)
+        [
+            Path(sys.executable).with_name("pybabel"),
+            "compile",
+            "-d",
+            copy,
+            "-D",
+            "s3flow",
+            "--statistics",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "fuzzy" not in res.stderr + res.stdout
     assert sorted(p.parent.parent.name for p in copy.rglob("s3flow.mo")) == LANGS
 
@@ -62,6 +72,7 @@ def test_pybabel_compile_compiles_every_catalogue(tmp_path: Path) -> None:
 def test_msgfmt_check_is_clean(lang: str, tmp_path: Path) -> None:
     po = LOCALE / lang / "LC_MESSAGES" / "s3flow.po"
     assert shutil.which("msgfmt"), "GNU gettext's msgfmt is needed (./dev test installs it)"
-    res = subprocess.run(["msgfmt", "--check", "-o", tmp_path / "out.mo", po],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        ["msgfmt", "--check", "-o", tmp_path / "out.mo", po], capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr

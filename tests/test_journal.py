@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from s3engine.errors import CorruptJournalError, JournalWriteError, TornTailError
-from s3engine.journal.file_store import GENESIS, Journal, canonical, event_hash
+from s3engine.journal.event import GENESIS, canonical, event_hash
+from s3engine.journal.file_store import Journal
 
 
 def make(path: Path, n: int) -> Journal:

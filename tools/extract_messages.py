@@ -26,8 +26,8 @@ LANGS = ("it", "pt", "es")
 
 
 def engine_texts() -> set[str]:
-    from s3engine.core.registry import default_registry
     from s3engine.core.process import Process
+    from s3engine.core.registry import default_registry
     from s3engine.patterns.database import PatternDB
     from s3engine.patterns.model import PHASES
     from s3engine.processes.objection_check import SIGNALS

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from s3engine.journal.file_store import GENESIS, encode_line, event_hash
+from s3engine.journal.event import GENESIS, encode_line, event_hash
 
 Row = dict[str, Any]
 

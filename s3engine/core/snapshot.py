@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from s3engine.core.projection import atomic_write
-from s3engine.journal.file_store import event_hash
+from s3engine.journal.event import event_hash
 
 if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.process import Process

@@ -35,7 +35,8 @@ from s3engine.errors import (
     UnknownProcessError,
     WorkspaceError,
 )
-from s3engine.journal.file_store import Clock, Journal, utc_now
+from s3engine.journal.event import Clock, utc_now
+from s3engine.journal.file_store import Journal
 
 DEFAULT_DIR = "s3flow-workspace"
 ENV_VAR = "S3FLOW_WORKSPACE"

@@ -1,9 +1,7 @@
-"""The journal: the durable, append-only, hash-chained event log that is the only authority.
+"""The file journal: the durable, append-only, hash-chained event log in one JSON Lines file.
 
-File format: ``journal.jsonl``, one JSON object per line, human-readable. Each event carries ``seq``
-(1, 2, 3 ... without gaps), ``time`` (UTC ISO 8601), ``actor``, ``process``, ``type``, ``data``,
-``prev`` (hash of the previous event; 64 zeros for the first) and ``hash`` (SHA-256 of the canonical
-JSON of every other key).
+File format: ``journal.jsonl``, one JSON object per line, human-readable, each an event as described
+in :mod:`s3engine.journal.event`.
 
 Appending: under an inter-process file lock (``journal.jsonl.lock``) the writer first reads any tail
 written by other processes, then writes its line with one ``os.write`` on an ``O_APPEND`` descriptor
@@ -21,68 +19,27 @@ Allowed imports: standard library, ``filelock``.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
 from s3engine.errors import CorruptJournalError, JournalWriteError, TornTailError, WorkspaceError
+from s3engine.journal.event import (
+    EVENT_KEYS,
+    GENESIS,
+    Clock,
+    VerifyReport,
+    encode_line,
+    event_hash,
+    utc_now,
+)
 
-GENESIS = "0" * 64
-EVENT_KEYS = ("seq", "time", "actor", "process", "type", "data", "prev", "hash")
 LOCK_TIMEOUT_S = 60.0
-
-Clock = Callable[[], str]
-
-
-def utc_now() -> str:
-    """Return the current UTC time as ISO 8601 with microseconds and a ``Z`` suffix."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def canonical(obj: Any) -> bytes:
-    """Return the canonical JSON encoding used for hashing (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
-
-
-def event_hash(event: dict[str, Any]) -> str:
-    """Return the SHA-256 hex digest over every key of ``event`` except ``hash``."""
-    body = {k: v for k, v in event.items() if k != "hash"}
-    return hashlib.sha256(canonical(body)).hexdigest()
-
-
-def encode_line(event: dict[str, Any]) -> bytes:
-    """Return the journal line for an event (keys in a fixed, readable order)."""
-    ordered = {k: event[k] for k in EVENT_KEYS}
-    return (json.dumps(ordered, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    """Result of checking the whole chain.
-
-    Attributes:
-        ok: True when every event is intact and in order.
-        events: Number of complete events read.
-        first_bad_seq: Seq (line number position) of the first bad event, or None.
-        reason: Why that event is bad.
-        torn_bytes: Length of an incomplete last line, 0 if none.
-    """
-
-    ok: bool
-    events: int
-    first_bad_seq: int | None = None
-    reason: str = ""
-    torn_bytes: int = 0
 
 
 class Journal:

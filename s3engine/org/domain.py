@@ -29,7 +29,8 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from s3engine.core.process import NAME_RE, Field, Process
+from s3engine.core.definition import NAME_RE, Field
+from s3engine.core.process import Process
 from s3engine.core.workspace import ID_RE, Workspace
 from s3engine.errors import InvalidField, S3Error
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from s3engine.core.process import (
+from s3engine.core.definition import (
     FACILITATOR,
     PARTICIPANT,
     PROPOSER,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3engine.core.process import FACILITATOR, Action, Field, Process, Step
+from s3engine.core.definition import FACILITATOR, Action, Field, Step
+from s3engine.core.process import Process
 
 CLOSING_STEPS = (
     Step("deferred", "Deferred", final=True),

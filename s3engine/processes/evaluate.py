@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3engine.core.process import FACILITATOR, PARTICIPANT, Action, Field, Process, ProcessDef, Step
+from s3engine.core.definition import FACILITATOR, PARTICIPANT, Action, Field, ProcessDef, Step
+from s3engine.core.process import Process
 from s3engine.errors import InvalidField
 
 QUESTIONS = ("How has it helped us?", "Any reason to drop it?", "How could it be improved?")

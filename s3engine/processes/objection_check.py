@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3engine.core.process import FACILITATOR, PARTICIPANT, Action, Field, Process
+from s3engine.core.definition import FACILITATOR, PARTICIPANT, Action, Field
+from s3engine.core.process import Process
 
 NO_OBJECTION = "no objection"
 POSSIBLE_OBJECTION = "possible objection"

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3engine.core.process import (
+from s3engine.core.definition import (
     FACILITATOR,
     OBJECTOR,
     PARTICIPANT,
     Action,
     Field,
-    Process,
     ProcessDef,
     Step,
 )
+from s3engine.core.process import Process
 
 DISPUTER = "disputer"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3engine.core.process import (
+from s3engine.core.definition import (
     FACILITATOR,
     PARTICIPANT,
     PROPOSER,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3engine.core.process import FACILITATOR, PARTICIPANT, Action, Field, ProcessDef, Step
+from s3engine.core.definition import FACILITATOR, PARTICIPANT, Action, Field, ProcessDef, Step
 from s3engine.processes.objection_check import ObjectionCheckMixin, check_actions, check_transitions
 
 AMENDMENT_KINDS = (

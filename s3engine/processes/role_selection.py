@@ -18,7 +18,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from s3engine.core.process import FACILITATOR, NOMINEE, PARTICIPANT, Action, Field, ProcessDef, Step
+from s3engine.core.definition import (
+    FACILITATOR,
+    NOMINEE,
+    PARTICIPANT,
+    Action,
+    Field,
+    ProcessDef,
+    Step,
+)
 from s3engine.errors import ActionNotAllowedNow, InvalidField
 from s3engine.org import domain as org
 from s3engine.processes.objection_check import ObjectionCheckMixin, check_actions, check_transitions

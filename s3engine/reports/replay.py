@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from s3engine.core.process import ProcessDef
+from s3engine.core.definition import ProcessDef
 from s3engine.core.workspace import Workspace
 
 

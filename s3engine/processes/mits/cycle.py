@@ -29,17 +29,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from s3engine.core.process import (
+from s3engine.core.definition import (
     FACILITATOR,
     NAME_RE,
     PARTICIPANT,
     TUTOR,
     Action,
     Field,
-    Process,
     ProcessDef,
     Step,
 )
+from s3engine.core.process import Process
 from s3engine.errors import ActionNotAllowedNow, InvalidField, MitsRuleError
 from s3engine.processes.mits import instrument as instruments
 

@@ -1,0 +1,65 @@
+"""Events and the hash chain: what one journal event is, how it is encoded and hashed.
+
+Each event carries ``seq`` (1, 2, 3 ... without gaps), ``time`` (UTC ISO 8601), ``actor``,
+``process``, ``type``, ``data``, ``prev`` (hash of the previous event; 64 zeros for the first) and
+``hash`` (SHA-256 of the canonical JSON of every other key). Every journal store keeps this format.
+
+Allowed imports: standard library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+EVENT_KEYS = ("seq", "time", "actor", "process", "type", "data", "prev", "hash")
+
+Clock = Callable[[], str]
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ISO 8601 with microseconds and a ``Z`` suffix."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(obj: Any) -> bytes:
+    """Return the canonical JSON encoding used for hashing (sorted keys, no spaces, UTF-8)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def event_hash(event: dict[str, Any]) -> str:
+    """Return the SHA-256 hex digest over every key of ``event`` except ``hash``."""
+    body = {k: v for k, v in event.items() if k != "hash"}
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def encode_line(event: dict[str, Any]) -> bytes:
+    """Return the journal line for an event (keys in a fixed, readable order)."""
+    ordered = {k: event[k] for k in EVENT_KEYS}
+    return (json.dumps(ordered, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Result of checking the whole chain.
+
+    Attributes:
+        ok: True when every event is intact and in order.
+        events: Number of complete events read.
+        first_bad_seq: Seq (line number position) of the first bad event, or None.
+        reason: Why that event is bad.
+        torn_bytes: Length of an incomplete last line, 0 if none.
+    """
+
+    ok: bool
+    events: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+    torn_bytes: int = 0
