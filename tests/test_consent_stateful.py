@@ -26,8 +26,8 @@ TEXT = st.sampled_from(["ok", "Too costly", "Once a month.", "x" * 3, "", "2027-
 VALUES = st.one_of(
     TEXT,
     st.sampled_from(
-        PEOPLE
-        + [
+        [
+            *PEOPLE,
             "Mallory",
             "no objection",
             "possible objection",
@@ -119,7 +119,7 @@ class ConsentMachine(RuleBasedStateMachine):
                 "respond",
             ]
         ),
-        actor=st.sampled_from(PEOPLE + ["Mallory", ""]),
+        actor=st.sampled_from([*PEOPLE, "Mallory", ""]),
         fields=st.dictionaries(
             st.sampled_from(
                 [

@@ -15,15 +15,15 @@ def head(ws: Workspace) -> tuple[int, bytes]:
 
 
 def describe(ws: Workspace, **over: object) -> dict[str, object]:
-    fields: dict[str, object] = dict(
-        id="energy-desk",
-        name="Energy desk",
-        purpose="Free energy advice for residents.",
-        key_responsibilities=["Open the desk", "Keep the rota"],
-        delegator="Energy team",
-        delegatees=["Desk host"],
-        review_date="2026-06-30",
-    )
+    fields: dict[str, object] = {
+        "id": "energy-desk",
+        "name": "Energy desk",
+        "purpose": "Free energy advice for residents.",
+        "key_responsibilities": ["Open the desk", "Keep the rota"],
+        "delegator": "Energy team",
+        "delegatees": ["Desk host"],
+        "review_date": "2026-06-30",
+    }
     fields.update(over)
     return org.describe_domain(ws, "Ana", **fields)
 

@@ -25,14 +25,14 @@ STEP_TITLES = [
 
 
 def start(ws: Workspace, **over: Any) -> Any:
-    fields: dict[str, Any] = dict(
-        role="Desk host",
-        facilitator="Ana",
-        participants=PEOPLE,
-        description="Hosts the energy desk twice a month.",
-        term_end="2027-06-30",
-        review_date="2027-01-31",
-    )
+    fields: dict[str, Any] = {
+        "role": "Desk host",
+        "facilitator": "Ana",
+        "participants": PEOPLE,
+        "description": "Hosts the energy desk twice a month.",
+        "term_end": "2027-06-30",
+        "review_date": "2027-01-31",
+    }
     fields.update(over)
     return ws.start("role-selection", "Ana", **fields)
 

@@ -10,303 +10,42 @@ The agreement record holds title, driver and requirement, agreed text, responsib
 date, evaluation criteria, concerns, version, the amendment and objection history, participants,
 facilitator and the patterns applied.
 
-Allowed imports: standard library, s3engine.
+The process type itself (start fields, steps, actions) is data in
+:mod:`s3engine.processes.consent_definition`; this module holds its guards and effects.
+
+Allowed imports: standard library, ``s3engine.core``, ``s3engine.errors``,
+``s3engine.processes.consent_definition``, ``s3engine.processes.driver_step``,
+``s3engine.processes.objection_check``, ``s3engine.processes.resolution``.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from s3engine.core.definition import (
-    FACILITATOR,
-    PARTICIPANT,
-    PROPOSER,
-    Action,
-    Field,
-    ProcessDef,
-    Step,
-)
+from s3engine.core.definition import PROPOSER
 from s3engine.errors import InvalidField
-from s3engine.processes.driver_step import BRANCH_ACTIONS, CLOSING_STEPS, DriverStepMixin
-from s3engine.processes.objection_check import ObjectionCheckMixin, check_actions, check_transitions
+from s3engine.processes.consent_definition import DEFINITION
+from s3engine.processes.driver_step import DriverStepMixin
+from s3engine.processes.objection_check import ObjectionCheckMixin
+from s3engine.processes.resolution import Resolution
 
-PROPOSAL_FIELDS = (
-    Field("proposal", "text", required=False, help="What is proposed (what, how, why)."),
-    Field(
-        "responsibilities",
-        "list",
-        required=False,
-        help="Who is responsible for what, one per line.",
-    ),
-    Field("review_date", "date", required=False, help="When the agreement will be reviewed."),
-    Field(
-        "evaluation_criteria",
-        "list",
-        required=False,
-        help="How you will know it works, one per line.",
-    ),
-)
-
-START_FIELDS = (
-    (
-        Field("title", "line", help="A short title for the decision."),
-        Field("facilitator", "line", help="Who facilitates."),
-        Field("participants", "list", help="Everyone taking part, one name per line."),
-        Field("driver", "text", help="The situation, its effect and why it matters."),
-        Field("requirement", "text", help="What is needed to respond to the driver."),
-        Field("proposers", "list", required=False, help="Authors (tuners) of the proposal."),
-    )
-    + PROPOSAL_FIELDS
-    + (
-        Field("patterns", "patterns", required=False, help="Pattern ids this decision applies."),
-        Field("domain", "line", required=False, help="The domain (team, circle) deciding."),
-        Field("cycle", "line", required=False, help="MiTS cycle this decision belongs to."),
-        Field("supersedes", "line", required=False, help="Agreement this one evolves."),
-        Field(
-            "from_proposal", "line", required=False, help="Proposal forming process it came from."
-        ),
-    )
-)
-
-NOT_FINAL = (
-    "driver",
-    "present",
-    "understand",
-    "respond",
-    "check",
-    "choose",
-    "celebrate",
-    "concerns",
-)
-
-DEFINITION = ProcessDef(
-    kind="consent",
-    title="Consent Decision-Making",
-    patterns=(
-        "consent-decision-making",
-        "test-arguments-qualify-as-objections",
-        "resolve-objections",
-    ),
-    start_fields=START_FIELDS,
-    steps=(
-        Step(
-            "driver",
-            "Consent to Driver and Requirement",
-            number="1",
-            guidance="Is the driver and requirement clear enough? Is it an organizational driver, "
-            "relevant for this group? Is the requirement suitable? Clarify the wording "
-            "if needed; defer if it is not a quick fix; pass it on if it belongs to "
-            "another domain; discard it if it is not an organizational driver.",
-        ),
-        Step("req_testing", "Test an objection to the requirement", number="1", waiting=True),
-        Step("req_resolving", "Resolve the objection to the requirement", number="1", waiting=True),
-        Step(
-            "present",
-            "Present the Proposal",
-            number="2",
-            guidance="The authors present the proposal, who is responsible for what, a review "
-            "date and evaluation criteria.",
-        ),
-        Step(
-            "understand",
-            "Understand the Proposal",
-            number="3",
-            guidance="Clarifying questions only ('what do you mean by ...?', not 'why ...?'). "
-            "Wording may be clarified; do not change the substance here.",
-        ),
-        Step(
-            "respond",
-            "Brief Response",
-            number="4",
-            guidance="A quick round: everyone shares a brief response to the proposal. No "
-            "reacting to each other.",
-        ),
-        Step(
-            "check",
-            "Check for Possible Objections",
-            number="5",
-            guidance="Who has a possible objection or a concern? Everyone signals at the same "
-            "time; arguments are not heard yet. If nobody has one, celebrate.",
-        ),
-        Step(
-            "choose",
-            "Choose one possible objection",
-            number="6",
-            guidance="Take one possible objection at a time.",
-        ),
-        Step("testing", "Test One Argument Qualifies as Objection", number="6", waiting=True),
-        Step("resolving", "Resolve the Objection", number="7", waiting=True),
-        Step(
-            "celebrate",
-            "Celebrate!",
-            number="8",
-            guidance="Nobody has an objection: the proposal is now an agreement, good enough for "
-            "now and safe enough to try. Acknowledge it.",
-        ),
-        Step(
-            "concerns",
-            "Consider Concerns",
-            number="9",
-            guidance="Ask those with concerns to voice them if worth it; record them with the "
-            "evaluation criteria. A concern that turns out to be an objection is tested "
-            "and resolved.",
-        ),
-        Step("concern_testing", "Test a concern as an objection", number="9", waiting=True),
-        Step(
-            "concern_resolving",
-            "Resolve the objection raised as a concern",
-            number="9",
-            waiting=True,
-        ),
-        Step("agreed", "Agreement recorded", final=True),
-    )
-    + CLOSING_STEPS,
-    actions=(
-        Action(
-            "consent_driver",
-            "Consent to driver and requirement",
-            ("driver",),
-            "present",
-            FACILITATOR,
-            (),
-            "Nobody objects to the driver and requirement: move on to the proposal.",
-            guard="g_has_requirement",
-        ),
-        Action(
-            "object_to_requirement",
-            "Object to the requirement",
-            ("driver",),
-            "req_testing",
-            PARTICIPANT,
-            (Field("argument", "text"),),
-            "Someone thinks the requirement is unsuitable: test the argument (and resolve it "
-            "if it qualifies) before looking at the proposal.",
-        ),
-    )
-    + BRANCH_ACTIONS
-    + (
-        Action(
-            "present_proposal",
-            "Present the proposal",
-            ("present",),
-            "understand",
-            PROPOSER,
-            PROPOSAL_FIELDS,
-            "Invite the authors to present the proposal.",
-            guard="g_proposal_complete",
-        ),
-        Action(
-            "ask_question",
-            "Ask a clarifying question",
-            ("understand",),
-            None,
-            PARTICIPANT,
-            (Field("question", "text"), Field("answer", "text", required=False)),
-            "Clarifying questions only; 'pass' is fine.",
-        ),
-        Action(
-            "clarify_wording",
-            "Clarify the wording",
-            ("understand",),
-            None,
-            FACILITATOR,
-            (Field("proposal", "text"),),
-            "Only clarify the wording, not the substance.",
-        ),
-        Action(
-            "start_responses",
-            "Start the brief response round",
-            ("understand",),
-            "respond",
-            FACILITATOR,
-            (),
-            "Questions are answered: move to the brief response round.",
-        ),
-        Action(
-            "respond",
-            "Give my brief response",
-            ("respond",),
-            None,
-            PARTICIPANT,
-            (Field("response", "text"),),
-            "A sentence or two about the proposal.",
-        ),
-        Action(
-            "check_objections",
-            "Check for possible objections",
-            ("respond",),
-            "check",
-            FACILITATOR,
-            (),
-            "Everyone has responded: check for possible objections.",
-        ),
-        Action(
-            "apply_patterns",
-            "Name the patterns applied",
-            NOT_FINAL,
-            None,
-            FACILITATOR,
-            (Field("patterns", "patterns", help="Pattern ids, comma-separated."),),
-            "Record which patterns from the toolbox this decision applies.",
-        ),
-    )
-    + check_actions()
-    + (
-        Action(
-            "celebrate",
-            "Celebrate!",
-            ("celebrate",),
-            "concerns",
-            FACILITATOR,
-            (),
-            "Acknowledge the agreement, then consider the concerns.",
-        ),
-        Action(
-            "record_concern",
-            "Record a concern",
-            ("concerns",),
-            None,
-            PARTICIPANT,
-            (Field("concern", "text"),),
-            "A concern does not block the decision; it is kept with the evaluation criteria.",
-        ),
-        Action(
-            "concern_is_objection",
-            "This concern is an objection",
-            ("concerns",),
-            "concern_testing",
-            FACILITATOR,
-            (Field("objector", "person"), Field("argument", "text")),
-            "The concern may be an objection: test it, and resolve it if it is.",
-        ),
-        Action(
-            "record_agreement",
-            "Record the agreement",
-            ("concerns",),
-            "agreed",
-            FACILITATOR,
-            (Field("title", "line", required=False),),
-            "Write the agreement into the logbook with its review date.",
-        ),
-    ),
-    internal=check_transitions("celebrate")
-    + (
-        ("qualified", ("req_testing",), "req_resolving"),
-        ("qualified", ("concern_testing",), "concern_resolving"),
-        ("back_to_driver", ("req_testing", "req_resolving"), "driver"),
-        ("back_to_concerns", ("concern_testing", "concern_resolving"), "concerns"),
-    ),
-)
+if TYPE_CHECKING:  # pragma: no cover
+    from s3engine.core.workspace import Workspace
 
 
 class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
     """A consent decision on one proposal."""
 
     definition = DEFINITION
-    return_steps = {"requirement": "driver", "proposal": "check", "agreement": "concerns"}
+    return_steps: ClassVar[dict[str, str]] = {
+        "requirement": "driver",
+        "proposal": "check",
+        "agreement": "concerns",
+    }
 
     def setup(self, data: dict[str, Any]) -> None:
+        """Start with the proposal given (version 1) and empty lists of the round records."""
         super().setup(data)
         self.setup_check()
         self.data.setdefault("responsibilities", [])
@@ -331,7 +70,12 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
             }
         )
 
+    def resolution_type(self) -> type[Resolution]:
+        """Objections are resolved by Resolve Objections."""
+        return Resolution
+
     def role_holders(self, role: str) -> tuple[str, ...]:
+        """The proposers and the facilitator present the proposal; the other roles as usual."""
         if role == PROPOSER:
             return tuple(dict.fromkeys([*self.data.get("proposers", []), self.facilitator]))
         return super().role_holders(role)
@@ -339,9 +83,11 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
     # -- guards ----------------------------------------------------------------------------------
 
     def g_has_requirement(self, _f: dict[str, Any]) -> str | None:
+        """Guard of ``consent_driver``: the requirement is described."""
         return None if self.data.get("requirement") else "the requirement is not described yet"
 
     def g_proposal_complete(self, f: dict[str, Any]) -> str | None:
+        """Guard of ``present_proposal``: the proposal has a text and a review date."""
         if not (f.get("proposal") or self.data.get("proposal")):
             return "the proposal text is missing"
         if not (f.get("review_date") or self.data.get("review_date")):
@@ -350,7 +96,10 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
 
     # -- effects -----------------------------------------------------------------------------------
 
-    def do_object_to_requirement(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_object_to_requirement(
+        self, actor: str, data: dict[str, Any], event: dict[str, Any]
+    ) -> None:
+        """Record an objection to the requirement, to be tested first."""
         self.subject = "requirement"
         self.objections.append(
             {
@@ -366,15 +115,19 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
         )
 
     def enter_req_testing(self, _e: Any) -> None:
+        """Spawn the test of the objection to the requirement."""
         self.start_test()
 
     def enter_req_resolving(self, _e: Any) -> None:
+        """Spawn the resolution of the objection to the requirement."""
         self.start_resolution()
 
     def enter_present(self, _e: Any) -> None:
+        """From now on the loop is about the proposal."""
         self.subject = "proposal"
 
-    def do_present_proposal(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_present_proposal(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Take the presented details; a changed text is a new proposal version."""
         for key in ("responsibilities", "review_date", "evaluation_criteria"):
             if data.get(key):
                 self.data[key] = data[key]
@@ -382,20 +135,25 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
         if not self.proposal_versions or self.proposal_versions[-1]["text"] != text:
             self._new_version(f"presented by {actor}", text)
 
-    def do_ask_question(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_ask_question(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record a clarifying question (and its answer)."""
         self.questions.append({"by": actor, **data, "time": self.last_time})
 
-    def do_clarify_wording(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_clarify_wording(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the clarified wording as a new proposal version."""
         self._new_version("wording clarified", data["proposal"])
 
-    def do_respond(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_respond(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record a brief response."""
         self.responses.append({"by": actor, "response": data["response"], "time": self.last_time})
 
     def enter_check(self, _e: Any) -> None:
+        """Open the hidden round about the current proposal version."""
         self.subject = "proposal"
         self.open_round(f"the proposal (version {len(self.proposal_versions)})")
 
-    def do_record_concern(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_record_concern(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Give a silently signalled concern its words, or record a new concern."""
         # A concern signalled in the round without words gets its words now.
         for c in self.concerns:
             if c["by"] == actor and not c["text"]:
@@ -406,7 +164,10 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
             {"by": actor, "text": data["concern"], "source": "step 9", "time": self.last_time}
         )
 
-    def do_concern_is_objection(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_concern_is_objection(
+        self, actor: str, data: dict[str, Any], event: dict[str, Any]
+    ) -> None:
+        """Record a concern as an objection to the agreement, to be tested."""
         self.subject = "agreement"
         self.objections.append(
             {
@@ -422,17 +183,21 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
         )
 
     def enter_concern_testing(self, _e: Any) -> None:
+        """Spawn the test of the concern raised as an objection."""
         self.start_test()
 
     def enter_concern_resolving(self, _e: Any) -> None:
+        """Spawn the resolution of the concern raised as an objection."""
         self.start_resolution()
 
     def subject_text(self) -> str:
+        """The text an amendment changes: the requirement or the proposal."""
         if self.subject == "requirement":
             return str(self.data.get("requirement", ""))
         return str(self.data.get("proposal", ""))
 
-    def apply_amendment(self, resolution: Any) -> None:
+    def apply_amendment(self, resolution: Resolution) -> None:
+        """Integrate an agreed amendment: new text, deferral, monitoring or a task."""
         am = resolution.amendment
         obj = self.objections[-1]
         if self.subject == "requirement":
@@ -469,19 +234,28 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
                 f"{am.get('owner')}: {am['text']} (by {am.get('due')})",
             ]
 
-    def do_apply_patterns(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_apply_patterns(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Add pattern ids to those the decision applies (no duplicates)."""
         self.data["patterns"] = list(dict.fromkeys([*self.data["patterns"], *data["patterns"]]))
 
-    def do_record_agreement(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_record_agreement(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Take a final title, if given."""
         if data.get("title"):
             self.data["title"] = data["title"]
 
     def enter_agreed(self, _e: Any) -> None:
+        """Build the agreement record and finish with the outcome ``agreed``."""
         self.agreement = self.build_agreement()
         self.finish("agreed")
 
     def build_agreement(self) -> dict[str, Any]:
-        """The agreement record (S3 guide §4: minimum plus full record)."""
+        """The agreement record (S3 guide §4: the minimum plus the full record).
+
+        Returns:
+            A deep copy, safe to store: title, driver, requirement, agreed text,
+            responsibilities, review date, evaluation criteria, concerns, objections, proposal
+            versions, people, patterns and links to the agreements it supersedes.
+        """
         d = copy.deepcopy(self.data)
         return copy.deepcopy(
             {
@@ -514,6 +288,7 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
         )
 
     def details(self) -> dict[str, Any]:
+        """The driver, the proposal, its objections and concerns, for views."""
         d = self.data
         return {
             "driver": d["driver"],
@@ -537,7 +312,12 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
         }
 
     @classmethod
-    def validate_start(cls, ws: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    def validate_start(cls, ws: Workspace, fields: dict[str, Any]) -> dict[str, Any]:
+        """Fill empty start fields from the formed proposal named by ``from_proposal``.
+
+        Raises:
+            InvalidField: There is no such formed proposal, or a start field is wrong.
+        """
         src = fields.get("from_proposal")
         if src:
             row = ws.projection.get("proposals", src)
@@ -565,7 +345,12 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
         return super().validate_start(ws, fields)
 
     @classmethod
-    def check_start(cls, ws: Any, data: dict[str, Any]) -> None:
+    def check_start(cls, ws: Workspace, data: dict[str, Any]) -> None:
+        """Refuse fewer than two people, outside proposers and an unknown superseded agreement.
+
+        Raises:
+            InvalidField: Names the start field that is wrong and what it should be.
+        """
         super().check_start(ws, data)
         if len(data["participants"]) < 2:
             raise InvalidField(
@@ -585,6 +370,7 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
             )
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """Objections, concerns, the agreement, the patterns used and the superseded agreement."""
         out: list[tuple[str, str, dict[str, Any]]] = []
         for n, o in enumerate(self.objections, 1):
             out.append(

@@ -1,7 +1,10 @@
-"""Step 1 shared by Consent Decision-Making and Proposal Forming: Consent to Driver and
-Requirement, with its branches (clarify the wording, defer, pass on to another domain, discard).
+"""Step 1 shared by Consent Decision-Making and Proposal Forming: the driver step.
 
-Allowed imports: standard library, s3engine.
+Consent to Driver and Requirement, with its branches: clarify the wording, defer, pass on to
+another domain, discard. The branch actions and closing steps are data for both definitions; the
+mixin holds their effects.
+
+Allowed imports: standard library, ``s3engine.core``.
 """
 
 from __future__ import annotations
@@ -71,7 +74,8 @@ BRANCH_ACTIONS = (
 class DriverStepMixin(Process):
     """Effects of the step-1 branches; the process ends when deferred, passed on or discarded."""
 
-    def do_clarify_driver(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_clarify_driver(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the clarification and take the reworded driver and requirement."""
         self.data.setdefault("clarifications", []).append(
             {"what": "driver and requirement", **data, "time": self.last_time}
         )
@@ -82,20 +86,26 @@ class DriverStepMixin(Process):
     def _close(self, outcome: str, data: dict[str, Any]) -> None:
         self.data["closing"] = {"outcome": outcome, **data}
 
-    def do_defer(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_defer(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record why, by whom and until when the proposal is deferred."""
         self._close("deferred", data)
 
-    def do_pass_on(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_pass_on(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record to whom the driver is passed on."""
         self._close("passed on", data)
 
-    def do_discard(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_discard(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record why the driver is discarded."""
         self._close("discarded", data)
 
     def enter_deferred(self, _e: Any) -> None:
+        """Finish with the outcome ``deferred``."""
         self.finish("deferred")
 
     def enter_passed_on(self, _e: Any) -> None:
+        """Finish with the outcome ``passed on``."""
         self.finish("passed on")
 
     def enter_discarded(self, _e: Any) -> None:
+        """Finish with the outcome ``discarded``."""
         self.finish("discarded")

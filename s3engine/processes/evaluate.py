@@ -5,16 +5,21 @@ Preparation -> (optional) Hear reports -> Review Driver and Requirement (no long
 Keep (new review date) | Evolve (a new version through a consent decision, linked with
 ``supersedes``) | Drop -> Follow-up (next review date, decisions and tasks, knock-on effects).
 
-Allowed imports: standard library, s3engine.
+Allowed imports: standard library, ``s3engine.core``, ``s3engine.errors``,
+``s3engine.processes.consent`` (the child that evolves the agreement).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from s3engine.core.definition import FACILITATOR, PARTICIPANT, Action, Field, ProcessDef, Step
 from s3engine.core.process import Process
 from s3engine.errors import InvalidField
+from s3engine.processes.consent import ConsentDecision
+
+if TYPE_CHECKING:  # pragma: no cover
+    from s3engine.core.workspace import Workspace
 
 QUESTIONS = ("How has it helped us?", "Any reason to drop it?", "How could it be improved?")
 
@@ -177,6 +182,7 @@ class EvaluateAgreement(Process):
     definition = DEFINITION
 
     def setup(self, data: dict[str, Any]) -> None:
+        """Start from a copy of the agreement under review."""
         super().setup(data)
         self.reports: list[dict[str, Any]] = []
         self.answers: list[dict[str, Any]] = []
@@ -184,7 +190,8 @@ class EvaluateAgreement(Process):
         self.agreement = dict(self.ws.projection.get("agreements", data["agreement"]) or {})
 
     @classmethod
-    def check_start(cls, ws: Any, data: dict[str, Any]) -> None:
+    def check_start(cls, ws: Workspace, data: dict[str, Any]) -> None:
+        """Refuse an agreement that does not exist or is not active."""
         super().check_start(ws, data)
         row = ws.projection.get("agreements", data["agreement"])
         if row is None:
@@ -202,9 +209,11 @@ class EvaluateAgreement(Process):
 
     @property
     def title(self) -> str:
+        """``Review of <title>``, with the agreement's id when it has no title."""
         return f"Review of {self.agreement.get('title', self.data['agreement'])}"
 
     def g_future_date(self, f: dict[str, Any]) -> str | None:
+        """Guard of ``keep`` and ``evolve``: the next review date is after today."""
         for key in ("next_review_date", "review_date"):
             if key in f and f[key] <= self.last_time_of_now():
                 return f"the {key.replace('_', ' ')} must be after today"
@@ -214,24 +223,28 @@ class EvaluateAgreement(Process):
         """Today's date by the workspace clock (deterministic in tests)."""
         return self.ws.journal.clock()[:10]
 
-    def do_report(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_report(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record a report on how acting on the agreement went."""
         self.reports.append({"by": actor, "report": data["report"]})
 
-    def do_answer(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_answer(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record an answer to one of the review questions."""
         self.answers.append({"by": actor, **data})
 
-    def do_keep(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_keep(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Decide to keep the agreement, with its next review date."""
         self.decision = {"outcome": "keep", **data}
 
-    def do_drop(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_drop(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Decide to drop the agreement, with the reason."""
         self.decision = {"outcome": "drop", **data}
 
-    def do_evolve(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_evolve(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Decide to evolve the agreement into the changed version given."""
         self.decision = {"outcome": "evolve", **data}
 
     def enter_evolving(self, _e: Any) -> None:
-        from s3engine.processes.consent import ConsentDecision
-
+        """Spawn the consent decision on the changed version (it supersedes this one)."""
         a, d = self.agreement, self.decision
         self.spawn(
             ConsentDecision,
@@ -254,6 +267,7 @@ class EvaluateAgreement(Process):
         )
 
     def child_done(self, child: Process) -> None:
+        """Take in the consent decision: agreed moves on to the follow-up, else back."""
         if child.outcome == "agreed":
             self.decision["new_agreement"] = child.id
             self.fire("evolved")
@@ -261,13 +275,16 @@ class EvaluateAgreement(Process):
             self.decision = {"outcome": f"evolution {child.outcome}"}
             self.fire("not_evolved")
 
-    def do_complete(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.decision.update({k: v for k, v in data.items()})
+    def do_complete(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Add the follow-up (tasks, knock-on effects) to the decision."""
+        self.decision.update(data)
 
     def enter_done(self, _e: Any) -> None:
+        """Finish with the decision as the outcome."""
         self.finish(self.decision.get("outcome", "done"))
 
     def details(self) -> dict[str, Any]:
+        """The agreement, the reports, the answers and the decision."""
         return {
             "agreement": self.agreement,
             "reports": self.reports,
@@ -276,6 +293,7 @@ class EvaluateAgreement(Process):
         }
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The review record, and the agreement's new review date or status."""
         if self.state != "done":
             return []
         aid = self.data["agreement"]

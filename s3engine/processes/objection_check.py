@@ -5,15 +5,24 @@ share this loop, so it lives here once as a mixin. The check is a hidden simulta
 participant's signal is journaled, but views show only how many have signalled until the round is
 revealed, automatically when the last participant signals or when the facilitator closes the round.
 
-Allowed imports: standard library, s3engine.
+The loop's children are the objection test and Resolve Objections. Resolve Objections is itself
+built on this loop (objections to an amendment), so this module cannot import it: every process
+using the loop names it in :meth:`ObjectionCheckMixin.resolution_type`.
+
+Allowed imports: standard library, ``s3engine.core``, ``s3engine.processes.objection_test``;
+``s3engine.processes.resolution`` for type checking only.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from s3engine.core.definition import FACILITATOR, PARTICIPANT, Action, Field
 from s3engine.core.process import Process
+from s3engine.processes.objection_test import ObjectionTest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from s3engine.processes.resolution import Resolution
 
 NO_OBJECTION = "no objection"
 POSSIBLE_OBJECTION = "possible objection"
@@ -28,7 +37,18 @@ def check_actions(
     clear: str = "celebrate",
     what: str = "the proposal",
 ) -> tuple[Action, ...]:
-    """The actions of the check/choose steps, parametrised by step names."""
+    """The actions of the check/choose steps, parametrised by step names.
+
+    Args:
+        check: The step of the hidden round.
+        choose: The step in which one possible objection is chosen.
+        testing: The step that waits for the objection test.
+        clear: Where the round leads when nobody has a possible objection.
+        what: What the round is about, for the guidance ("the proposal").
+
+    Returns:
+        The ``signal``, ``close_round`` and ``test_objection`` actions.
+    """
     return (
         Action(
             "signal",
@@ -77,7 +97,14 @@ def check_actions(
 
 
 def check_transitions(clear: str = "celebrate") -> tuple[tuple[str, tuple[str, ...], str], ...]:
-    """The internal transitions of the loop (fired by the mixin, not by users)."""
+    """The internal transitions of the loop (fired by the mixin, not by users).
+
+    Args:
+        clear: Where a revealed round without possible objections leads.
+
+    Returns:
+        ``(trigger, sources, dest)`` triples for :attr:`ProcessDef.internal`.
+    """
     return (
         ("reveal_clear", ("check",), clear),
         ("reveal_objections", ("check",), "choose"),
@@ -90,7 +117,7 @@ class ObjectionCheckMixin(Process):
     """Shared behaviour of processes with a hidden objection round and objection children."""
 
     #: Step the process returns to after an objection was handled, by subject.
-    return_steps: dict[str, str] = {}
+    return_steps: ClassVar[dict[str, str]] = {}
 
     def setup_check(self) -> None:
         """Initialise the data the loop needs."""
@@ -119,6 +146,7 @@ class ObjectionCheckMixin(Process):
         )
 
     def do_signal(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record a signal; the last participant's signal reveals the round and moves on."""
         assert self.round is not None
         self.round["signals"][actor] = data["signal"]
         if len(self.round["signals"]) >= len(self.participants) and all(
@@ -130,6 +158,7 @@ class ObjectionCheckMixin(Process):
             )
 
     def do_close_round(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Reveal the round before everyone has signalled."""
         self.reveal()
 
     def reveal(self) -> None:
@@ -157,6 +186,7 @@ class ObjectionCheckMixin(Process):
         ]
 
     def round_view(self, viewer: str | None = None) -> dict[str, Any] | None:
+        """The round as ``viewer`` may see it: counts until revealed, then every signal."""
         r = self.round
         if r is None or self.state not in (
             "check",
@@ -186,6 +216,7 @@ class ObjectionCheckMixin(Process):
     # -- guards ------------------------------------------------------------------------------------
 
     def g_has_possible_objection(self, _event: Any) -> bool:
+        """Branch condition: the round holds at least one possible objection."""
         r = self.round
         if r is None:
             return False
@@ -194,11 +225,13 @@ class ObjectionCheckMixin(Process):
         return bool(r.get("pending"))
 
     def g_round_open(self, _fields: dict[str, Any]) -> str | None:
+        """Guard of ``close_round``: refuse when no round is open."""
         if self.round is None or self.round["revealed"]:
             return "there is no open round"
         return None
 
     def g_objector_pending(self, fields: dict[str, Any]) -> str | None:
+        """Guard of ``test_objection``: the objector has a possible objection not yet tested."""
         pending = (self.round or {}).get("pending", [])
         if not pending:
             return "nobody has a possible objection left to test"
@@ -211,6 +244,7 @@ class ObjectionCheckMixin(Process):
         return None
 
     def fields_for(self, action: Action) -> tuple[Field, ...]:
+        """The fields of ``action``; the objector to test is a choice among the pending ones."""
         if action.name == "test_objection" and self.round:
             pending = tuple(self.round.get("pending", []))
             return (
@@ -220,10 +254,12 @@ class ObjectionCheckMixin(Process):
                     choices=pending,
                     help="Whose possible objection is tested now.",
                 ),
-            ) + action.fields[1:]
+                *action.fields[1:],
+            )
         return action.fields
 
     def clean_value(self, f: Field, value: Any) -> Any:
+        """Clean one value; an objector outside the choices is checked as a person."""
         if f.name == "objector" and f.type == "choice":
             if value not in self.participants:
                 return super().clean_value(Field("objector", "person"), value)
@@ -233,6 +269,7 @@ class ObjectionCheckMixin(Process):
     # -- children ------------------------------------------------------------------------------
 
     def do_test_objection(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Take one possible objection out of the pending ones and record it."""
         assert self.round is not None
         self.round["pending"].remove(data["objector"])
         self.objections.append(
@@ -248,10 +285,16 @@ class ObjectionCheckMixin(Process):
             }
         )
 
+    def resolution_type(self) -> type[Resolution]:
+        """The process that resolves a qualified objection (Resolve Objections).
+
+        Raises:
+            NotImplementedError: The process using the loop does not name it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not name its resolution process")
+
     def start_test(self) -> None:
         """Spawn the objection test for the latest objection."""
-        from s3engine.processes.objection_test import ObjectionTest
-
         obj = self.objections[-1]
         child = self.spawn(
             ObjectionTest,
@@ -261,11 +304,9 @@ class ObjectionCheckMixin(Process):
 
     def start_resolution(self) -> None:
         """Spawn Resolve Objections for the latest (qualified) objection."""
-        from s3engine.processes.resolution import Resolution
-
         obj = self.objections[-1]
         child = self.spawn(
-            Resolution,
+            self.resolution_type(),
             {
                 "objector": obj["objector"],
                 "objection": obj["argument"],
@@ -280,9 +321,10 @@ class ObjectionCheckMixin(Process):
         return ""
 
     def child_done(self, child: Process) -> None:
+        """Take in a finished objection test or resolution and move the loop on."""
         obj = self.objections[-1]
         back = self.return_steps.get(self.subject, "check")
-        if child.kind == "objection-test":
+        if isinstance(child, ObjectionTest):
             obj["verdict"] = "objection" if child.outcome == "objection" else "not an objection"
             obj["argument"] = child.data["argument"]
             obj["test_record"] = child.record()
@@ -299,16 +341,18 @@ class ObjectionCheckMixin(Process):
                         }
                     )
                 self.fire(f"back_to_{back}")
-        elif child.kind == "resolution":
+        elif isinstance(child, self.resolution_type()):
             obj["resolution"] = child.record()
             self.apply_amendment(child)
             self.fire(f"back_to_{back}")
 
-    def apply_amendment(self, resolution: Process) -> None:
+    def apply_amendment(self, resolution: Resolution) -> None:
         """Integrate an agreed amendment (subclasses decide what it changes)."""
 
     def enter_testing(self, _event: Any) -> None:
+        """Entering the testing step spawns the objection test."""
         self.start_test()
 
     def enter_resolving(self, _event: Any) -> None:
+        """Entering the resolving step spawns Resolve Objections."""
         self.start_resolution()

@@ -6,7 +6,7 @@ disputes, then the investigation unwinds level by level), and integrate what was
 objector refines the argument (check again) or drops it, optionally keeping it as a concern.
 Outcome ``objection`` or ``not an objection``.
 
-Allowed imports: standard library, s3engine.
+Allowed imports: standard library, ``s3engine.core``.
 """
 
 from __future__ import annotations
@@ -209,6 +209,7 @@ class ObjectionTest(Process):
     definition = DEFINITION
 
     def setup(self, data: dict[str, Any]) -> None:
+        """Start with the argument as given and an empty investigation."""
         super().setup(data)
         self.disagreeing: list[dict[str, Any]] = []
         self.stack: list[dict[str, Any]] = []
@@ -217,6 +218,7 @@ class ObjectionTest(Process):
         self.versions: list[str] = [data["argument"]]
 
     def role_holders(self, role: str) -> tuple[str, ...]:
+        """The objector, the person whose counter-argument is investigated, or the usual roles."""
         if role == OBJECTOR:
             return (self.data["objector"],)
         if role == DISPUTER:
@@ -225,44 +227,56 @@ class ObjectionTest(Process):
 
     # guards
     def g_not_objector(self, _f: dict[str, Any]) -> str | None:
+        """Guard of ``disagree``: refuses nobody, the objector included."""
         return None
 
     def g_has_disagreement(self, _e: Any) -> bool:
+        """Branch condition: someone disagrees that the argument qualifies."""
         return bool(self.disagreeing)
 
     def g_counter_stated(self, _f: dict[str, Any]) -> str | None:
+        """Guard: the counter-argument under investigation has been explained."""
         if not self.stack or not self.stack[-1].get("counter"):
             return "the counter-argument has not been explained yet"
         return None
 
     def g_deeper(self, _e: Any) -> bool:
+        """Branch condition: a lower level of the investigation is still open."""
         # Evaluated after the effect has settled (popped) the top level.
         return bool(self.stack)
 
     # effects
-    def do_present_argument(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_present_argument(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the argument as presented, with premises and conclusion."""
         if data.get("argument"):
             self.data["argument"] = data["argument"]
             self.versions.append(data["argument"])
         self.data["premises"] = data.get("premises", [])
         self.data["conclusion"] = data.get("conclusion", "")
 
-    def do_ask_question(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_ask_question(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record a clarifying question (and its answer)."""
         self.questions.append({"by": actor, **data})
 
-    def do_disagree(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_disagree(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record a disagreement, once per person."""
         if not any(d["by"] == actor for d in self.disagreeing):
             self.disagreeing.append({"by": actor, "reason": data.get("reason", "")})
 
     def enter_investigate(self, _e: Any) -> None:
+        """Start the investigation with the first disagreement, unless one is open."""
         if not self.stack:
             first = self.disagreeing[0]
             self.stack.append({"by": first["by"], "counter": first["reason"], "level": 1})
 
-    def do_explain_disagreement(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_explain_disagreement(
+        self, actor: str, data: dict[str, Any], event: dict[str, Any]
+    ) -> None:
+        """Record the counter-argument of the disagreement under investigation."""
         self.stack[-1]["counter"] = data["counter_argument"]
 
-    def do_dispute_counter(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_dispute_counter(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Open a deeper level: this dispute of the counter-argument comes first."""
         self.stack.append({"by": actor, "counter": data["reason"], "level": len(self.stack) + 1})
 
     def _settle(self, holds: bool) -> None:
@@ -273,29 +287,36 @@ class ObjectionTest(Process):
             if holds:
                 self.disagreeing = []
 
-    def do_counter_holds(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_counter_holds(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Settle the current level: the counter-argument holds."""
         self._settle(True)
 
-    def do_counter_fails(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_counter_fails(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Settle the current level: the counter-argument does not hold."""
         self._settle(False)
 
-    def do_refine_argument(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_refine_argument(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the refined argument; the check for disagreement starts again."""
         self.data["argument"] = data["argument"]
         self.versions.append(data["argument"])
         self.disagreeing = []
 
-    def do_drop_argument(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_drop_argument(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record that the argument is dropped, and whether it is kept as a concern."""
         self.data["keep_as_concern"] = bool(data.get("keep_as_concern"))
         if data.get("concern"):
             self.data["concern"] = data["concern"]
 
     def enter_qualified(self, _e: Any) -> None:
+        """Finish with the outcome ``objection``."""
         self.finish("objection")
 
     def enter_not_objection(self, _e: Any) -> None:
+        """Finish with the outcome ``not an objection``."""
         self.finish("not an objection")
 
     def details(self) -> dict[str, Any]:
+        """The argument, who disagrees and the open levels of the investigation."""
         return {
             "objector": self.data["objector"],
             "argument": self.data["argument"],

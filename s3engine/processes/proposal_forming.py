@@ -6,7 +6,7 @@ information gathering questions (may pause for research) -> 5 Prioritize generat
 6 Collect ideas -> 7 Choose tuners -> 8 Design proposal. The result can be taken into a consent
 decision (``consent`` start field ``from_proposal``).
 
-Allowed imports: standard library, s3engine.
+Allowed imports: standard library, ``s3engine.core``, ``s3engine.processes.driver_step``.
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ DEFINITION = ProcessDef(
             "Prefer small next steps and an early review.",
         ),
         Step("formed", "Proposal formed", final=True),
-    )
-    + CLOSING_STEPS,
+        *CLOSING_STEPS,
+    ),
     actions=(
         Action(
             "consent_driver",
@@ -119,9 +119,7 @@ DEFINITION = ProcessDef(
             (),
             "Nobody objects to the driver and requirement: move on.",
         ),
-    )
-    + BRANCH_ACTIONS
-    + (
+        *BRANCH_ACTIONS,
         Action(
             "record_answer",
             "Record an answer",
@@ -288,6 +286,7 @@ class ProposalForming(DriverStepMixin):
     definition = DEFINITION
 
     def setup(self, data: dict[str, Any]) -> None:
+        """Start with an empty board of considerations, no ideas and no proposal."""
         super().setup(data)
         self.data.setdefault("patterns", [])
         self.answers: list[dict[str, Any]] = []
@@ -298,11 +297,13 @@ class ProposalForming(DriverStepMixin):
         self.proposal: dict[str, Any] | None = None
 
     def role_holders(self, role: str) -> tuple[str, ...]:
+        """The tuners are the proposers; the other roles as usual."""
         if role == PROPOSER:
             return tuple(self.data.get("tuners", []))
         return super().role_holders(role)
 
     def g_info_question(self, f: dict[str, Any]) -> str | None:
+        """Guard: the number names an information gathering question."""
         n = f.get("number")
         if n is not None and not 1 <= n <= len(self.board["information gathering"]):
             return (
@@ -312,51 +313,65 @@ class ProposalForming(DriverStepMixin):
         return None
 
     def g_order(self, f: dict[str, Any]) -> str | None:
+        """Guard of ``set_priorities``: every entry is the number of a generative question."""
         for x in f.get("order", []):
             if not x.isdigit() or not 1 <= int(x) <= len(self.board["generative"]):
                 return f"{x!r} is not the number of a generative question"
         return None
 
     def g_tuners(self, f: dict[str, Any]) -> str | None:
+        """Guard of ``choose_tuners``: one to three tuners."""
         if "tuners" in f and not 1 <= len(f["tuners"]) <= 3:
             return "choose one to three tuners (two or three is best)"
         return None
 
-    def do_record_answer(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_record_answer(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record an answer about the driver and requirement."""
         self.answers.append({"by": actor, **data})
 
-    def do_add_question(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_add_question(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Add a consideration, phrased as a question, to its column."""
         self.board[data["column"]].append(
             {"by": actor, "question": data["question"], "answers": []}
         )
 
-    def do_answer_question(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_answer_question(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record an answer to an information gathering question."""
         self.board["information gathering"][data["number"] - 1]["answers"].append(
             {"by": actor, "answer": data["answer"]}
         )
 
-    def do_make_generative(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_make_generative(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Move an information gathering question to the generative column."""
         q = self.board["information gathering"].pop(data["number"] - 1)
         self.board["generative"].append(q)
 
-    def do_pause_for_research(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_pause_for_research(
+        self, actor: str, data: dict[str, Any], event: dict[str, Any]
+    ) -> None:
+        """Record what is researched, by whom and by when."""
         self.research.append(dict(data))
 
-    def do_resume(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_resume(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the findings of the latest research, if given."""
         if data.get("findings") and self.research:
             self.research[-1]["findings"] = data["findings"]
 
-    def do_set_priorities(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_set_priorities(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Set the order of the generative questions."""
         self.priorities = [int(x) for x in data["order"]]
 
-    def do_add_idea(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_add_idea(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record an idea."""
         self.ideas.append({"by": actor, "idea": data["idea"]})
 
-    def do_choose_tuners(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_choose_tuners(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the tuners and any objections to them."""
         self.data["tuners"] = data["tuners"]
         self.data["tuner_objections"] = data.get("objections", "")
 
-    def do_submit_proposal(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_submit_proposal(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the proposal drafted by the tuners."""
         self.proposal = {
             "id": self.id,
             "title": self.data["title"],
@@ -370,9 +385,11 @@ class ProposalForming(DriverStepMixin):
         }
 
     def enter_formed(self, _e: Any) -> None:
+        """Finish with the outcome ``proposal formed``."""
         self.finish("proposal formed")
 
     def details(self) -> dict[str, Any]:
+        """The driver, the answers, the board, the ideas, the tuners and the proposal."""
         return {
             "driver": self.data["driver"],
             "requirement": self.data["requirement"],
@@ -385,6 +402,7 @@ class ProposalForming(DriverStepMixin):
         }
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The formed proposal, in the ``proposals`` table."""
         if self.proposal is None:
             return []
         return [("proposals", self.id, dict(self.proposal))]

@@ -5,12 +5,12 @@ check for possible objections to the amendment (hidden round), test and resolve 
 (recursively: an objection to the amendment is resolved by this same process, whose result replaces
 the amendment), then celebrate: the parent updates its subject with the amendment.
 
-Allowed imports: standard library, s3engine.
+Allowed imports: standard library, ``s3engine.core``, ``s3engine.processes.objection_check``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from s3engine.core.definition import FACILITATOR, PARTICIPANT, Action, Field, ProcessDef, Step
 from s3engine.processes.objection_check import ObjectionCheckMixin, check_actions, check_transitions
@@ -145,9 +145,7 @@ DEFINITION = ProcessDef(
             (),
             "Move on to the check when the amendment is understood.",
         ),
-    )
-    + check_actions(what="the amendment")
-    + (
+        *check_actions(what="the amendment"),
         Action(
             "adopt_amendment",
             "Adopt the amendment",
@@ -166,9 +164,10 @@ class Resolution(ObjectionCheckMixin):
     """Resolving one qualified objection by an agreed amendment."""
 
     definition = DEFINITION
-    return_steps = {"amendment": "check"}
+    return_steps: ClassVar[dict[str, str]] = {"amendment": "check"}
 
     def setup(self, data: dict[str, Any]) -> None:
+        """Start with no amendment yet; the loop is about the amendment."""
         super().setup(data)
         self.setup_check()
         self.subject = "amendment"
@@ -176,7 +175,12 @@ class Resolution(ObjectionCheckMixin):
         self.questions: list[dict[str, Any]] = []
         self.amendment_history: list[dict[str, Any]] = []
 
+    def resolution_type(self) -> type[Resolution]:
+        """Objections to an amendment are resolved by this same process."""
+        return Resolution
+
     def g_amendment_complete(self, f: dict[str, Any]) -> str | None:
+        """Guard of ``propose_amendment``: the amendment has what its kind needs."""
         kind = f.get("kind")
         if kind in NEEDS_OWNER and (not f.get("owner") or not f.get("due")):
             return f"an amendment that will '{kind}' needs an owner and a due date"
@@ -186,20 +190,24 @@ class Resolution(ObjectionCheckMixin):
             return "name the other nominee"
         return None
 
-    def do_propose_amendment(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_propose_amendment(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the amendment as written down."""
         self.amendment = dict(data)
         self.amendment_history.append(dict(data))
 
-    def do_ask_question(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_ask_question(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record a clarifying question (and its answer)."""
         self.questions.append({"by": actor, **data})
 
     def enter_check(self, _e: Any) -> None:
+        """Open the hidden round about the amendment."""
         self.open_round("the amendment")
 
     def subject_text(self) -> str:
+        """The amended text, else the amendment as written."""
         return str(self.amendment.get("amended_text") or self.amendment.get("text", ""))
 
-    def apply_amendment(self, resolution: Any) -> None:
+    def apply_amendment(self, resolution: Resolution) -> None:
         """An objection to the amendment was resolved: its result replaces the amendment."""
         new = resolution.amendment
         if new.get("amended_text"):
@@ -213,9 +221,11 @@ class Resolution(ObjectionCheckMixin):
         self.amendment_history.append(dict(self.amendment))
 
     def enter_resolved(self, _e: Any) -> None:
+        """Finish with the outcome ``resolved``."""
         self.finish("resolved")
 
     def details(self) -> dict[str, Any]:
+        """The objection and the amendment so far."""
         return {
             "objector": self.data["objector"],
             "objection": self.data["objection"],

@@ -11,348 +11,44 @@ nominee, which goes back to step 6) -> the nominee accepts (-> 9) or declines (-
 9 Celebrate -> a role assignment: role, domain and description version, keeper, selected on, term
 end, review date, and the nominations with their reasons and changes.
 
-Allowed imports: standard library, s3engine.
+The process type itself (start fields, steps, actions) is data in
+:mod:`s3engine.processes.role_selection_definition`; the nominations (steps 2-5) are the mixin in
+:mod:`s3engine.processes.nomination`; this module holds the rest of the guards and effects and the
+role assignment record.
+
+Allowed imports: standard library, ``s3engine.core``, ``s3engine.errors``, ``s3engine.org``,
+``s3engine.processes.nomination``, ``s3engine.processes.objection_check``,
+``s3engine.processes.resolution``, ``s3engine.processes.role_selection_definition``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from s3engine.core.definition import (
-    FACILITATOR,
-    NOMINEE,
-    PARTICIPANT,
-    Action,
-    Field,
-    ProcessDef,
-    Step,
-)
+from s3engine.core.definition import NOMINEE, Action, Field
+from s3engine.core.process import Process
+from s3engine.core.workspace import ID_RE, Workspace
 from s3engine.errors import ActionNotAllowedNow, InvalidField
-from s3engine.org import domain as org
-from s3engine.processes.objection_check import ObjectionCheckMixin, check_actions, check_transitions
-
-PASS = "pass"
-NO_NOMINATION = "no nomination"
-HOW = ("facilitator proposes", "a member proposes", "nominees agree", "dialogue")
-
-START_FIELDS = (
-    Field("role", "line", help="The role's name."),
-    Field("facilitator", "line", help="Who facilitates the selection."),
-    Field("participants", "list", help="Everyone taking part, one name per line."),
-    Field("term_end", "date", help="When the term ends and a new selection is due."),
-    Field(
-        "description",
-        "text",
-        required=False,
-        help="The role's description (needed when no domain is given).",
-    ),
-    Field(
-        "domain",
-        "line",
-        required=False,
-        help="The id of the role's domain; its description is presented.",
-    ),
-    Field("review_date", "date", required=False, help="When the role is reviewed."),
-    Field("circle", "line", required=False, help="The circle or team the role belongs to."),
-    Field(
-        "role_kind",
-        "choice",
-        required=False,
-        choices=org.ROLE_KINDS,
-        help="What kind of role (role, representative, facilitator ...).",
-    ),
-    Field("role_id", "line", required=False, help="The role's id (made from the name if empty)."),
-    Field("title", "line", required=False, help="A title for this selection."),
-)
-
-DEFINITION = ProcessDef(
-    kind="role-selection",
-    title="Role Selection",
-    patterns=("role-selection", "test-arguments-qualify-as-objections", "resolve-objections"),
-    start_fields=START_FIELDS,
-    steps=(
-        Step(
-            "present",
-            "Present Role Description",
-            number="1",
-            guidance="Share the role's domain description (ideally in advance). Nobody voices "
-            "interest or preferences before the selection.",
-        ),
-        Step(
-            "nominate",
-            "Record Nominations",
-            number="2",
-            guidance="Everyone writes a nomination in secret: themself, someone else, or pass. "
-            "The slips are revealed together.",
-        ),
-        Step(
-            "reasons",
-            "Reasons for Nominations",
-            number="3",
-            guidance="A round: each person says whom they nominated and why.",
-        ),
-        Step(
-            "information",
-            "Information Gathering",
-            number="4",
-            guidance="Share or ask for information that helps the choice.",
-        ),
-        Step(
-            "changes",
-            "Nomination Changes",
-            number="5",
-            guidance="A round: anyone changing their nomination in light of what was heard says "
-            "so, and why.",
-        ),
-        Step(
-            "propose",
-            "Propose a nominee",
-            number="6",
-            guidance="On the strength of the reasons, propose one nominee (or ask a member to, "
-            "or invite nominees to agree whom to propose, or open a dialogue).",
-        ),
-        Step(
-            "check",
-            "Check for Objections",
-            number="7",
-            guidance="Does anyone, the nominee included, have an objection to this nominee? "
-            "Everyone signals at the same time.",
-        ),
-        Step(
-            "choose",
-            "Address and Resolve Objections",
-            number="8",
-            guidance="Take one objection at a time, the nominee's own first.",
-        ),
-        Step(
-            "testing",
-            "Address and Resolve Objections",
-            number="8",
-            waiting=True,
-            guidance="Test whether the argument qualifies as an objection.",
-        ),
-        Step(
-            "resolving",
-            "Address and Resolve Objections",
-            number="8",
-            waiting=True,
-            guidance="Resolve it: change the role description, propose another nominee, or any "
-            "other amendment.",
-        ),
-        Step(
-            "accept",
-            "Nominee Accepts or Declines",
-            number="8",
-            guidance="Every objection is resolved: ask the nominee whether they accept.",
-        ),
-        Step(
-            "celebrate",
-            "Celebrate",
-            number="9",
-            guidance="Acknowledge the selection and thank the new role keeper.",
-        ),
-        Step("selected", "Role assignment recorded", final=True),
-        Step("not_selected", "No selection", final=True),
-    ),
-    actions=(
-        Action(
-            "present_description",
-            "Present the role description",
-            ("present",),
-            "nominate",
-            FACILITATOR,
-            (
-                Field(
-                    "description",
-                    "text",
-                    required=False,
-                    help="The description as presented, if reworded.",
-                ),
-            ),
-            "Read the description aloud; then everyone writes a nomination in secret.",
-        ),
-        Action(
-            "nominate",
-            "Write my nomination",
-            ("nominate",),
-            None,
-            PARTICIPANT,
-            (
-                Field(
-                    "nominee",
-                    "choice",
-                    choices=(PASS,),
-                    help="Yourself, someone else, or pass. Nobody sees it until all are in.",
-                ),
-            ),
-            "Write a nomination in secret: yourself, someone else, or pass.",
-        ),
-        Action(
-            "close_nominations",
-            "Reveal the nominations",
-            ("nominate",),
-            "reasons",
-            FACILITATOR,
-            (),
-            "Reveal the nominations now (anyone who has not written one is recorded as "
-            "giving no nomination).",
-        ),
-        Action(
-            "give_reason",
-            "Say whom I nominated and why",
-            ("reasons",),
-            None,
-            PARTICIPANT,
-            (Field("reason", "text", help="Why this person fits the role."),),
-            "One at a time, each says whom they nominated and why.",
-        ),
-        Action(
-            "start_information",
-            "Gather information",
-            ("reasons",),
-            "information",
-            FACILITATOR,
-            (),
-            "Everyone has spoken: gather information that helps the choice.",
-        ),
-        Action(
-            "share_information",
-            "Share or ask for information",
-            ("information",),
-            None,
-            PARTICIPANT,
-            (
-                Field("information", "text", help="What you know or want to know."),
-                Field("about", "person", required=False, help="The nominee it is about."),
-            ),
-            "Information about the role and the nominees, not preferences.",
-        ),
-        Action(
-            "start_changes",
-            "Nomination changes round",
-            ("information",),
-            "changes",
-            FACILITATOR,
-            (),
-            "Ask who wants to change their nomination.",
-        ),
-        Action(
-            "change_nomination",
-            "Change my nomination",
-            ("changes",),
-            None,
-            PARTICIPANT,
-            (
-                Field("nominee", "choice", choices=(PASS,), help="Your new nomination."),
-                Field("reason", "text", help="Why you change it."),
-            ),
-            "Say what you change your nomination to, and why.",
-        ),
-        Action(
-            "close_changes",
-            "Close the changes round",
-            ("changes",),
-            "propose",
-            FACILITATOR,
-            (),
-            "Nobody else changes: move on to proposing a nominee.",
-        ),
-        Action(
-            "propose_nominee",
-            "Propose a nominee",
-            ("propose",),
-            "check",
-            FACILITATOR,
-            (
-                Field(
-                    "nominee",
-                    "person",
-                    required=False,
-                    help="The person proposed (defaults to the one a resolution proposed).",
-                ),
-                Field("reasons", "text", help="The reasons that make this nominee the proposal."),
-                Field(
-                    "how", "choice", required=False, choices=HOW, help="How the nominee was found."
-                ),
-                Field("term_end", "date", required=False, help="A changed term end."),
-                Field("review_date", "date", required=False, help="A changed review date."),
-            ),
-            "Propose the nominee with the strongest reasons; the term is part of the proposal.",
-            guard="g_can_propose",
-        ),
-        Action(
-            "end_without_selection",
-            "End without a selection",
-            ("propose",),
-            "not_selected",
-            FACILITATOR,
-            (Field("reason", "text", help="What was missing and what happens next."),),
-            "No suitable candidate: consider outside candidates, changing priorities or "
-            "another way to take care of the domain.",
-        ),
-    )
-    + check_actions(clear="accept", what="this nominee")
-    + (
-        Action(
-            "accept",
-            "I accept the role",
-            ("accept",),
-            "celebrate",
-            NOMINEE,
-            (Field("note", "text", required=False),),
-            "Ask the nominee whether they accept the role.",
-        ),
-        Action(
-            "decline",
-            "I decline the role",
-            ("accept",),
-            "propose",
-            NOMINEE,
-            (Field("reason", "text", required=False),),
-            "The nominee declines: propose another nominee.",
-        ),
-        Action(
-            "celebrate",
-            "Celebrate and record the assignment",
-            ("celebrate",),
-            "selected",
-            FACILITATOR,
-            (
-                Field(
-                    "selected_on",
-                    "date",
-                    required=False,
-                    help="The selection date (default: today).",
-                ),
-                Field("note", "text", required=False),
-            ),
-            "Acknowledge the new role keeper; the assignment is recorded with its term.",
-            guard="g_term_after_selection",
-        ),
-    ),
-    internal=check_transitions("accept")
-    + (
-        ("reveal_nominations", ("nominate",), "reasons"),
-        ("back_to_propose", ("resolving",), "propose"),
-    ),
-)
+from s3engine.org.domain import revise_description, summary
+from s3engine.org.role import record_assignment, role_id_for
+from s3engine.processes.nomination import PASS, NominationMixin
+from s3engine.processes.objection_check import ObjectionCheckMixin
+from s3engine.processes.resolution import Resolution
+from s3engine.processes.role_selection_definition import DEFINITION
 
 
-class RoleSelection(ObjectionCheckMixin):
+class RoleSelection(NominationMixin, ObjectionCheckMixin):
     """Selecting a keeper for one role, with a limited term."""
 
     definition = DEFINITION
-    return_steps = {"nominee": "check"}
+    return_steps: ClassVar[dict[str, str]] = {"nominee": "check"}
 
     def setup(self, data: dict[str, Any]) -> None:
+        """Start with the description as started (or from the domain) and no nominee."""
         super().setup(data)
         self.setup_check()
         self.subject = "nominee"
-        self.slips: dict[str, str] = {}
-        self.revealed = False
-        self.reasons: dict[str, str] = {}
-        self.information: list[dict[str, Any]] = []
-        self.changes: list[dict[str, Any]] = []
+        self.setup_nominations()
         self.proposals: list[dict[str, Any]] = []
         self.declined: list[dict[str, Any]] = []
         self.withdrawn: list[dict[str, Any]] = []
@@ -369,42 +65,32 @@ class RoleSelection(ObjectionCheckMixin):
             }
         ]
 
+    def resolution_type(self) -> type[Resolution]:
+        """Objections to a nominee are resolved by Resolve Objections."""
+        return Resolution
+
     @property
     def title(self) -> str:
+        """The given title, else ``Role selection: <role>``."""
         return str(self.data.get("title") or f"Role selection: {self.data['role']}")
 
     # -- people -----------------------------------------------------------------------------------
 
     def role_holders(self, role: str) -> tuple[str, ...]:
+        """The nominee (once proposed); the other roles as usual."""
         if role == NOMINEE:
             return (self.nominee,) if self.nominee else ()
         return super().role_holders(role)
 
-    def nomination(self, person: str) -> str:
-        """A person's current nomination (after any change)."""
-        current = self.slips.get(person, NO_NOMINATION)
-        for c in self.changes:
-            if c["by"] == person:
-                current = c["to"]
-        return current
-
-    def tally(self) -> dict[str, int]:
-        """How many current nominations each nominee has (passes left out), most first."""
-        counts: dict[str, int] = {}
-        for p in self.participants:
-            n = self.nomination(p)
-            if n not in (PASS, NO_NOMINATION):
-                counts[n] = counts.get(n, 0) + 1
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
     # -- fields and guards ------------------------------------------------------------------------
 
     def fields_for(self, action: Action) -> tuple[Field, ...]:
+        """The fields of ``action``: whom to nominate; the nominee's own objection offered first."""
         if action.name in ("nominate", "change_nomination"):
             first = Field(
                 "nominee", "choice", choices=(*self.participants, PASS), help=action.fields[0].help
             )
-            return (first,) + action.fields[1:]
+            return (first, *action.fields[1:])
         fields = super().fields_for(action)
         if action.name == "test_objection" and self.round and self.nominee:
             pending = tuple(self.round.get("pending", []))
@@ -417,10 +103,12 @@ class RoleSelection(ObjectionCheckMixin):
                         choices=order,
                         help="The nominee's own objection is handled first.",
                     ),
-                ) + fields[1:]
+                    *fields[1:],
+                )
         return fields
 
     def validate(self, name: str, actor: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Validate as usual, and refuse a change to the nomination one already has."""
         clean = super().validate(name, actor, fields)
         if name == "change_nomination" and clean["nominee"] == self.nomination(actor):
             raise ActionNotAllowedNow(
@@ -432,6 +120,7 @@ class RoleSelection(ObjectionCheckMixin):
         return clean
 
     def g_can_propose(self, f: dict[str, Any]) -> str | None:
+        """Guard of ``propose_nominee``: a nominee who did not decline; a review date in term."""
         nominee = f.get("nominee") or self.suggested
         if not f and not self.suggested:
             return None  # listing actions: the nominee is asked for
@@ -445,6 +134,7 @@ class RoleSelection(ObjectionCheckMixin):
         return None
 
     def g_objector_pending(self, fields: dict[str, Any]) -> str | None:
+        """Guard of ``test_objection``: as usual, and the nominee's own objection goes first."""
         reason = super().g_objector_pending(fields)
         if reason:
             return reason
@@ -458,6 +148,7 @@ class RoleSelection(ObjectionCheckMixin):
         return None
 
     def g_term_after_selection(self, f: dict[str, Any]) -> str | None:
+        """Guard of ``celebrate``: the term ends after the selection date."""
         on = f.get("selected_on")
         if on and self.data["term_end"] <= on:
             return f"the term end {self.data['term_end']} is not after the selection date {on}"
@@ -467,7 +158,7 @@ class RoleSelection(ObjectionCheckMixin):
 
     def _new_description(self, text: str, why: str) -> None:
         if self.data.get("domain"):
-            version = org.revise_description(
+            version = revise_description(
                 self.ws, self.data["domain"], text, self._event, self.id, why
             )
         else:
@@ -477,7 +168,10 @@ class RoleSelection(ObjectionCheckMixin):
             {"version": version, "text": text, "why": why, "time": self.last_time}
         )
 
-    def do_present_description(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_present_description(
+        self, actor: str, data: dict[str, Any], event: dict[str, Any]
+    ) -> None:
+        """Present the domain's latest description, or the reworded one (a new version)."""
         text = data.get("description")
         dom = (
             self.ws.projection.get("domains", self.data["domain"])
@@ -486,11 +180,11 @@ class RoleSelection(ObjectionCheckMixin):
         )
         if dom is not None and dom["version"] != self.descriptions[-1]["version"]:
             # The domain was described anew since the selection started: present the new one.
-            self.data["description"] = org.summary(dom)
+            self.data["description"] = summary(dom)
             self.descriptions.append(
                 {
                     "version": dom["version"],
-                    "text": org.summary(dom),
+                    "text": summary(dom),
                     "why": "domain description updated",
                     "time": self.last_time,
                 }
@@ -498,38 +192,8 @@ class RoleSelection(ObjectionCheckMixin):
         if text and text != self.data["description"]:
             self._new_description(text, "reworded when presented")
 
-    def do_nominate(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.slips[actor] = data["nominee"]
-        if all(p in self.slips for p in self.participants):
-            self._reveal()
-            self.fire("reveal_nominations")
-
-    def do_close_nominations(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self._reveal()
-
-    def _reveal(self) -> None:
-        self.revealed = True
-        for p in self.participants:
-            self.slips.setdefault(p, NO_NOMINATION)
-
-    def do_give_reason(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.reasons[actor] = data["reason"]
-
-    def do_share_information(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.information.append({"by": actor, **data, "time": self.last_time})
-
-    def do_change_nomination(self, actor: str, data: dict[str, Any], event: Any) -> None:
-        self.changes.append(
-            {
-                "by": actor,
-                "from": self.nomination(actor),
-                "to": data["nominee"],
-                "reason": data["reason"],
-                "time": self.last_time,
-            }
-        )
-
-    def do_propose_nominee(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_propose_nominee(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the proposed nominee with the reasons and the term."""
         self.nominee = data.get("nominee") or self.suggested
         self.suggested = None
         for key in ("term_end", "review_date"):
@@ -547,17 +211,23 @@ class RoleSelection(ObjectionCheckMixin):
         )
 
     def enter_check(self, _e: Any) -> None:
+        """Open the hidden round of objections to the nominee."""
         self.subject = "nominee"
         self.open_round(f"{self.nominee} as {self.data['role']}")
 
     def subject_text(self) -> str:
+        """The text an amendment changes: the nominee, the term and the role description."""
         return (
             f"{self.nominee} as {self.data['role']} until {self.data['term_end']}.\n"
             f"Role description: {self.data['description']}"
         )
 
-    def child_done(self, child: Any) -> None:
-        if child.kind == "resolution" and child.amendment.get("kind") == "propose another nominee":
+    def child_done(self, child: Process) -> None:
+        """Another nominee proposed by a resolution goes back to step 6; else as usual."""
+        if (
+            isinstance(child, Resolution)
+            and child.amendment.get("kind") == "propose another nominee"
+        ):
             obj = self.objections[-1]
             obj["resolution"] = child.record()
             self.withdrawn.append(
@@ -574,7 +244,8 @@ class RoleSelection(ObjectionCheckMixin):
             return
         super().child_done(child)
 
-    def apply_amendment(self, resolution: Any) -> None:
+    def apply_amendment(self, resolution: Resolution) -> None:
+        """Integrate an agreed amendment: a new role description or a condition."""
         am = resolution.amendment
         obj = self.objections[-1]
         if am.get("kind") == "change the role description" and am.get("amended_text"):
@@ -589,49 +260,44 @@ class RoleSelection(ObjectionCheckMixin):
                 f"{am.get('kind')}: {am['text']}" + (f" ({extra})" if extra else "")
             )
 
-    def do_decline(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_decline(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record that the nominee declines; another one is proposed."""
         self.declined.append(
             {"nominee": actor, "reason": data.get("reason", ""), "time": self.last_time}
         )
         self.nominee = None
 
-    def do_celebrate(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_celebrate(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the selection date (default: today) and any note."""
         self.data["selected_on"] = data.get("selected_on") or self.last_time[:10]
         if data.get("note"):
             self.data["note"] = data["note"]
 
     def enter_selected(self, _e: Any) -> None:
-        self.assignment = org.record_assignment(self.ws, self.build_assignment())
+        """Record the role assignment and finish with the outcome ``selected``."""
+        self.assignment = record_assignment(self.ws, self.build_assignment())
         self.finish("selected")
 
     def enter_not_selected(self, _e: Any) -> None:
+        """Finish with the outcome ``no selection``."""
         self.finish("no selection")
 
-    def do_end_without_selection(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_end_without_selection(
+        self, actor: str, data: dict[str, Any], event: dict[str, Any]
+    ) -> None:
+        """Record what was missing and what happens next."""
         self.data["closing"] = data["reason"]
 
     # -- records ----------------------------------------------------------------------------------
 
-    def nominations(self) -> list[dict[str, Any]]:
-        """The revealed nominations with their reasons and any change."""
-        out = []
-        for p in self.participants:
-            slip = self.slips.get(p, NO_NOMINATION)
-            now = self.nomination(p)
-            out.append(
-                {
-                    "by": p,
-                    "nominee": slip,
-                    "self": slip == p,
-                    "reason": self.reasons.get(p, ""),
-                    "changed_to": now if now != slip else None,
-                    "change_reasons": [c["reason"] for c in self.changes if c["by"] == p],
-                }
-            )
-        return out
-
     def build_assignment(self) -> dict[str, Any]:
-        """The role assignment record (S3 guide §4)."""
+        """The role assignment record (S3 guide §4).
+
+        Returns:
+            Role, domain and description version, keeper, selection date, term end, review date,
+            the nominations with their reasons and changes, the proposals, objections and
+            conditions, ready for :func:`s3engine.org.role.record_assignment`.
+        """
         d = self.data
         assert self.nominee is not None
         return {
@@ -664,34 +330,15 @@ class RoleSelection(ObjectionCheckMixin):
         }
 
     def round_view(self, viewer: str | None = None) -> dict[str, Any] | None:
+        """The nominations in steps 2-6, else the round of objections."""
         if self.state == "nominate":
-            view: dict[str, Any] = {
-                "no": 0,
-                "about": f"nominations for {self.data['role']}",
-                "revealed": False,
-                "signalled": sorted(self.slips),
-                "waiting_for": [p for p in self.participants if p not in self.slips],
-                "count": len(self.slips),
-                "of": len(self.participants),
-            }
-            if viewer and viewer in self.slips:
-                view["mine"] = self.slips[viewer]
-            return view
+            return self.nomination_view(f"nominations for {self.data['role']}", viewer, secret=True)
         if self.state in ("reasons", "information", "changes", "propose"):
-            return {
-                "no": 0,
-                "about": f"nominations for {self.data['role']}",
-                "revealed": True,
-                "signalled": sorted(self.slips),
-                "waiting_for": [],
-                "count": len(self.slips),
-                "of": len(self.participants),
-                "signals": {p: self.nomination(p) for p in self.participants},
-                "pending": [],
-            }
+            return self.nomination_view(f"nominations for {self.data['role']}", secret=False)
         return super().round_view(viewer)
 
     def details(self) -> dict[str, Any]:
+        """The role, the description, the nominee and objections; the nominations once revealed."""
         d = self.data
         out: dict[str, Any] = {
             "role": d["role"],
@@ -722,7 +369,12 @@ class RoleSelection(ObjectionCheckMixin):
     # -- starting and the query side -------------------------------------------------------------
 
     @classmethod
-    def check_start(cls, ws: Any, data: dict[str, Any]) -> None:
+    def check_start(cls, ws: Workspace, data: dict[str, Any]) -> None:
+        """Check the people, circle, domain, description, role id and dates; fill in the defaults.
+
+        Raises:
+            InvalidField: Names the start field that is wrong and what it should be.
+        """
         super().check_start(ws, data)
         if len(data["participants"]) < 2:
             raise InvalidField(
@@ -748,8 +400,8 @@ class RoleSelection(ObjectionCheckMixin):
                 )
             data["domain_version"] = dom["version"]
             if not data.get("description"):
-                data["description"] = org.summary(dom)
-            elif data["description"] != org.summary(dom):
+                data["description"] = summary(dom)
+            elif data["description"] != summary(dom):
                 raise InvalidField(
                     "description",
                     "differs from the domain's description",
@@ -762,8 +414,8 @@ class RoleSelection(ObjectionCheckMixin):
                 "is required when no domain is given",
                 "the role's description (purpose, responsibilities, term ...)",
             )
-        data["role_id"] = data.get("role_id") or org.role_id_for(data["role"], data.get("circle"))
-        if not org.ID_RE.match(data["role_id"].replace(".", "-")):
+        data["role_id"] = data.get("role_id") or role_id_for(data["role"], data.get("circle"))
+        if not ID_RE.match(data["role_id"].replace(".", "-")):
             raise InvalidField(
                 "role_id",
                 f"{data['role_id']!r} is not a usable id",
@@ -778,6 +430,7 @@ class RoleSelection(ObjectionCheckMixin):
             )
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The objections, in the ``objections`` table."""
         out: list[tuple[str, str, dict[str, Any]]] = []
         for n, o in enumerate(self.objections, 1):
             out.append(

@@ -5,7 +5,7 @@ organizational driver? (no: drop it; unclear: investigate more; yes: describe it
 effect and relevance) -> 4 Is it in my/our domain? (yes: into the domain's backlog; no: pass it to
 the domain that holds it; or, if well placed and harmless, just deal with it).
 
-Allowed imports: standard library, s3engine.
+Allowed imports: standard library, ``s3engine.core``.
 """
 
 from __future__ import annotations
@@ -172,6 +172,7 @@ class NavigateTension(Process):
     definition = DEFINITION
 
     def setup(self, data: dict[str, Any]) -> None:
+        """Start with no findings and no driver; participants are optional."""
         data = dict(data)
         data.setdefault("participants", [])
         super().setup(data)
@@ -180,23 +181,29 @@ class NavigateTension(Process):
 
     @property
     def title(self) -> str:
+        """The given title, else the start of the tension."""
         return str(self.data.get("title") or self.data["tension"][:60])
 
-    def do_note_finding(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_note_finding(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record a fact found about the situation."""
         self.findings.append({"by": actor, "finding": data["finding"], "time": self.last_time})
 
-    def do_unclear(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_unclear(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record what is still to be investigated, as a finding."""
         self.findings.append(
             {"by": actor, "finding": f"To investigate: {data['what']}", "time": self.last_time}
         )
 
-    def do_dissolved(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_dissolved(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record why the tension went away."""
         self.data["closing"] = dict(data)
 
-    def do_not_a_driver(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_not_a_driver(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record why it is not an organizational driver."""
         self.data["closing"] = dict(data)
 
-    def do_describe_driver(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_describe_driver(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record the driver: situation, effect and relevance."""
         self.driver = {
             "id": self.id,
             "situation": data["situation"],
@@ -215,32 +222,42 @@ class NavigateTension(Process):
         assert self.driver is not None
         self.driver.update({"status": status, "where": where, **extra})
 
-    def do_add_to_backlog(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_add_to_backlog(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Route the driver into a domain's backlog with a priority."""
         self._route("in backlog", data["domain"], {"priority": data.get("priority", "medium")})
 
-    def do_pass_on(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_pass_on(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Route the driver to whoever holds the domain."""
         self._route("passed on", data["to"], {"note": data.get("note", "")})
 
-    def do_just_do_it(self, actor: str, data: dict[str, Any], event: Any) -> None:
+    def do_just_do_it(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Route the driver to the facilitator, who deals with it directly."""
         self._route("handled directly", self.facilitator, {"note": data["what"]})
 
     def enter_dissolved(self, _e: Any) -> None:
+        """Finish with the outcome ``dissolved``."""
         self.finish("dissolved")
 
     def enter_dropped(self, _e: Any) -> None:
+        """Finish with the outcome ``not an organizational driver``."""
         self.finish("not an organizational driver")
 
     def enter_in_backlog(self, _e: Any) -> None:
+        """Finish with the outcome ``in backlog``."""
         self.finish("in backlog")
 
     def enter_passed_on(self, _e: Any) -> None:
+        """Finish with the outcome ``passed on``."""
         self.finish("passed on")
 
     def enter_handled(self, _e: Any) -> None:
+        """Finish with the outcome ``handled directly``."""
         self.finish("handled directly")
 
     def details(self) -> dict[str, Any]:
+        """The tension, the findings and the driver."""
         return {"tension": self.data["tension"], "findings": self.findings, "driver": self.driver}
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The described driver, in the ``drivers`` table."""
         return [("drivers", self.id, dict(self.driver))] if self.driver else []
