@@ -3,6 +3,7 @@ stateful tests for the processes not covered elsewhere."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -138,12 +139,32 @@ def test_export_import_whole_workspace_is_lossless(
 
 
 STARTS: dict[str, dict[str, Any]] = {
-    "proposal-forming": dict(
-        title="Garden", facilitator="Ana", participants=PEOPLE, driver="d", requirement="r"
-    ),
-    "tension": dict(tension="Bins overflow", facilitator="Ana", participants=PEOPLE),
-    "evaluate": dict(agreement="consent-1", facilitator="Ana", participants=PEOPLE),
+    "proposal-forming": {
+        "title": "Garden",
+        "facilitator": "Ana",
+        "participants": PEOPLE,
+        "driver": "d",
+        "requirement": "r",
+    },
+    "tension": {"tension": "Bins overflow", "facilitator": "Ana", "participants": PEOPLE},
+    "evaluate": {"agreement": "consent-1", "facilitator": "Ana", "participants": PEOPLE},
 }
+
+
+def draw_value(f: Any, data: st.DataObject) -> Any:
+    return {
+        "choice": lambda: data.draw(st.sampled_from(f.choices)) if f.choices else "x",
+        "person": lambda: data.draw(st.sampled_from(PEOPLE)),
+        "people": lambda: data.draw(
+            st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=3, unique=True)
+        ),
+        "date": lambda: data.draw(st.sampled_from(["2027-06-01", "2020-01-01"])),
+        "bool": lambda: data.draw(st.booleans()),
+        "list": lambda: [data.draw(st.sampled_from(["1", "2", "x"]))],
+        "patterns": lambda: [],
+        "int": lambda: data.draw(st.integers(-1, 3)),
+        "number": lambda: 1.5,
+    }.get(f.type, lambda: data.draw(st.sampled_from(["text", "<b>x</b>"])))()
 
 
 def fill(fields: Any, data: st.DataObject) -> dict[str, Any]:
@@ -151,19 +172,7 @@ def fill(fields: Any, data: st.DataObject) -> dict[str, Any]:
     for f in fields:
         if not f.required and data.draw(st.booleans()):
             continue
-        out[f.name] = {
-            "choice": lambda: data.draw(st.sampled_from(f.choices)) if f.choices else "x",
-            "person": lambda: data.draw(st.sampled_from(PEOPLE)),
-            "people": lambda: data.draw(
-                st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=3, unique=True)
-            ),
-            "date": lambda: data.draw(st.sampled_from(["2027-06-01", "2020-01-01"])),
-            "bool": lambda: data.draw(st.booleans()),
-            "list": lambda: [data.draw(st.sampled_from(["1", "2", "x"]))],
-            "patterns": lambda: [],
-            "int": lambda: data.draw(st.integers(-1, 3)),
-            "number": lambda: 1.5,
-        }.get(f.type, lambda: data.draw(st.sampled_from(["text", "<b>x</b>"])))()
+        out[f.name] = draw_value(f, data)
     return out
 
 
@@ -214,7 +223,7 @@ def test_stateful_generic_processes(kind: str) -> None:
                 name = data.draw(
                     st.sampled_from([a.name for a in self.p.leaf().definition.actions])
                 )
-                actor = data.draw(st.sampled_from(PEOPLE + ["Mallory"]))
+                actor = data.draw(st.sampled_from([*PEOPLE, "Mallory"]))
                 fields = fill(self.p.leaf().definition.action_map[name].fields, data)
             before, raw = self.state(), self.ws.journal.path.read_bytes()
             try:
@@ -282,9 +291,7 @@ def test_fuzzed_pattern_notebooks_raise_typed_errors_only(payload: bytes) -> Non
         path = Path(d) / "x.ipynb"
         path.write_bytes(payload)
         ws = Workspace(Path(d) / "ws")
-        try:
+        with contextlib.suppress(S3Error):
             import_notebooks(ws, [path], actor="fuzz")
-        except S3Error:
-            pass
         assert ws.journal.verify().ok
         assert sorted(p.name for p in Path(d).iterdir()) in (["ws", "x.ipynb"], ["x.ipynb"])

@@ -10,7 +10,8 @@ from conftest import all_sign, fixed_clock, run_to_check, start_consent
 
 from s3engine.core.workspace import Workspace
 from s3engine.errors import InvalidField, UnknownPatternError
-from s3engine.patterns.database import PatternDB, attach, default_root, step_phases
+from s3engine.patterns.database import PatternDB, attach, default_root
+from s3engine.patterns.phase import step_phases
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def test_default_root_is_next_to_the_package() -> None:
 def test_get_has_and_unknown_ids(db: PatternDB) -> None:
     assert db.has("consent-decision-making") and not db.has("nope")
     assert db.get("consent-decision-making").name == "Consent Decision-Making"
-    with pytest.raises(UnknownPatternError, match="no pattern 'nope'.*s3flow patterns search"):
+    with pytest.raises(UnknownPatternError, match=r"no pattern 'nope'.*s3flow patterns search"):
         db.get("nope")
 
 
@@ -124,7 +125,7 @@ def test_a_new_program_reuses_the_tinydb_rows_for_unchanged_files(tmp_path: Path
     ws.write("Ana", "", "workspace.created", {})
     ws.flush(everything=True)
     before = (tmp_path / "w" / "query" / "patterns.json").stat().st_mtime_ns
-    import s3engine.patterns.database as mod
+    import s3engine.patterns.folder as mod
 
     saved = dict(mod._FILE_CACHE)
     mod._FILE_CACHE.clear()

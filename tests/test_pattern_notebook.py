@@ -15,15 +15,14 @@ from s3engine.core.workspace import Workspace
 from s3engine.errors import NotebookError, PatternError
 from s3engine.patterns.database import PatternDB, attach
 from s3engine.patterns.notebook import (
-    MAX_NOTEBOOK_BYTES,
     export_notebook,
     export_patterns,
     import_notebook,
     import_notebooks,
-    read_notebook,
-    sanitize_markdown,
     write_notebook,
 )
+from s3engine.patterns.reader import MAX_NOTEBOOK_BYTES, read_notebook
+from s3engine.patterns.sanitiser import sanitize_markdown
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +81,7 @@ def test_export_is_a_valid_deterministic_nbformat_45_notebook(
         tmp_path / "b.ipynb",
     ).read_bytes()
     assert a == b
-    with pytest.raises(NotebookError, match=".ipynb"):
+    with pytest.raises(NotebookError, match=r"\.ipynb"):
         write_notebook(nb, tmp_path / "a.txt")
 
 
@@ -92,7 +91,7 @@ def test_round_trip_of_every_shipped_pattern_is_lossless(db: PatternDB, tmp_path
     got = read_notebook(path)
     assert got.code_cells == 0 and got.sanitised == []
     assert len(got.patterns) == len(pats)
-    for item, p in zip(got.patterns, pats):
+    for item, p in zip(got.patterns, pats, strict=True):
         q = item["pattern"]
         assert q.fields() == p.fields(), p.id
         assert q.body == p.body, p.id
@@ -393,7 +392,7 @@ def test_keep_going_imports_the_good_notebooks(
     good = _export(db, tmp_path, ["rounds"], "good.ipynb")
     bad = tmp_path / "bad.ipynb"
     bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(NotebookError, match="bad.ipynb is not a readable notebook"):
+    with pytest.raises(NotebookError, match=r"bad\.ipynb is not a readable notebook"):
         import_notebooks(ws, [good, bad])
     assert not [e for e in ws.events() if e["type"] == "pattern.imported"]
     results = import_notebooks(ws, [good, bad], keep_going=True)

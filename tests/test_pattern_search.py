@@ -8,7 +8,8 @@ import pytest
 
 from s3engine.errors import PatternError
 from s3engine.patterns.database import PatternDB
-from s3engine.patterns.search import SearchIndex, fold, stem, terms
+from s3engine.patterns.search import SearchIndex
+from s3engine.patterns.text import fold, stem, terms
 
 # Questions as a tutor asks them during a session, each with the pattern(s) of which at least one
 # must be among the first three results. Chosen before looking at the ranking; the ranking (not
@@ -190,7 +191,7 @@ def test_search_is_fast_over_the_shipped_patterns(db: PatternDB) -> None:
 
 
 def test_bench_search_reports_both_cases() -> None:
-    from s3engine.patterns.search import bench_search
+    from s3engine.bench.search import bench_search
 
     rep = bench_search(quick=True)
     assert rep["shipped"]["documents"] >= 100 and rep["generated"]["documents"] == 10_000

@@ -4,7 +4,8 @@ P1 durable append (ours, next to a raw JSON-line append with flush+fsync and nex
 default JSON storage), P2 cold open of a large workspace, P3 pattern search, P4 import time, P6 a
 consent round with 1,000 participants and the peak memory of a 100k-event workspace. ``--quick``
 uses smaller sizes and finishes in under a minute. Results are a list of rows (metric, value, unit,
-comparison, ratio, goal, met) printed as a table or JSON.
+comparison, ratio, goal, met; :mod:`s3engine.bench.row`) printed as a table or JSON. The search
+benchmark lives in :mod:`s3engine.bench.search`.
 
 Allowed imports: standard library, s3engine (tinydb for its comparison row).
 """
@@ -22,47 +23,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from s3engine.bench.row import Row, percentile, row
 from s3engine.journal.event import GENESIS, encode_line, event_hash
 
-Row = dict[str, Any]
+#: ``(actor, process, type, data)`` of one journal event.
+EventParts = tuple[str, str, str, dict[str, Any]]
 
 
-def _pct(samples: list[float], q: float) -> float:
-    s = sorted(samples)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+def prebuild_journal(path: Path, n: int, make: Callable[[int], EventParts] | None = None) -> None:
+    """Write a valid journal of ``n`` events quickly (one write, one fsync) for measurements.
 
-
-def _row(
-    metric: str,
-    value: float,
-    unit: str,
-    comparison: str = "",
-    ratio: float | None = None,
-    goal: str = "",
-    met: bool | None = None,
-) -> Row:
-    return {
-        "metric": metric,
-        "value": round(value, 3),
-        "unit": unit,
-        "comparison": comparison,
-        "ratio": None if ratio is None else round(ratio, 2),
-        "goal": goal,
-        "met": met,
-    }
-
-
-def prebuild_journal(
-    path: Path, n: int, make: Callable[[int], tuple[str, str, str, dict]] | None = None
-) -> None:
-    """Write a valid journal of ``n`` events quickly (one write, one fsync) for measurements."""
+    Args:
+        path: The journal file (overwritten).
+        n: How many events.
+        make: The parts of event ``i`` (from 1); default: ``bench.tick`` events.
+    """
     prev = GENESIS
     chunks = []
     for i in range(1, n + 1):
-        actor, process, type_, data = (
+        parts: EventParts = (
             make(i) if make else ("bench", "", "bench.tick", {"i": i, "note": "x" * 40})
         )
-        ev = {
+        actor, process, type_, data = parts
+        ev: dict[str, Any] = {
             "seq": i,
             "time": f"2026-01-01T00:00:00.{i % 1000000:06d}Z",
             "actor": actor,
@@ -94,8 +77,18 @@ def _raw_fsync(path: Path, samples: int) -> list[float]:
 
 
 def bench_append(tmp: Path, sizes: list[int], samples: int) -> list[Row]:
-    """P1: durable append at several journal sizes, each next to a raw JSON-line append with
-    flush+fsync on a file of the same size, and TinyDB's default storage.
+    """P1: durable append at several journal sizes, next to raw appends and TinyDB.
+
+    Each size is measured next to a raw JSON-line append with flush+fsync on a file of the same
+    size, and TinyDB's default storage is measured too (:func:`bench_tinydb`).
+
+    Args:
+        tmp: A scratch folder.
+        sizes: Journal sizes (events) to measure at; the largest carries the goal.
+        samples: Appends per size.
+
+    Returns:
+        The rows.
     """
     import shutil
 
@@ -120,9 +113,9 @@ def bench_append(tmp: Path, sizes: list[int], samples: int) -> list[Row]:
         p50s[n] = statistics.median(times)
         goal = "<= 3x raw" if n == max(sizes) else ""
         ratio = p50s[n] / raw
-        rows.append(_row(f"P1 raw JSON-line append + fsync p50 @ {n:,} lines", raw, "ms"))
+        rows.append(row(f"P1 raw JSON-line append + fsync p50 @ {n:,} lines", raw, "ms"))
         rows.append(
-            _row(
+            row(
                 f"P1 s3flow durable append p50 @ {n:,} events",
                 p50s[n],
                 "ms",
@@ -132,11 +125,13 @@ def bench_append(tmp: Path, sizes: list[int], samples: int) -> list[Row]:
                 ratio <= 3 if goal else None,
             )
         )
-        rows.append(_row(f"P1 s3flow durable append p95 @ {n:,} events", _pct(times, 0.95), "ms"))
+        rows.append(
+            row(f"P1 s3flow durable append p95 @ {n:,} events", percentile(times, 0.95), "ms")
+        )
     lo, hi = min(sizes), max(sizes)
     growth = p50s[hi] / p50s[lo]
     rows.append(
-        _row(
+        row(
             f"P1 p50 growth {hi:,} vs {lo:,} events",
             growth,
             "x",
@@ -151,7 +146,15 @@ def bench_append(tmp: Path, sizes: list[int], samples: int) -> list[Row]:
 
 
 def bench_tinydb(tmp: Path, raw_p50: float) -> list[Row]:
-    """TinyDB's default JSON storage inserting the same records (1k and 5k documents)."""
+    """TinyDB's default JSON storage inserting the same records (1k and 5k documents).
+
+    Args:
+        tmp: A scratch folder.
+        raw_p50: The raw append+fsync p50 (ms) to compare with.
+
+    Returns:
+        One row per table size.
+    """
     from tinydb import TinyDB
 
     rows = []
@@ -167,7 +170,7 @@ def bench_tinydb(tmp: Path, raw_p50: float) -> list[Row]:
         db.close()
         p50 = statistics.median(times)
         rows.append(
-            _row(
+            row(
                 f"P1 TinyDB default storage insert p50 @ {n:,} docs (no fsync)",
                 p50,
                 "ms",
@@ -211,12 +214,20 @@ def consent_template() -> list[dict[str, Any]]:
 
 
 def build_big_workspace(folder: Path, processes: int) -> int:
-    """A workspace of ``processes`` consent decisions (10 events each), built from a template."""
+    """A workspace of ``processes`` consent decisions (10 events each), built from a template.
+
+    Args:
+        folder: The workspace folder (created).
+        processes: How many consent decisions.
+
+    Returns:
+        How many events the journal holds.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     tpl = consent_template()
     per = len(tpl)
 
-    def make(i: int) -> tuple[str, str, str, dict]:
+    def make(i: int) -> EventParts:
         k, j = divmod(i - 1, per)
         ev = tpl[j]
         pid = f"consent-{k * per + 1}"
@@ -241,7 +252,15 @@ print(json.dumps({"open_s": dt, "events": ws.head[0], "processes": len(ws.roots(
 
 
 def bench_open(tmp: Path, processes: int) -> list[Row]:
-    """P2 cold open (new interpreter) and P6 peak memory of the opened workspace."""
+    """P2 cold open (new interpreter) and P6 peak memory of the opened workspace.
+
+    Args:
+        tmp: A scratch folder.
+        processes: Consent decisions in the workspace.
+
+    Returns:
+        First open, best cold open (with its goal) and peak memory rows.
+    """
     folder = tmp / f"big-{processes}"
     n = build_big_workspace(folder, processes)
     results = []
@@ -256,12 +275,12 @@ def bench_open(tmp: Path, processes: int) -> list[Row]:
     first = results[0]  # the first open may replay; later ones may use a snapshot
     best = min(r["open_s"] for r in results[1:])
     return [
-        _row(
+        row(
             f"P2 open workspace, {processes:,} processes / {n:,} events, first open",
             first["open_s"],
             "s",
         ),
-        _row(
+        row(
             f"P2 open workspace, {processes:,} processes / {n:,} events, cold process",
             best,
             "s",
@@ -270,7 +289,7 @@ def bench_open(tmp: Path, processes: int) -> list[Row]:
             "<= 1 s",
             best <= 1.0,
         ),
-        _row(
+        row(
             f"P6 peak memory, {n:,}-event workspace open",
             max(r["maxrss_mb"] for r in results),
             "MB",
@@ -299,12 +318,19 @@ def bench_import() -> list[Row]:
             )
             * 1000
         )
-        rows.append(_row(f"P4 import {mod}", best, "ms", "", None, goal, best <= 150))
+        rows.append(row(f"P4 import {mod}", best, "ms", "", None, goal, best <= 150))
     return rows
 
 
 def bench_round(participants: int = 1000) -> list[Row]:
-    """P6: engine time of a consent check round with many participants (no disk I/O)."""
+    """P6: engine time of a consent check round with many participants (no disk I/O).
+
+    Args:
+        participants: People signalling in the round.
+
+    Returns:
+        One row, with its goal.
+    """
     from s3engine.core.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as d:
@@ -341,7 +367,7 @@ def bench_round(participants: int = 1000) -> list[Row]:
         dt = (time.perf_counter() - t) * 1000
         assert p.state == "celebrate"
     return [
-        _row(
+        row(
             f"P6 consent check round, {participants:,} participants (engine)",
             dt,
             "ms",
@@ -353,38 +379,18 @@ def bench_round(participants: int = 1000) -> list[Row]:
     ]
 
 
-def bench_search(quick: bool) -> list[Row]:
-    """P3: pattern search (delegated to the search module)."""
-    try:
-        from s3engine.patterns.search import bench_search as run
-    except ImportError:
-        return [_row("P3 pattern search", float("nan"), "ms", "search module missing")]
-    res = run(quick)
-    rows = []
-    for key, goal in (("shipped", 2.0), ("generated", 20.0)):
-        r = res.get(key) or {}
-        if r:
-            rows.append(
-                _row(
-                    f"P3 search p50 over {r.get('patterns', '?')} {key} patterns",
-                    r["p50_ms"],
-                    "ms",
-                    "",
-                    None,
-                    f"<= {goal:g} ms",
-                    r["p50_ms"] <= goal,
-                )
-            )
-            rows.append(
-                _row(
-                    f"P3 search p95 over {r.get('patterns', '?')} {key} patterns", r["p95_ms"], "ms"
-                )
-            )
-    return rows
-
-
 def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> list[Row]:
-    """Run every benchmark; return the rows."""
+    """Run every benchmark.
+
+    Args:
+        quick: Smaller sizes and fewer repetitions (under a minute).
+        progress: Called with the name of each benchmark as it starts.
+
+    Returns:
+        The rows, in the order measured.
+    """
+    from s3engine.bench.search import search_rows
+
     say = progress or (lambda _m: None)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="s3flow-bench-") as d:
@@ -398,30 +404,7 @@ def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> l
         say("P2 open a large workspace")
         rows += bench_open(tmp, 1000 if quick else 10000)
         say("P3 pattern search")
-        rows += bench_search(quick)
+        rows += search_rows(quick)
         say("P6 consent round with 1,000 participants")
         rows += bench_round(1000)
     return rows
-
-
-def table(rows: list[Row]) -> str:
-    """Rows as an aligned text table."""
-    head = ("metric", "value", "unit", "vs", "ratio", "goal", "met")
-    lines = [
-        [
-            r["metric"],
-            f"{r['value']:.3f}",
-            r["unit"],
-            r["comparison"],
-            "" if r["ratio"] is None else f"{r['ratio']:.2f}x",
-            r["goal"],
-            {True: "yes", False: "NO", None: ""}[r["met"]],
-        ]
-        for r in rows
-    ]
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join(
-        [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
-        + [fmt.format(*map(str, ln)) for ln in lines]
-    )

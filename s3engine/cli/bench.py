@@ -1,6 +1,6 @@
-"""``s3flow bench [--quick] [--json]`` (see s3engine.bench.runner).
+"""The ``s3flow bench [--quick] [--json]`` command (see :mod:`s3engine.bench.runner`).
 
-Allowed imports: standard library, s3engine.
+Allowed imports: standard library, ``s3engine.bench`` (lazily, inside the command).
 """
 
 from __future__ import annotations
@@ -12,20 +12,32 @@ from typing import Any
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from s3engine.bench import runner as bench
+    """Run the benchmarks and print their rows as a table or JSON.
 
-    rows = bench.run(
-        quick=args.quick, progress=lambda m: print(f"… {m}", file=sys.stderr, flush=True)
-    )
+    Args:
+        args: Parsed arguments: ``quick`` and ``json``.
+
+    Returns:
+        The exit code (0).
+    """
+    from s3engine.bench.row import table
+    from s3engine.bench.runner import run
+
+    rows = run(quick=args.quick, progress=lambda m: print(f"… {m}", file=sys.stderr, flush=True))
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(bench.table(rows))
+        print(table(rows))
     return 0
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add the ``bench`` command."""
+    """Add the ``bench`` command.
+
+    Args:
+        sub: The sub-parsers of the ``s3flow`` parser.
+        common: The parser holding the options every command takes.
+    """
     p = sub.add_parser("bench", parents=[common], help="measure performance")
     p.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
     p.add_argument("--json", action="store_true")

@@ -28,9 +28,7 @@ def _print_json(obj: Any) -> None:
 def _open(args: argparse.Namespace) -> tuple[Workspace, PatternDB]:
     """The workspace (not created on disk until something is written) and its pattern database."""
     from s3engine.core.workspace import Workspace
-    from s3engine.patterns.database import (
-        attach,
-    )  # registers the pattern.imported handler before replay
+    from s3engine.patterns.database import attach
 
     ws = Workspace.open(args.workspace)
     db = attach(ws, root=args.patterns_dir)
@@ -57,7 +55,15 @@ def _origin(p: Pattern) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from s3engine.patterns.database import listing
+    """``patterns list``: the entries passing the filters, as lines or JSON.
+
+    Args:
+        args: Parsed arguments: the filters, ``json``, ``workspace``, ``patterns_dir``.
+
+    Returns:
+        The exit code (0).
+    """
+    from s3engine.patterns.listing import listing
 
     ws, db = _open(args)
     pats = db.patterns(
@@ -75,6 +81,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    """``patterns search``: ranked results with their snippets, or JSON.
+
+    Args:
+        args: Parsed arguments: ``query``, ``limit``, the filters, ``json``.
+
+    Returns:
+        The exit code (0, also when nothing matches).
+    """
     ws, db = _open(args)
     results = db.search(
         args.query,
@@ -99,13 +113,21 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    """``patterns show``: one pattern in full, with where it is used and its other versions.
+
+    Args:
+        args: Parsed arguments: ``id`` (or ``id@revision``), ``json``.
+
+    Returns:
+        The exit code (0).
+    """
     ws, db = _open(args)
     p = db.get(args.id)
     used = db.used_in(ws, p.id)
     others = [v for v in db.versions(p.id) if v.key != p.key]
     _close(ws)
     if args.json:
-        from s3engine.patterns.database import listing
+        from s3engine.patterns.listing import listing
 
         _print_json(
             {
@@ -141,6 +163,14 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_related(args: argparse.Namespace) -> int:
+    """``patterns related``: the patterns one links to and those linking to it.
+
+    Args:
+        args: Parsed arguments: ``id``, ``json``.
+
+    Returns:
+        The exit code (0).
+    """
     ws, db = _open(args)
     rel = db.related(args.id)
     _close(ws)
@@ -159,6 +189,14 @@ def cmd_related(args: argparse.Namespace) -> int:
 
 
 def cmd_for_step(args: argparse.Namespace) -> int:
+    """``patterns for-step``: the patterns for a phase, a state, kind:state or a process id.
+
+    Args:
+        args: Parsed arguments: ``step``, ``limit``, ``json``.
+
+    Returns:
+        The exit code (0).
+    """
     ws, db = _open(args)
     step: Any = args.step
     if step in ws.processes:
@@ -166,7 +204,7 @@ def cmd_for_step(args: argparse.Namespace) -> int:
     pats = db.for_step(step)[: args.limit]
     _close(ws)
     if args.json:
-        from s3engine.patterns.database import listing
+        from s3engine.patterns.listing import listing
 
         _print_json([listing(p) for p in pats])
         return 0
@@ -176,6 +214,14 @@ def cmd_for_step(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """``patterns export``: write the named patterns to a pattern notebook.
+
+    Args:
+        args: Parsed arguments: ``ids``, ``output``, ``community``, ``author``, ``date``.
+
+    Returns:
+        The exit code (0).
+    """
     from s3engine.patterns.notebook import export_patterns
 
     ws, db = _open(args)
@@ -188,6 +234,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """``patterns import``: journal the patterns of pattern notebooks and report what happened.
+
+    Args:
+        args: Parsed arguments: ``files``, ``actor``, ``json``.
+
+    Returns:
+        The exit code (0).
+    """
     from s3engine.patterns.notebook import import_notebooks
 
     ws, _db = _open(args)
@@ -209,6 +263,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """``patterns validate``: check every pattern file and every related link.
+
+    Args:
+        args: Parsed arguments: ``patterns_dir``.
+
+    Returns:
+        0 when everything is valid, 1 otherwise.
+    """
     from s3engine.patterns.database import PatternDB
 
     db = PatternDB(args.patterns_dir)
@@ -229,7 +291,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    """Add the ``patterns`` command and its sub-commands."""
+    """Add the ``patterns`` command and its sub-commands.
+
+    Args:
+        subparsers: The sub-parsers of the ``s3flow`` parser.
+        common: The parser holding the options every command takes.
+    """
     opts = argparse.ArgumentParser(add_help=False, parents=[common])
     opts.add_argument(
         "--patterns-dir",

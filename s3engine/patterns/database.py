@@ -1,42 +1,42 @@
 """The pattern database: the shipped pattern files plus the patterns imported into a workspace.
 
-:class:`PatternDB` reads ``patterns/<folder>/<id>.md`` incrementally (a cache keyed by file path
-holds ``(mtime_ns, size)``; only changed files are parsed again), checks what no single file can
-(unique ids, every ``related`` id resolves), keeps the related graph both ways, answers
-"patterns for this step" and runs the search index (:mod:`s3engine.patterns.search`).
+:class:`PatternDB` reads the pattern folder incrementally (:mod:`s3engine.patterns.folder`: only
+changed files are parsed again), checks what no single file can (unique ids, every ``related`` id
+resolves), keeps the related graph both ways, answers "patterns for this step"
+(:mod:`s3engine.patterns.phase`) and runs the search index (:mod:`s3engine.patterns.search`).
 
 A workspace gets its database with :func:`attach`: shipped patterns are put into the query-side
-table ``patterns`` (so they land in TinyDB on flush), and patterns imported from notebooks come from
-the journal: each import is one ``pattern.imported`` event, applied by :func:`apply_imported` (which
-registered for ``pattern.imported`` in the ``s3flow.event_handlers`` entry points) to the tables ``imported_patterns`` and
-``patterns`` and to the attached database. When an id already exists, the import is kept as a new
-revision (key ``<id>@<revision>``) next to it; nothing is ever overwritten.
+table ``patterns`` (so they land in TinyDB on flush; see :mod:`s3engine.patterns.row`), and
+patterns imported from notebooks come from the journal: each import is one ``pattern.imported``
+event, applied by :func:`apply_imported` (registered for ``pattern.imported`` in the
+``s3flow.event_handlers`` entry points) to the tables ``imported_patterns`` and ``patterns`` and to
+the attached database. When an id already exists, the import is kept as a new revision (key
+``<id>@<revision>``) next to it; nothing is ever overwritten.
 
-Allowed imports: standard library, s3engine.
+Allowed imports: standard library, ``s3engine.core``, ``s3engine.errors``, ``s3engine.shipped``,
+``s3engine.patterns``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from s3engine.core.registry import default_registry
 from s3engine.core.workspace import Workspace
 from s3engine.errors import PatternError, S3Error, UnknownPatternError
-from s3engine.patterns.model import MITS_PHASES, PHASES, Pattern, make_pattern, parse_file
-from s3engine.patterns.search import Hit, SearchIndex, fold
+from s3engine.patterns.folder import PatternFolder
+from s3engine.patterns.listing import SearchResult
+from s3engine.patterns.model import PHASES, Pattern
+from s3engine.patterns.phase import patterns_for_phases, step_phases
+from s3engine.patterns.row import imported_from_row, pattern_from_event, row
+from s3engine.patterns.search import SearchIndex
+from s3engine.patterns.text import fold
 from s3engine.shipped import patterns_dir
 
-#: Layout version of the rows this module writes to the query side.
-SCHEMA = 1
+#: The journal event of one imported pattern.
 EVENT = "pattern.imported"
-
-Stamp = tuple[int, int]
-#: Parsed pattern files shared by every database in this program: path -> (stamp, result).
-_FILE_CACHE: dict[str, tuple[Stamp, Pattern | PatternError]] = {}
 
 
 def default_root() -> Path:
@@ -44,64 +44,25 @@ def default_root() -> Path:
     return patterns_dir()
 
 
-@dataclass(frozen=True)
-class SearchResult:
-    """One search hit with its pattern."""
-
-    pattern: Pattern
-    hit: Hit
-
-    @property
-    def snippet(self) -> str:
-        """Why it matched (matches wrapped in ``**``)."""
-        return self.hit.snippet
-
-    @property
-    def score(self) -> float:
-        """BM25F score."""
-        return self.hit.score
-
-    def as_dict(self) -> dict[str, Any]:
-        """The pattern's listing fields plus score, snippet and matched terms."""
-        return {**listing(self.pattern), **self.hit.as_dict()}
-
-
-def listing(p: Pattern) -> dict[str, Any]:
-    """The fields ``patterns list --json`` shows for one entry."""
-    return {
-        "id": p.id,
-        "key": p.key,
-        "name": p.name,
-        "aliases": list(p.aliases),
-        "kind": p.kind,
-        "category": p.category,
-        "category_2021": p.category_2021,
-        "source": p.source,
-        "source_url": p.source_url,
-        "summary": p.summary,
-        "related": list(p.related),
-        "phases": list(p.phases),
-        "tags": list(p.tags),
-        "version": p.version,
-        "license": p.license,
-        "origin": p.origin,
-        "revision": p.revision,
-        "provenance": p.provenance,
-    }
-
-
 class PatternDB:
     """Shipped and imported patterns, validated, searchable and linked.
 
     Args:
         root: The ``patterns`` folder (defaults to :func:`default_root`).
+
+    Attributes:
+        root: The pattern folder.
+        problems: Every problem found by the last load (files, duplicate ids, unknown related
+            ids), empty when all is valid.
+        index: The search index over every entry.
+        parsed: How many files the last load parsed.
     """
 
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = Path(root) if root is not None else default_root()
         self.problems: list[PatternError] = []
         self.index = SearchIndex()
-        self._files: dict[str, tuple[Stamp, Pattern | PatternError]] = {}
+        self._folder = PatternFolder(self.root)
         self._shipped: dict[str, Pattern] = {}
         self._imported: dict[str, Pattern] = {}
         self._linked_from: dict[str, list[str]] = {}
@@ -113,30 +74,7 @@ class PatternDB:
 
     def source_name(self, path: str | Path) -> str:
         """How errors name a file: relative to the folder holding ``patterns/`` when possible."""
-        p = Path(path)
-        try:
-            return p.relative_to(self.root.parent).as_posix()
-        except ValueError:
-            return str(p)
-
-    def _scan(self) -> dict[str, Stamp]:
-        if not self.root.is_dir():
-            raise PatternError(
-                str(self.root),
-                "",
-                "the pattern folder does not exist",
-                "a folder with s3/ and toolbox/ holding <id>.md files",
-            )
-        found: dict[str, Stamp] = {}
-        for sub in sorted(self.root.iterdir()):
-            if not sub.is_dir() or sub.name.startswith((".", "_")):
-                continue
-            with os.scandir(sub) as it:
-                for entry in it:
-                    if entry.name.endswith(".md") and not entry.name.startswith("."):
-                        st = entry.stat()
-                        found[entry.path] = (st.st_mtime_ns, st.st_size)
-        return dict(sorted(found.items()))
+        return self._folder.source_name(path)
 
     def load(self, strict: bool = False) -> int:
         """Read new and changed pattern files; forget removed ones; check across files.
@@ -148,38 +86,24 @@ class PatternDB:
             How many files were parsed (0 when nothing changed).
 
         Raises:
-            PatternError: With ``strict``, the first problem (naming file, field, expectation).
+            PatternError: The pattern folder does not exist; with ``strict``, the first problem
+                (naming file, field, expectation).
         """
-        stamps = self._scan()
-        parsed = 0
-        files: dict[str, tuple[Stamp, Pattern | PatternError]] = {}
-        for path, stamp in stamps.items():
-            old = self._files.get(path) or _FILE_CACHE.get(path)
-            if old is not None and old[0] == stamp:
-                files[path] = old
-                continue
-            try:
-                result: Pattern | PatternError = parse_file(path, self.source_name(path))
-            except PatternError as exc:
-                result = exc
-            files[path] = _FILE_CACHE[path] = (stamp, result)
-            parsed += 1
-        changed = parsed > 0 or files.keys() != self._files.keys() or not self._loaded
-        self._files = files
-        self.parsed = parsed
+        changed = self._folder.read() or not self._loaded
+        self.parsed = self._folder.parsed
         self._loaded = True
         if changed:
             self._rebuild_shipped()
         if strict and self.problems:
             raise self.problems[0]
-        return parsed
+        return self.parsed
 
     refresh = load
 
     def _rebuild_shipped(self) -> None:
         shipped: dict[str, Pattern] = {}
         problems: list[PatternError] = []
-        for path, (_stamp, result) in self._files.items():
+        for path, (_stamp, result) in self._folder.files.items():
             if isinstance(result, PatternError):
                 problems.append(result)
                 continue
@@ -257,14 +181,14 @@ class PatternDB:
     # -- imported patterns -------------------------------------------------------------------------
 
     def add_imported(self, p: Pattern) -> None:
-        """Add an imported pattern entry (searchable at once)."""
+        """Add an imported pattern entry (searchable at once; related ids are checked again)."""
         self._ensure()
         self._imported[p.key] = p
         self._index(p)
         self._relink()
 
     def next_revision(self, pid: str) -> tuple[int, list[Pattern]]:
-        """The revision an import of ``pid`` gets, and the entries it will sit next to."""
+        """The revision an import of ``pid`` gets, and the entries with that id it sits next to."""
         existing = self.versions(pid)
         return (max((p.revision for p in existing), default=0) + 1, existing)
 
@@ -278,10 +202,17 @@ class PatternDB:
         phase: str | None = None,
         tag: str | None = None,
     ) -> list[Pattern]:
-        """Every entry (shipped first, then imported revisions), optionally filtered.
+        """Every entry (S3 first, then toolbox; by id, then revision), optionally filtered.
 
-        ``category`` is matched exactly, ``source`` as contained text (both ignore case and
-        accents), ``kind``, ``phase`` and ``tag`` exactly.
+        Args:
+            category: Only this category (exact, accents and case ignored).
+            source: Only entries whose source contains this text (accents and case ignored).
+            kind: Only ``s3`` or only ``toolbox``.
+            phase: Only entries listing this phase.
+            tag: Only entries with this tag (accents and case ignored).
+
+        Returns:
+            The entries.
         """
         self._ensure()
         order = {"s3": 0, "toolbox": 1}
@@ -360,7 +291,23 @@ class PatternDB:
         tag: str | None = None,
         kind: str | None = None,
     ) -> list[SearchResult]:
-        """Ranked full-text search (see :meth:`s3engine.patterns.search.SearchIndex.search`)."""
+        """Ranked full-text search (see :meth:`s3engine.patterns.search.SearchIndex.search`).
+
+        Args:
+            query: Free text; empty lists the filtered entries by name.
+            limit: Maximum number of results.
+            category: Only this category.
+            source: Only entries whose source contains this text.
+            phase: Only entries listing this phase.
+            tag: Only entries with this tag.
+            kind: Only ``s3`` or only ``toolbox``.
+
+        Returns:
+            The results, best first.
+
+        Raises:
+            PatternError: ``phase`` is not a phase.
+        """
         self._ensure()
         if phase and phase not in PHASES:
             raise PatternError(
@@ -393,22 +340,8 @@ class PatternDB:
         """
         self._ensure()
         phases, named = step_phases(step)
-        out: list[Pattern] = []
-        seen: set[str] = set()
-        for phase in phases:
-            matching = [p for p in self._defaults() if phase in p.phases and p.id not in seen]
-            mits = phase in MITS_PHASES  # the toolbox describes the MiTS cycle's phases
-            matching.sort(
-                key=lambda p: (
-                    p.id not in named,
-                    not p.id.startswith(phase),
-                    mits and p.kind != "toolbox",
-                    p.phases.index(phase),
-                    p.name,
-                )
-            )
-            out += matching
-            seen.update(p.id for p in matching)
+        out = patterns_for_phases(self._defaults(), phases, named)
+        seen = {p.id for p in out}
         out += [self.get(pid) for pid in named if pid not in seen and self.has(pid)]
         return out
 
@@ -420,9 +353,13 @@ class PatternDB:
     # -- workspace ---------------------------------------------------------------------------------
 
     def used_in(self, ws: Workspace, pid: str) -> list[str]:
-        """Ids of the records (decisions ...) that name pattern ``pid``."""
-        row = ws.projection.get("patterns_used", self.get(pid).id) or {}
-        return list(row.get("records", []))
+        """Ids of the records (decisions ...) that name pattern ``pid``.
+
+        Raises:
+            UnknownPatternError: No such pattern.
+        """
+        found = ws.projection.get("patterns_used", self.get(pid).id) or {}
+        return list(found.get("records", []))
 
     def project(self, ws: Workspace) -> None:
         """Put every entry into the query-side table ``patterns`` (only rows that changed)."""
@@ -432,9 +369,9 @@ class PatternDB:
             keys.add(p.key)
             if p.origin != "shipped" and p.key in table:
                 continue  # rows of imports are written by apply_imported, with who and when
-            row = _row(p, self._files.get(p.path or "", ((0, 0), None))[0])
-            if table.get(p.key) != row:
-                ws.projection.put("patterns", p.key, row)
+            new = row(p, self._folder.stamp(p.path or ""))
+            if table.get(p.key) != new:
+                ws.projection.put("patterns", p.key, new)
         for key in [k for k in table if k not in keys]:
             ws.projection.delete("patterns", key)
 
@@ -455,163 +392,12 @@ class PatternDB:
             return 0
         used = 0
         memory = ws.projection.tables.setdefault("patterns", {})
-        for row in rows:
-            try:
-                if row.get("schema") != SCHEMA or row.get("origin") != "shipped":
-                    continue
-                fpath = row["path"]
-                if Path(fpath).parent.parent != self.root or fpath in _FILE_CACHE:
-                    continue
-                st = os.stat(fpath)
-                stamp = (st.st_mtime_ns, st.st_size)
-                if [stamp[0], stamp[1]] != row["stamp"]:
-                    continue
-                fields = {k: row[k] for k in _FIELD_KEYS if k in row}
-                if fields.get("source_url") is None:
-                    fields.pop("source_url", None)
-                p = make_pattern(
-                    fields, row["body"], self.source_name(fpath), stem=Path(fpath).stem, path=fpath
-                )
-            except (OSError, KeyError, TypeError, AttributeError, PatternError):
-                continue
-            _FILE_CACHE[fpath] = (stamp, p)
-            memory.setdefault(p.key, row)
-            used += 1
+        for saved in rows:
+            p = self._folder.adopt(saved)
+            if p is not None:
+                memory.setdefault(p.key, saved)
+                used += 1
         return used
-
-
-_FIELD_KEYS = (
-    "id",
-    "name",
-    "aliases",
-    "kind",
-    "category",
-    "category_2021",
-    "source",
-    "source_url",
-    "summary",
-    "related",
-    "phases",
-    "tags",
-    "version",
-    "license",
-    "attribution",
-)
-
-
-def _row(p: Pattern, stamp: Stamp) -> dict[str, Any]:
-    row = p.as_dict()
-    row["schema"] = SCHEMA
-    if p.origin == "shipped":
-        row["stamp"] = [stamp[0], stamp[1]]
-    return row
-
-
-# --- steps -> phases -----------------------------------------------------------------------------
-
-KIND_PHASES = {
-    "consent": "consent-decision",
-    "objection-test": "objection-testing",
-    "resolution": "objection-resolution",
-    "proposal-forming": "proposal-forming",
-    "tension": "navigate-tension",
-    "evaluate": "agreement-review",
-    "role-selection": "role-selection",
-}
-STATE_PHASES = {
-    "choose": "objection-testing",
-    "testing": "objection-testing",
-    "req_testing": "objection-testing",
-    "concern_testing": "objection-testing",
-    "present_argument": "objection-testing",
-    "understand_argument": "objection-testing",
-    "check_disagreement": "objection-testing",
-    "investigate": "objection-testing",
-    "resolving": "objection-resolution",
-    "req_resolving": "objection-resolution",
-    "concern_resolving": "objection-resolution",
-    "amend": "objection-resolution",
-    "nominate": "role-selection",
-    "nominations": "role-selection",
-    "reasons": "role-selection",
-    "changes": "role-selection",
-    "accept": "role-selection",
-    "tuners": "proposal-forming",
-    "ideas": "proposal-forming",
-    "considerations": "proposal-forming",
-    "agreement_review": "agreement-review",
-    "driver_review": "agreement-review",
-    "is_driver": "navigate-tension",
-    "in_domain": "navigate-tension",
-    "lit": "team-formation",
-}
-_KEYWORDS = (
-    (("objection", "resolv"), "objection-resolution"),
-    (("objection", "amend"), "objection-resolution"),
-    (("resolv",), "objection-resolution"),
-    (("objection",), "objection-testing"),
-    (("role",), "role-selection"),
-    (("nominat",), "role-selection"),
-    (("proposal",), "proposal-forming"),
-    (("tension",), "navigate-tension"),
-    (("review", "agreement"), "agreement-review"),
-    (("consent",), "consent-decision"),
-)
-
-
-def step_phases(step: Any) -> tuple[list[str], list[str]]:
-    """Phases for a step (see :meth:`PatternDB.for_step`) and the pattern ids its process names.
-
-    Raises:
-        UnknownPatternError: Nothing matches.
-    """
-    named: list[str] = []
-    if hasattr(step, "definition") and hasattr(step, "state"):
-        leaf = step.leaf() if hasattr(step, "leaf") else step
-        named = list(leaf.definition.patterns)
-        if leaf is not step:
-            named += [p for p in step.definition.patterns if p not in named]
-        kind, state = leaf.kind, leaf.state
-        outer = step.kind
-    else:
-        text = str(step).strip()
-        kind, sep, state = text.partition(":")
-        if not sep:
-            kind, state = "", text
-        outer = kind
-        if kind in default_registry().process_types:
-            named = list(default_registry().process_types[kind].definition.patterns)
-    phases: list[str] = []
-
-    def add(phase: str | None) -> None:
-        if phase and phase in PHASES and phase not in phases:
-            phases.append(phase)
-
-    norm = fold(state).strip().replace("_", "-").replace(" ", "-")
-    add(norm if norm in PHASES else None)
-    add(STATE_PHASES.get(state) or STATE_PHASES.get(norm.replace("-", "_")))
-    add(KIND_PHASES.get(kind))
-    if outer != kind:
-        add(KIND_PHASES.get(outer))
-    if not phases:
-        words = fold(str(step))
-        for phase in PHASES:
-            if phase in words or phase.replace("-", " ") in words:
-                add(phase)
-        for needles, phase in _KEYWORDS:
-            if all(n in words for n in needles):
-                add(phase)
-    for kind_name, phase in KIND_PHASES.items():
-        cls = default_registry().process_types.get(kind_name)
-        if phase in phases and cls is not None:
-            named += [p for p in cls.definition.patterns if p not in named]
-    if not phases and not named:
-        raise UnknownPatternError(
-            f"No patterns are known for the step '{str(step)[:60]}'.",
-            "Give a phase (" + ", ".join(PHASES) + "), a state such as 'resolving', or "
-            "kind:state such as consent:testing.",
-        )
-    return phases, named
 
 
 # --- workspace hook -------------------------------------------------------------------------------
@@ -624,6 +410,10 @@ def apply_imported(ws: Workspace, event: dict[str, Any]) -> None:
     the workspace has a pattern database attached, into it (searchable at once). An event that no
     longer passes the schema is kept in the journal and skipped here (noted in
     ``ws.extensions["pattern_import_problems"]``).
+
+    Args:
+        ws: The workspace applying the event.
+        event: The journal event.
     """
     try:
         p = pattern_from_event(event)
@@ -632,42 +422,18 @@ def apply_imported(ws: Workspace, event: dict[str, Any]) -> None:
             f"event {event.get('seq')}: {exc}"
         )
         return
-    row = _row(p, (0, 0))
-    row.update(
+    new = row(p, (0, 0))
+    new.update(
         imported_by=event.get("actor"),
         imported_at=event.get("time"),
         seq=event.get("seq"),
         conflicts=list(event["data"].get("conflicts", [])),
     )
-    ws.projection.put("imported_patterns", p.key, row)
-    ws.projection.put("patterns", p.key, row)
+    ws.projection.put("imported_patterns", p.key, new)
+    ws.projection.put("patterns", p.key, new)
     db = ws.extensions.get("patterns")
     if isinstance(db, PatternDB):
         db.add_imported(p)
-
-
-def pattern_from_event(event: dict[str, Any]) -> Pattern:
-    """Rebuild the imported pattern an event holds (checked against the schema again)."""
-    data = dict(event["data"])
-    body = data.pop("body")
-    provenance = data.pop("provenance", None)
-    revision = data.pop("revision", 1)
-    data.pop("conflicts", None)
-    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
-        raise PatternError(
-            f"journal event {event.get('seq')}",
-            "revision",
-            f"{revision!r} is not a revision",
-            "a whole number from 1",
-        )
-    return make_pattern(
-        data,
-        body,
-        f"journal event {event.get('seq')}",
-        origin="imported",
-        revision=revision,
-        provenance=provenance if isinstance(provenance, dict) else None,
-    )
 
 
 def attach(
@@ -682,24 +448,18 @@ def attach(
 
     Returns:
         The database: shipped patterns plus those imported into this workspace.
+
+    Raises:
+        PatternError: The pattern folder does not exist; with ``strict``, the first problem.
     """
     db = ws.extensions.get("patterns")
     if not isinstance(db, PatternDB) or (root is not None and Path(root) != db.root):
         db = PatternDB(root)
         db.seed(ws)
         db.load(strict=strict)
-        for row in ws.projection.all("imported_patterns"):
+        for saved in ws.projection.all("imported_patterns"):
             try:
-                p = pattern_from_event(
-                    {
-                        "data": {
-                            k: v
-                            for k, v in row.items()
-                            if k in _FIELD_KEYS or k in ("body", "provenance", "revision")
-                        },
-                        "seq": row.get("seq"),
-                    }
-                )
+                p = imported_from_row(saved)
             except (PatternError, KeyError, TypeError):
                 continue
             db._imported[p.key] = p
@@ -713,7 +473,14 @@ def attach(
 
 
 def validate_all(root: str | os.PathLike[str] | None = None) -> list[S3Error]:
-    """Every problem of the pattern folder (an empty list when all is valid)."""
+    """Every problem of the pattern folder (an empty list when all is valid).
+
+    Args:
+        root: The pattern folder (default: the shipped one).
+
+    Returns:
+        The problems, each naming the file, the field and what is expected.
+    """
     db = PatternDB(root)
     try:
         db.load()

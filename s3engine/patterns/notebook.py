@@ -1,154 +1,39 @@
 """Pattern notebooks: export patterns to a Jupyter notebook and import them into a workspace.
 
-A pattern notebook (nbformat 4.5) holds a title cell and one Markdown cell per pattern: the name as
-a heading, the summary, then the body. The structured fields sit in the cell metadata under
-``s3flow`` and the provenance (community, author, date, version, s3flow version) in the notebook
-metadata under ``s3flow``. Cell ids are derived from the pattern id and the cell position, so the
-same export gives the same file.
-
-Importing treats the notebook as untrusted: it is size-limited, read and validated with nbformat,
-its code and raw cells are never executed nor stored (only counted), every text is sanitised with
-nh3 (:func:`sanitize_markdown`) and the fields are checked with the pattern-file schema. Each
-pattern becomes one ``pattern.imported`` journal event (see :mod:`s3engine.patterns.database`); an id that
+Export writes the layout of :mod:`s3engine.patterns.layout` (the same patterns give the same
+file). Import reads every notebook with :func:`s3engine.patterns.reader.read_notebook` (untrusted:
+size-limited, validated, never executed, sanitised, schema-checked) and only then journals each
+pattern as one ``pattern.imported`` event (see :mod:`s3engine.patterns.database`); an id that
 already exists is kept as a new revision next to the existing one, and the result says so.
 
-Allowed imports: standard library, ``nbformat`` and ``nh3`` (both lazily), s3engine.
+Allowed imports: standard library, ``nbformat`` (imported lazily), ``s3engine.core``,
+``s3engine.errors``, ``s3engine.version``, ``s3engine.patterns``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import html
-import re
-import urllib.parse
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from s3engine.core.projection import atomic_write
 from s3engine.errors import NotebookError, PatternError, S3Error
-from s3engine.patterns.model import CONTROL_RE, ID_RE, Pattern, make_pattern
+from s3engine.patterns.database import EVENT, PatternDB, attach
+from s3engine.patterns.layout import NB_FORMAT, NB_FORMAT_VERSION, cell_header, cell_id
+from s3engine.patterns.model import Pattern
+from s3engine.patterns.reader import NotebookPatterns, read_notebook
+from s3engine.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.workspace import Workspace
-    from s3engine.patterns.database import PatternDB
 
-MAX_NOTEBOOK_BYTES = 5 * 1024 * 1024
-NB_FORMAT = "s3flow-patterns"
-NB_FORMAT_VERSION = 1
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
-PROVENANCE_KEYS = ("community", "author", "date", "version", "s3flow_version")
+#: ``progress(done, total, path)``, called after each notebook is read.
 Progress = Callable[[int, int, str], Any]
 
 
-# --- sanitising -----------------------------------------------------------------------------------
-
-_HTML_RE = re.compile(
-    r"(?P<block><(script|style|iframe|object|embed|noscript|template|textarea|title|xmp|"
-    r"noembed|noframes|plaintext|svg|math)\b.*?(?:</\2\s*>|$))"  # dangerous elements + content
-    r"|(?P<comment><!--.*?(?:-->|$))"  # comments
-    r"|(?P<decl><![A-Za-z\[].*?(?:>|$)|<\?.*?(?:>|$))"  # doctype, CDATA, <?...?>
-    r"|(?P<auto><[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>)"  # autolinks <scheme:...>
-    r"|(?P<email><[^\s<>@/]+@[^\s<>@]+\.[^\s<>@]+>)"  # e-mail autolinks
-    r"|(?P<tag></?[A-Za-z][^<>]*>)"  # tags
-    r"|(?P<open></?[A-Za-z][^<>]*$)",  # a tag left open at the end
-    re.S | re.I,
-)
-_TAG_NAME_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
-_INLINE_LINK_RE = re.compile(r"(\]\(\s*)(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)")
-_REF_DEF_RE = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*\n?[ \t]*)(<[^<>\n]*>|\S+)", re.M)
-_SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.\-]*):")
-_SCRIPT_SCHEME_RE = re.compile(r"(?:java|vb|live)\s*script\s*:", re.I)
-_SPACE_RE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
-
-
-def _unsafe_url(url: str) -> bool:
-    """Whether a link target uses a scheme other than http, https or mailto."""
-    u = url[1:-1] if url.startswith("<") and url.endswith(">") else url
-    for _ in range(3):  # entities and percent-escapes can hide the scheme, even nested
-        u = urllib.parse.unquote(html.unescape(u))
-    u = _SPACE_RE.sub("", u).lower()
-    m = _SCHEME_RE.match(u)
-    return bool(m) and m.group(1) not in URL_SCHEMES
-
-
-def _clean_html(m: re.Match[str], allow_tags: bool) -> str:
-    """One HTML-like segment of Markdown, made safe (or dropped)."""
-    import nh3
-
-    segment = m.group(0)
-    if m.group("auto") is not None:
-        return "" if _unsafe_url(segment[1:-1]) else segment
-    if m.group("email") is not None:
-        return segment
-    if m.group("tag") is None or not allow_tags:
-        return ""
-    found = _TAG_NAME_RE.match(segment)
-    if found is None:
-        return ""
-    closing, name = found.group(1), found.group(2).lower()
-    if name not in nh3.ALLOWED_TAGS:
-        return ""
-    if closing:
-        return f"</{name}>"
-    end = f"</{name}>"
-    cleaned = nh3.clean(segment + end, url_schemes=set(URL_SCHEMES))
-    return cleaned[: -len(end)] if cleaned.endswith(end) else cleaned
-
-
-def sanitize_markdown(text: str, allow_tags: bool = True) -> str:
-    """Make untrusted Markdown safe to display, leaving ordinary Markdown unchanged.
-
-    Raw HTML is passed tag by tag through nh3 (no ``script``/``style``/``iframe`` and their
-    content, no ``on*`` attributes, only http, https and mailto URLs, no comments); link and image
-    targets, reference definitions and autolinks with any other scheme (``javascript:``,
-    ``data:`` ...) are replaced by ``#``. Text outside HTML is not touched, so ``a < b & c`` and
-    every Markdown construct without HTML stay exactly as they are.
-
-    Args:
-        text: Untrusted Markdown.
-        allow_tags: False removes every HTML tag (for one-line fields such as names).
-    """
-    if not isinstance(text, str):
-        raise TypeError("text must be a string")
-    out = text
-    if "<" in out:
-        out = _HTML_RE.sub(lambda m: _clean_html(m, allow_tags), out)
-    if "](" in out:
-        out = _INLINE_LINK_RE.sub(
-            lambda m: m.group(1) + ("#" if _unsafe_url(m.group(2)) else m.group(2)), out
-        )
-    if "]:" in out:
-        out = _REF_DEF_RE.sub(
-            lambda m: m.group(1) + ("#" if _unsafe_url(m.group(2)) else m.group(2)), out
-        )
-    if _SCRIPT_SCHEME_RE.search(out):
-        out = _SCRIPT_SCHEME_RE.sub("blocked:", out)
-    return out
-
-
-def _sanitize_value(value: Any, multiline: bool) -> Any:
-    """Sanitise a field value: texts (and texts in lists); other values are left for the schema."""
-    if isinstance(value, str):
-        return sanitize_markdown(value, allow_tags=multiline)
-    if isinstance(value, list):
-        return [sanitize_markdown(v, allow_tags=False) if isinstance(v, str) else v for v in value]
-    return value
-
-
 # --- export ---------------------------------------------------------------------------------------
-
-
-def cell_id(pattern_id: str, position: int) -> str:
-    """The deterministic id of the cell at ``position`` holding ``pattern_id`` (nbformat 4.5)."""
-    return f"{pattern_id[:56]}-{position}"
-
-
-def cell_header(name: str, summary: str) -> str:
-    """The Markdown written before a pattern's body in its cell."""
-    return f"## {name}\n\n*{summary}*\n\n"
 
 
 def export_notebook(
@@ -171,18 +56,20 @@ def export_notebook(
 
     Returns:
         An ``nbformat.NotebookNode`` (v4.5) that passes ``nbformat.validate``.
+
+    Raises:
+        NotebookError: No patterns are given.
     """
     import nbformat
     from nbformat import v4
-
-    from s3engine import __version__
 
     if not patterns:
         raise NotebookError("There are no patterns to export.", "Name at least one pattern id.")
     when = date or _date.today().isoformat()
     names = ", ".join(p.name for p in patterns)
     heading = title or (patterns[0].name if len(patterns) == 1 else f"Patterns: {names}")
-    nb = v4.new_notebook()
+    # nbformat ships py.typed but leaves its v4 constructors unannotated.
+    nb = v4.new_notebook()  # type: ignore[no-untyped-call]
     nb.nbformat, nb.nbformat_minor = 4, 5
     prov = {
         "format": NB_FORMAT,
@@ -203,12 +90,9 @@ def export_notebook(
         f"s3flow {__version__}. Import with `s3flow patterns import FILE.ipynb`.\n\n"
         f"Licence: {', '.join(licences)}; see each pattern's attribution."
     )
-    title_cell = v4.new_markdown_cell(intro)
-    title_cell.id = cell_id("s3flow-title", 0)
-    nb.cells.append(title_cell)
+    nb.cells.append(_markdown_cell(intro, cell_id("s3flow-title", 0)))
     for pos, p in enumerate(patterns, 1):
-        cell = v4.new_markdown_cell(cell_header(p.name, p.summary) + p.body)
-        cell.id = cell_id(p.id, pos)
+        cell = _markdown_cell(cell_header(p.name, p.summary) + p.body, cell_id(p.id, pos))
         meta: dict[str, Any] = {"pattern": p.fields()}
         if p.provenance:
             meta["provenance"] = p.provenance
@@ -218,17 +102,37 @@ def export_notebook(
     return nb
 
 
-def write_notebook(nb: Any, path: str | Path) -> Path:
-    """Write a notebook atomically (temporary file, then rename)."""
-    import nbformat
+def _markdown_cell(source: str, cid: str) -> Any:
+    """A new Markdown cell with this source and id."""
+    from nbformat import v4
 
-    from s3engine.core.projection import atomic_write
+    cell = v4.new_markdown_cell(source)  # type: ignore[no-untyped-call]  # unannotated in nbformat
+    cell.id = cid
+    return cell
+
+
+def write_notebook(nb: Any, path: str | Path) -> Path:
+    """Write a notebook atomically (temporary file, then rename).
+
+    Args:
+        nb: The notebook (an ``nbformat.NotebookNode``).
+        path: The ``.ipynb`` file to write.
+
+    Returns:
+        The path written.
+
+    Raises:
+        NotebookError: The name does not end in ``.ipynb`` or the file cannot be written.
+    """
+    import nbformat
 
     out = Path(path)
     if out.suffix != ".ipynb":
         raise NotebookError(f"{out} does not end in .ipynb.", "Give a file name like shared.ipynb.")
     try:
-        atomic_write(out, nbformat.writes(nb) + "\n")
+        # nbformat ships py.typed but leaves writes() unannotated.
+        text: str = nbformat.writes(nb)  # type: ignore[no-untyped-call]
+        atomic_write(out, text + "\n")
     except OSError as exc:
         raise NotebookError(
             f"Cannot write {out}: {exc.strerror}.", "Choose a folder you can write to."
@@ -244,7 +148,23 @@ def export_patterns(
     author: str | None = None,
     date: str | None = None,
 ) -> Path:
-    """Export the patterns with these ids (or ``id@revision`` keys) to a notebook file."""
+    """Export the patterns with these ids (or ``id@revision`` keys) to a notebook file.
+
+    Args:
+        db: The pattern database holding them.
+        keys: Pattern ids or entry keys, in cell order.
+        path: The ``.ipynb`` file to write.
+        community: Community sharing them (provenance).
+        author: Who exports them (provenance).
+        date: ISO date of the export (default: today).
+
+    Returns:
+        The path written.
+
+    Raises:
+        UnknownPatternError: A key names no pattern.
+        NotebookError: The file cannot be written.
+    """
     pats = [db.get(k) for k in keys]
     return write_notebook(
         export_notebook(pats, community=community, author=author, date=date), path
@@ -252,18 +172,6 @@ def export_patterns(
 
 
 # --- import ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class NotebookPatterns:
-    """What a checked pattern notebook holds (nothing is written yet)."""
-
-    path: str
-    provenance: dict[str, Any]
-    patterns: list[dict[str, Any]]
-    code_cells: int = 0
-    other_cells: int = 0
-    sanitised: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -289,7 +197,7 @@ class ImportResult:
     error: str | None = None
 
     def lines(self) -> list[str]:
-        """Human-readable report lines."""
+        """Human-readable report lines: what was imported, kept next to what, ignored, cleaned."""
         if self.error:
             return [f"{self.notebook}: not imported: {self.error}"]
         out = []
@@ -313,7 +221,7 @@ class ImportResult:
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain-data view."""
+        """Plain-data view, for JSON output."""
         return {
             "notebook": self.notebook,
             "imported": self.imported,
@@ -322,159 +230,6 @@ class ImportResult:
             "sanitised": self.sanitised,
             "error": self.error,
         }
-
-
-def _line(value: Any, limit: int = 200) -> str | None:
-    if value is None:
-        return None
-    text = sanitize_markdown(str(value), allow_tags=False)
-    text = CONTROL_RE.sub(" ", text).replace("\n", " ").strip()
-    return text[:limit] or None
-
-
-def read_notebook(path: str | Path) -> NotebookPatterns:
-    """Read and check a pattern notebook without changing anything.
-
-    Raises:
-        NotebookError: The file is missing, too large, not a valid notebook or not a pattern
-            notebook.
-        PatternError: A pattern cell breaks the schema (names the notebook, cell and field).
-    """
-    p = Path(path)
-    name = p.name
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise NotebookError(
-            f"Cannot read {p}: {exc.strerror}.", "Give the path of a .ipynb file."
-        ) from exc
-    if not p.is_file():
-        raise NotebookError(f"{p} is not a file.", "Give the path of a .ipynb file.")
-    if size > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(
-            f"{name} is {size} bytes, larger than the {MAX_NOTEBOOK_BYTES} "
-            "bytes a pattern notebook may have.",
-            "Split it into several notebooks or remove outputs.",
-        )
-    raw = p.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NotebookError(f"{name} is not UTF-8 text.", "Give a .ipynb notebook file.") from exc
-    nb = _parse(text, name)
-    meta = nb.get("metadata", {}).get("s3flow")
-    if not isinstance(meta, dict) or meta.get("format") != NB_FORMAT:
-        raise NotebookError(
-            f"{name} is not an s3flow pattern notebook (no 's3flow' notebook metadata).",
-            "Import notebooks made with `s3flow patterns export`.",
-        )
-    prov: dict[str, Any] = {k: _line(meta.get(k)) for k in PROVENANCE_KEYS}
-    version = meta.get("version")
-    if isinstance(version, int) and not isinstance(version, bool):
-        prov["version"] = version
-    prov["notebook"] = _line(name)
-    prov["sha256"] = hashlib.sha256(raw).hexdigest()
-    out = NotebookPatterns(str(p), prov, [])
-    seen: dict[str, str] = {}
-    for n, cell in enumerate(nb.cells):
-        ctype = cell.get("cell_type")
-        if ctype == "code":
-            out.code_cells += 1
-            continue
-        smeta = cell.get("metadata", {}).get("s3flow")
-        if ctype != "markdown" or not isinstance(smeta, dict) or "pattern" not in smeta:
-            out.other_cells += 1
-            continue
-        cid = str(cell.get("id") or n)
-        where = f"{name}, cell {n} ({_line(cid, 64)})"
-        fields = smeta["pattern"]
-        if not isinstance(fields, dict):
-            raise PatternError(
-                where,
-                "",
-                "the cell metadata 's3flow.pattern' is not a mapping",
-                "the structured fields of one pattern",
-            )
-        pid = fields.get("id")
-        if not isinstance(pid, str) or not ID_RE.match(pid):
-            raise PatternError(
-                where,
-                "id",
-                f"{str(pid)[:60]!r} is not a pattern id",
-                "a slug of lower-case letters, digits and '-' (no paths)",
-            )
-        if pid in seen:
-            raise PatternError(
-                where,
-                "id",
-                f"'{pid}' is also the id of {seen[pid]}",
-                "each pattern once per notebook",
-            )
-        seen[pid] = f"cell {n}"
-        clean: dict[str, Any] = {}
-        for key, value in fields.items():
-            clean[key] = _sanitize_value(value, key == "attribution")
-            if clean[key] != value:
-                out.sanitised.append(f"cell {n}: {key}")
-        source = cell.get("source", "")
-        body = _body_from_cell(source, fields)
-        safe_body = sanitize_markdown(body) if isinstance(body, str) else body
-        if safe_body != body:
-            out.sanitised.append(f"cell {n}: body")
-        cell_prov = smeta.get("provenance")
-        prov_here = dict(prov, cell=_line(cid, 64))
-        if isinstance(cell_prov, dict):
-            prov_here["previous"] = {
-                str(k)[:40]: _line(v)
-                for k, v in list(cell_prov.items())[:20]
-                if not isinstance(v, (dict, list))
-            }
-        pattern = make_pattern(clean, safe_body, where, origin="imported", provenance=prov_here)
-        out.patterns.append({"pattern": pattern, "where": where})
-    if not out.patterns:
-        raise NotebookError(
-            f"{name} holds no pattern cells.",
-            "Export patterns with `s3flow patterns export ID -o FILE.ipynb`.",
-        )
-    return out
-
-
-def _parse(text: str, name: str) -> Any:
-    import nbformat
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nb = nbformat.reads(text, as_version=4)
-    except Exception as exc:
-        raise NotebookError(
-            f"{name} is not a readable notebook ({type(exc).__name__}).",
-            "Give a .ipynb file saved by Jupyter or s3flow.",
-        ) from None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nbformat.validate(nb)
-    except Exception as exc:
-        msg = str(getattr(exc, "message", exc)).splitlines()[0][:160]
-        raise NotebookError(
-            f"{name} is not a valid notebook: {msg}.",
-            "Open and save it in Jupyter, or export it again.",
-        ) from None
-    return nb
-
-
-def _body_from_cell(source: Any, fields: dict[str, Any]) -> Any:
-    """The pattern body: the cell text without the heading and summary lines export writes."""
-    if not isinstance(source, str):
-        return source
-    header = cell_header(str(fields.get("name", "")), str(fields.get("summary", "")))
-    if source.startswith(header):
-        return source[len(header) :]
-    if source.startswith("## "):
-        rest = source.split("\n", 1)[1] if "\n" in source else ""
-        return rest.lstrip("\n")
-    return source
 
 
 def _tick(progress: Any, done: int, total: int, label: str) -> None:
@@ -515,8 +270,6 @@ def import_notebooks(
         NotebookError: A notebook cannot be read or is not a pattern notebook.
         PatternError: A pattern cell breaks the schema or names an unknown related id.
     """
-    from s3engine.patterns.database import EVENT, attach
-
     db = attach(ws)
     total = len(paths)
     checked: list[NotebookPatterns | ImportResult] = []
@@ -585,5 +338,14 @@ def _write(ws: Workspace, db: PatternDB, p: Pattern, actor: str, event_type: str
 
 
 def import_notebook(ws: Workspace, path: str | Path, actor: str = "s3flow") -> ImportResult:
-    """Import one pattern notebook (see :func:`import_notebooks`)."""
+    """Import one pattern notebook (see :func:`import_notebooks`).
+
+    Args:
+        ws: The workspace.
+        path: The notebook file.
+        actor: Who imports (recorded in the journal).
+
+    Returns:
+        What was imported.
+    """
     return import_notebooks(ws, [path], actor)[0]
