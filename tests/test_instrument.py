@@ -9,6 +9,8 @@ import pytest
 
 from s3engine.errors import InstrumentError, S3Error
 from s3engine.processes.mits import instrument as I
+from s3engine.processes.mits.aggregation import aggregate, compare, weakest_sections
+from s3engine.processes.mits.schema import from_dict
 
 SHIPPED = (
     "actors-actions-grid",
@@ -56,7 +58,7 @@ def test_shipped_instruments_load_and_name_their_source(iid: str) -> None:
     assert inst.scale_min < inst.scale_max
     assert set(inst.labels) <= {str(v) for v in range(inst.scale_min, inst.scale_max + 1)}
     # The embedded form round-trips (this is what a journal event holds).
-    assert I.from_dict(inst.as_dict(), "journal") == inst
+    assert from_dict(inst.as_dict(), "journal") == inst
 
 
 def test_health_check_covers_the_seed_documents() -> None:
@@ -168,7 +170,7 @@ def test_aggregation_by_hand(tmp_path: Path) -> None:
         "B": {"a1": 3, "a2": None, "b1": 4},
         "C": {"a1": 5},
     }
-    agg = I.aggregate(inst, responses)
+    agg = aggregate(inst, responses)
     a1 = agg["items"]["a1"]
     assert a1["mean"] == 3 and a1["count"] == 3 and a1["min"] == 1 and a1["max"] == 5
     assert math.isclose(a1["sd"], math.sqrt(8 / 3))
@@ -179,15 +181,15 @@ def test_aggregation_by_hand(tmp_path: Path) -> None:
     assert math.isclose(alpha["sd"], math.sqrt(11 / 4))
     assert agg["sections"]["beta"]["mean"] == 3 and agg["overall"]["count"] == 6
     assert agg["respondents"] == 3
-    assert I.weakest_sections(inst, agg, 1) == ["beta"]
+    assert weakest_sections(inst, agg, 1) == ["beta"]
 
 
 def test_comparison_by_hand(tmp_path: Path) -> None:
     inst = I.load_file(small(tmp_path))
-    base = I.aggregate(inst, {"A": {"a1": 2, "a2": 2, "b1": 4}})
-    prev = I.aggregate(inst, {"A": {"a1": 3, "a2": 3, "b1": 4}})
-    now = I.aggregate(inst, {"A": {"a1": 4, "a2": 5}, "B": {"a1": 4, "b1": 2}})
-    cmp = I.compare(inst, now, base, prev)
+    base = aggregate(inst, {"A": {"a1": 2, "a2": 2, "b1": 4}})
+    prev = aggregate(inst, {"A": {"a1": 3, "a2": 3, "b1": 4}})
+    now = aggregate(inst, {"A": {"a1": 4, "a2": 5}, "B": {"a1": 4, "b1": 2}})
+    cmp = compare(inst, now, base, prev)
     alpha, beta = cmp["sections"]
     assert (alpha["baseline"], alpha["previous"], alpha["now"]) == (2, 3, 13 / 3)
     assert math.isclose(alpha["delta_baseline"], 13 / 3 - 2)
@@ -196,6 +198,6 @@ def test_comparison_by_hand(tmp_path: Path) -> None:
     items = {r["id"]: r for r in cmp["items"]}
     assert items["a1"]["delta_baseline"] == 2 and items["a2"]["delta_previous"] == 2
     assert items["b2"]["delta_baseline"] is None and items["b2"]["now"] is None
-    no_prev = I.compare(inst, now, base, None)
+    no_prev = compare(inst, now, base, None)
     assert no_prev["sections"][0]["previous"] is None
     assert no_prev["sections"][0]["delta_previous"] is None

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from s3engine.core.workspace import Workspace
-from s3engine.demo import org as demo_org
+from s3engine.demo import mits as demo_mits
 from s3engine.errors import (
     ActionNotAllowedNow,
     InstrumentError,
@@ -66,9 +66,12 @@ def head(ws: Workspace) -> tuple[int, bytes]:
 
 
 def start(ws: Workspace, **over: Any) -> Any:
-    fields: dict[str, Any] = dict(
-        community="Valverde", facilitator="Marta", tutor="Giulia", actors=list(ACTORS)
-    )
+    fields: dict[str, Any] = {
+        "community": "Valverde",
+        "facilitator": "Marta",
+        "tutor": "Giulia",
+        "actors": list(ACTORS),
+    }
     fields.update(over)
     return ws.start("mits", "Marta", **fields)
 
@@ -515,7 +518,7 @@ def test_blocked_action_raises_a_driver(ws: Workspace) -> None:
 
 def test_whole_demo_run_replays_exactly(ws: Workspace) -> None:
     lines: list[str] = []
-    pid = demo_org.mits(ws, lines.append)
+    pid = demo_mits.mits(ws, lines.append)
     m = ws.get(pid)
     assert m.outcome == "closed" and m.cycle == 2
     assert any("draft resumed" in line for line in lines)

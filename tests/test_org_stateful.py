@@ -23,7 +23,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
 from s3engine.org import domain as org
-from s3engine.processes.mits.cycle import ACTOR_TYPES, PHASES
+from s3engine.processes.mits.definition import PHASES
+from s3engine.processes.mits.rules import ACTOR_TYPES
 
 EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "30"))
 TEXTS = st.sampled_from(["ok", "A reason.", "", "  ", "x" * 3, "line\nbreak"])

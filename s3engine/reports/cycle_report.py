@@ -1,45 +1,51 @@
 """The MiTS cycle report: baseline vs now per section, actions, decisions and roles.
 
 :func:`cycle_report` gathers the data of one cycle from the live workspace (everything in it is
-derived from the journal). It can be printed as text (:func:`format_text`), drawn as a chart
+derived from the journal). It can be printed as text (:func:`format_text`) and drawn as a chart
 (:func:`write_chart`, matplotlib with the Agg canvas, imported lazily and without touching pyplot's
-global backend), and exported (:func:`export`) as HTML, a Jupyter notebook (nbformat), Markdown or
-JSON, with the chart saved as PNG and SVG next to the file.
+global backend). Files (HTML, notebook, Markdown, JSON) are written by
+:mod:`s3engine.reports.cycle_export`.
 
-Allowed imports: standard library, ``matplotlib`` and ``nbformat`` (both lazily), s3engine.
+Allowed imports: standard library, ``matplotlib`` (lazily), ``s3engine.core``, ``s3engine.errors``,
+``s3engine.org``, ``s3engine.processes.mits``.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import json
 from pathlib import Path
 from typing import Any
 
 from s3engine.core.workspace import Workspace
 from s3engine.errors import MissingExtraError, S3Error
 from s3engine.org import domain as org
-from s3engine.processes.mits import instrument as instruments
+from s3engine.processes.mits.aggregation import compare
+from s3engine.processes.mits.cycle import MitsCycle
 
 DASH = "-"
 
 
-def find_cycle_process(ws: Workspace, pid: str | None = None) -> Any:
+def find_cycle_process(ws: Workspace, pid: str | None = None) -> MitsCycle:
     """The MiTS process ``pid``, else the most recently started one.
+
+    Args:
+        ws: The workspace.
+        pid: A process id, if any.
+
+    Returns:
+        The MiTS process.
 
     Raises:
         S3Error: There is no MiTS process (or none with that id).
     """
     if pid:
         proc = ws.get(pid)
-        if proc.kind != "mits":
+        if proc.kind != "mits" or not isinstance(proc, MitsCycle):
             raise S3Error(
                 f"{pid} is a {proc.definition.title}, not a MiTS process.",
                 "Give the id of a MiTS process (`s3flow mits status`).",
             )
         return proc
-    found = ws.roots("mits")
+    found = [p for p in ws.roots("mits") if isinstance(p, MitsCycle)]
     if not found:
         raise S3Error(
             "This workspace has no MiTS process yet.",
@@ -49,7 +55,7 @@ def find_cycle_process(ws: Workspace, pid: str | None = None) -> Any:
     return found[-1]
 
 
-def _now_evaluation(m: Any, cycle: int) -> dict[str, Any] | None:
+def _now_evaluation(m: MitsCycle, cycle: int) -> dict[str, Any] | None:
     done = m.completed()
     in_cycle = [e for e in done if e["cycle"] == cycle]
     if in_cycle:
@@ -60,6 +66,17 @@ def _now_evaluation(m: Any, cycle: int) -> dict[str, Any] | None:
 
 def cycle_report(ws: Workspace, pid: str | None = None, cycle: int | None = None) -> dict[str, Any]:
     """Everything the report shows for one cycle (default: the latest) as plain data.
+
+    Args:
+        ws: The workspace.
+        pid: The MiTS process (default: the most recently started one).
+        cycle: The cycle number (default: the current one).
+
+    Returns:
+        The process, community, cycle and phase, the rule and actors, the instrument and its
+        scale, summaries of the baseline, now and previous-cycle evaluations, the ``sections``
+        and ``items`` compared, the actions, decisions (agreements, LIT decisions, gates),
+        drivers, roles and critical areas.
 
     Raises:
         S3Error: No such MiTS process or cycle.
@@ -74,7 +91,7 @@ def cycle_report(ws: Workspace, pid: str | None = None, cycle: int | None = None
     sections: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
     if now is not None and base is not None:
-        cmp = instruments.compare(
+        cmp = compare(
             m.inst, now["aggregate"], base["aggregate"], prev["aggregate"] if prev else None
         )
         sections, items = cmp["sections"], cmp["items"]
@@ -196,14 +213,29 @@ def _ev_summary(ev: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def num(value: Any, signed: bool = False) -> str:
-    """A score for display: two decimals, a sign for deltas, a dash when missing."""
+    """A score for display: two decimals, a sign for deltas, a dash when missing.
+
+    Args:
+        value: A score or a difference, or None.
+        signed: Show the sign (for differences).
+
+    Returns:
+        The text.
+    """
     if value is None:
         return DASH
     return f"{value:+.2f}" if signed else f"{value:.2f}"
 
 
 def section_table(rep: dict[str, Any]) -> list[list[str]]:
-    """Rows of the baseline-vs-now table (header first)."""
+    """Rows of the baseline-vs-now table (header first).
+
+    Args:
+        rep: A report, as :func:`cycle_report` returns it.
+
+    Returns:
+        One list of texts per row: section, baseline, previous, now, the two differences, n.
+    """
     rows = [["Section", "Baseline", "Previous", "Now", "vs baseline", "vs previous", "n"]]
     for s in rep["sections"]:
         rows.append(
@@ -221,7 +253,14 @@ def section_table(rep: dict[str, Any]) -> list[list[str]]:
 
 
 def format_text(rep: dict[str, Any]) -> str:
-    """The report as plain text (what ``s3flow mits report`` prints)."""
+    """The report as plain text (what ``s3flow mits report`` prints).
+
+    Args:
+        rep: A report, as :func:`cycle_report` returns it.
+
+    Returns:
+        The text, lines separated by newlines.
+    """
     lines = [
         f"{rep['title']} ({rep['process']}) - cycle {rep['cycle']} of {rep['cycles']}, "
         f"now in: {rep['phase']}"
@@ -291,6 +330,14 @@ def write_chart(rep: dict[str, Any], png: Path, svg: Path | None = None) -> list
     Uses matplotlib's object API with the Agg canvas, so pyplot's global backend (for example a
     notebook's inline backend) is left alone.
 
+    Args:
+        rep: A report, as :func:`cycle_report` returns it.
+        png: Where to save the PNG (its folder is created).
+        svg: Where to save an SVG as well, if anywhere.
+
+    Returns:
+        The files written.
+
     Raises:
         MissingExtraError: matplotlib is not installed (the ``charts`` extra).
     """
@@ -342,202 +389,3 @@ def write_chart(rep: dict[str, Any], png: Path, svg: Path | None = None) -> list
         fig.savefig(svg, format="svg")
         out.append(svg)
     return out
-
-
-# -- exports --------------------------------------------------------------------------------------
-
-
-def to_markdown(rep: dict[str, Any], chart: str | None = None) -> str:
-    """The report as Markdown."""
-    out = [
-        f"# {rep['title']}: cycle {rep['cycle']}",
-        "",
-        f"Community: **{rep['community']}** · process `{rep['process']}` · now in {rep['phase']}",
-        "",
-    ]
-    if rep["sections"]:
-        rows = section_table(rep)
-        out.append("| " + " | ".join(rows[0]) + " |")
-        out.append("|" + "|".join("---" for _ in rows[0]) + "|")
-        out += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-        out.append("")
-    else:
-        out += ["No completed evaluation yet.", ""]
-    if chart:
-        out += [f"![Baseline vs now]({chart})", ""]
-    if rep["actions"]:
-        out += [
-            "## Actions",
-            "",
-            "| Action | Cycle | Status | Progress | Owner | Milestones |",
-            "|---|---|---|---|---|---|",
-        ]
-        out += [
-            f"| {a['id']} {a['title']} | {a['cycle']} | {a['status']} | {a['progress']}% | "
-            f"{a['owner'] or DASH} | {a['milestones']} |"
-            for a in rep["actions"]
-        ]
-        out.append("")
-    if rep["decisions"]:
-        out += ["## Decisions", ""]
-        out += [
-            f"- {d['agreed_on']} {d['kind']}: {d['id']} {d['title']} ({d['purpose']})"
-            for d in rep["decisions"]
-        ]
-        out.append("")
-    out += ["## Roles", ""]
-    out += [
-        f"- {r['role']}: {r['keeper'] or DASH}"
-        + (f" (term ends {r['term_end']})" if r["term_end"] else "")
-        for r in rep["roles"]
-    ]
-    return "\n".join(out) + "\n"
-
-
-def to_html(rep: dict[str, Any], svg: Path | None = None) -> str:
-    """The report as one self-contained HTML page (the SVG chart embedded)."""
-    e = html.escape
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{e(rep['title'])}: cycle {rep['cycle']}</title>",
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}"
-        "td.n{text-align:right}</style></head><body>",
-        f"<h1>{e(rep['title'])}: cycle {rep['cycle']}</h1>",
-        f"<p>Community <b>{e(rep['community'])}</b>, process <code>{e(rep['process'])}"
-        f"</code>, now in {e(rep['phase'])}.</p>",
-    ]
-    if rep["sections"]:
-        rows = section_table(rep)
-        parts.append("<table><tr>" + "".join(f"<th>{e(c)}</th>" for c in rows[0]) + "</tr>")
-        for r in rows[1:]:
-            parts.append(
-                "<tr><td>"
-                + e(r[0])
-                + "</td>"
-                + "".join(f'<td class="n">{e(c)}</td>' for c in r[1:])
-                + "</tr>"
-            )
-        parts.append("</table>")
-    else:
-        parts.append("<p>No completed evaluation yet.</p>")
-    if svg is not None and svg.exists():
-        data = base64.b64encode(svg.read_bytes()).decode()
-        parts.append(
-            f'<p><img alt="Baseline vs now per section" src="data:image/svg+xml;base64,{data}"></p>'
-        )
-    if rep["actions"]:
-        parts.append(
-            "<h2>Actions</h2><table><tr><th>Action</th><th>Cycle</th><th>Status</th>"
-            "<th>Progress</th><th>Owner</th><th>Milestones</th></tr>"
-        )
-        for a in rep["actions"]:
-            parts.append(
-                f"<tr><td>{e(a['id'])} {e(a['title'])}</td><td>{a['cycle']}</td>"
-                f'<td>{e(a["status"])}</td><td class="n">{a["progress"]}%</td>'
-                f"<td>{e(a['owner'] or DASH)}</td><td>{e(a['milestones'])}</td></tr>"
-            )
-        parts.append("</table>")
-    if rep["decisions"]:
-        parts.append("<h2>Decisions</h2><ul>")
-        parts += [
-            f"<li>{e(d['agreed_on'])} {e(d['kind'])}: {e(d['id'])} {e(d['title'])} "
-            f"({e(d['purpose'])})</li>"
-            for d in rep["decisions"]
-        ]
-        parts.append("</ul>")
-    parts.append("<h2>Roles</h2><ul>")
-    parts += [
-        f"<li>{e(r['role'])}: {e(r['keeper'] or DASH)}"
-        + (f" (term ends {e(r['term_end'])})" if r["term_end"] else "")
-        + "</li>"
-        for r in rep["roles"]
-    ]
-    parts.append("</ul></body></html>")
-    return "\n".join(parts) + "\n"
-
-
-def to_notebook(rep: dict[str, Any], workspace: Path, png: Path | None = None) -> Any:
-    """The report as a Jupyter notebook (nbformat v4, deterministic cell ids, validated)."""
-    import nbformat  # lazily: heavy
-    from nbformat import v4
-
-    md = to_markdown(rep)
-    cells = [v4.new_markdown_cell(md)]
-    code = v4.new_code_cell(
-        "from s3engine.core.workspace import Workspace\n"
-        "from s3engine.reports.cycle_report import cycle_report, format_text\n"
-        f"ws = Workspace.open({str(workspace)!r})\n"
-        f"print(format_text(cycle_report(ws, {rep['process']!r}, {rep['cycle']})))"
-    )
-    cells.append(code)
-    if png is not None and png.exists():
-        chart = v4.new_code_cell("# The chart as exported with the report")
-        chart.outputs = [
-            v4.new_output(
-                "display_data",
-                data={
-                    "image/png": base64.b64encode(png.read_bytes()).decode(),
-                    "text/plain": "<baseline vs now chart>",
-                },
-            )
-        ]
-        cells.append(chart)
-    for n, cell in enumerate(cells, 1):
-        cell["id"] = f"mits-report-{n}"
-    nb = v4.new_notebook(
-        cells=cells,
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-            "s3flow": {"report": "mits-cycle", "process": rep["process"], "cycle": rep["cycle"]},
-        },
-    )
-    nbformat.validate(nb)
-    return nb
-
-
-def export(
-    ws: Workspace, out: str | Path, pid: str | None = None, cycle: int | None = None
-) -> dict[str, Any]:
-    """Write the report to ``out`` (.html, .ipynb, .md or .json) and the chart next to it.
-
-    Without matplotlib the report is written without its chart, and ``notes`` says how to add it.
-
-    Returns:
-        ``{"report": data, "files": [paths written], "notes": [what was left out]}``.
-    """
-    rep = cycle_report(ws, pid, cycle)
-    path = Path(out)
-    suffix = path.suffix.lower()
-    if suffix not in (".html", ".htm", ".ipynb", ".md", ".json"):
-        raise S3Error(
-            f"Cannot write a report as '{suffix or path.name}'.",
-            "Use a file name ending in .html, .ipynb, .md or .json.",
-        )
-    png = path.with_name(f"{path.stem}-chart.png")
-    svg = path.with_name(f"{path.stem}-chart.svg")
-    notes: list[str] = []
-    try:
-        try:
-            files = write_chart(rep, png, svg)
-        except MissingExtraError as exc:
-            files, notes = [], [f"No chart: {exc}"]
-        if suffix in (".html", ".htm"):
-            path.write_text(to_html(rep, svg), encoding="utf-8")
-        elif suffix == ".ipynb":
-            import nbformat
-
-            nbformat.write(to_notebook(rep, ws.path, png), str(path))
-        elif suffix == ".md":
-            path.write_text(to_markdown(rep, png.name if files else None), encoding="utf-8")
-        else:
-            path.write_text(
-                json.dumps(rep, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
-            )
-    except OSError as exc:
-        raise S3Error(
-            f"Cannot write the report {path}: {exc.strerror or exc}.",
-            "Choose a folder you can write to with -o FILE.",
-        ) from exc
-    return {"report": rep, "files": [*files, path], "notes": notes}

@@ -1,17 +1,13 @@
-"""Scripted demonstrations of role selection and of a two-cycle MiTS run.
+"""Scripted demonstration of a two-cycle MiTS run (``s3flow demo --scenario mits``).
 
-``roles``: a circle and a domain are recorded, then a complete Role Selection runs — secret
-nominations revealed together, reasons, information, one changed nomination, a proposal, one
-objection that qualifies and is resolved by changing the role description — and the role assignment
-is printed with its term and the nominations with their reasons.
-
-``mits``: one community's MiTS process through two cycles — preparation, the Local Implementation
-Team with its governance consent decision, the baseline evaluation (one member's partial draft
-resumed later), project mapping, co-design with actions adopted by consent, co-implementation with
+One community's MiTS process through two cycles — preparation, the Local Implementation Team with
+its governance consent decision, the baseline evaluation (one member's partial draft resumed
+later), project mapping, co-design with actions adopted by consent, co-implementation with
 progress and one blocked action raising a driver, review with a second evaluation, the next cycle,
 a second review, and closing — then the cycle report is printed.
 
-Allowed imports: standard library, s3engine.
+Allowed imports: standard library, ``s3engine.core``, ``s3engine.org``, ``s3engine.processes.mits``,
+``s3engine.reports``, ``s3engine.demo.steps``.
 """
 
 from __future__ import annotations
@@ -20,148 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 from s3engine.core.workspace import Workspace
+from s3engine.demo.steps import Out, stepper
 from s3engine.org import domain as org
-from s3engine.reports.text import format_role
+from s3engine.processes.mits.cycle import MitsCycle
+from s3engine.processes.mits.schema import Instrument
 
-Out = Callable[[str], Any]
-
-PEOPLE = ["Marta", "Luca", "Sara", "Ivo", "Nadia"]
 TUTOR = "Giulia"
-
-
-def _step(p: Any, out: Out) -> Callable[..., None]:
-    def step(action: str, actor: str, **fields: Any) -> None:
-        p.act(action, actor, **fields)
-        leaf = p.leaf()
-        out(f"  {actor:<8} {action:<22} -> {leaf.definition.title}: {leaf.step.title}")
-
-    return step
-
-
-def roles(ws: Workspace, out: Out = print) -> str:
-    """Run the role selection scenario; return the role's id."""
-    fac = PEOPLE[0]
-    if ws.projection.get("circles", "energy-team") is None:
-        org.form_circle(
-            ws,
-            fac,
-            id="energy-team",
-            name="Energy team",
-            kind="team",
-            purpose="Help households cut energy use and bills.",
-            members=PEOPLE,
-        )
-    if ws.projection.get("domains", "energy-desk-host") is None:
-        org.describe_domain(
-            ws,
-            fac,
-            id="energy-desk-host",
-            name="Energy desk host",
-            circle="energy-team",
-            purpose="Residents get reliable, free energy advice in one place.",
-            key_responsibilities=[
-                "Open the desk twice a month",
-                "Keep the volunteer rota",
-                "Log questions and advice given",
-            ],
-            customers_and_deliverables=["Households: advice and follow-up"],
-            delegator="Energy team",
-            delegatees=["Energy desk host"],
-            delegator_responsibilities=["Provide the room and publicity"],
-            competencies=["Listening", "Basic knowledge of retrofits and tariffs"],
-            key_metrics=["Households advised per session"],
-            evaluation_schedule=["Monthly: look at the log with the team"],
-            review_date="2027-03-31",
-            authors=[fac],
-        )
-        out("Recorded the circle energy-team and the domain energy-desk-host (version 1).")
-    p = ws.start(
-        "role-selection",
-        fac,
-        role="Energy desk host",
-        domain="energy-desk-host",
-        circle="energy-team",
-        facilitator=fac,
-        participants=PEOPLE,
-        term_end="2027-12-31",
-        review_date="2027-06-30",
-        role_kind="role",
-    )
-    out(f"Started role selection {p.id}: {p.title}")
-    step = _step(p, out)
-    step("present_description", fac)
-    slips = {"Marta": "Sara", "Luca": "Sara", "Sara": "Sara", "Ivo": "pass", "Nadia": "Luca"}
-    for who, nominee in slips.items():
-        step("nominate", who, nominee=nominee)
-    reasons = {
-        "Marta": "Sara already answers neighbours' energy questions and is patient.",
-        "Luca": "Sara knows the tariffs and the retrofit grants.",
-        "Sara": "I have time on Saturdays and want to learn more.",
-        "Ivo": "I passed: I do not know everyone's availability.",
-        "Nadia": "Luca works at the town hall and can reach households.",
-    }
-    for who, reason in reasons.items():
-        step("give_reason", who, reason=reason)
-    step("start_information", fac)
-    step(
-        "share_information",
-        "Luca",
-        about="Luca",
-        information="I cannot be at the desk on Saturdays before June.",
-    )
-    step("start_changes", fac)
-    step(
-        "change_nomination",
-        "Nadia",
-        nominee="Sara",
-        reason="Luca is not free on Saturdays; Sara is.",
-    )
-    step("close_changes", fac)
-    step(
-        "propose_nominee",
-        fac,
-        nominee="Sara",
-        reasons="Four nominations with strong reasons: knowledge, patience and time.",
-    )
-    for who in PEOPLE:
-        step("signal", who, signal="possible objection" if who == "Ivo" else "no objection")
-    step(
-        "test_objection",
-        fac,
-        objector="Ivo",
-        argument="The description says twice a month but not how long a session is; the host "
-        "could burn out.",
-    )
-    step("present_argument", "Ivo")
-    step("check_disagreement", fac)
-    step("close_check", fac)
-    step(
-        "propose_amendment",
-        fac,
-        kind="change the role description",
-        **{"from": "objector"},
-        text="Limit sessions to three hours and add a deputy.",
-        amended_text="Residents get reliable, free energy advice in one place. The host opens "
-        "the desk twice a month for at most three hours, with a deputy from the "
-        "energy team, keeps the volunteer rota and logs questions and advice.",
-    )
-    step("check_amendment", fac)
-    for who in PEOPLE:
-        step("signal", who, signal="no objection")
-    step("adopt_amendment", fac)
-    for who in PEOPLE:
-        step("signal", who, signal="no objection")
-    step("accept", "Sara", note="Happy to, with a deputy.")
-    step("celebrate", fac)
-    role = ws.projection.get("roles", p.data["role_id"])
-    assert role is not None
-    out("")
-    out(format_role(role))
-    return str(role["id"])
-
-
-# -- MiTS -----------------------------------------------------------------------------------------
-
 LIT = [
     ("Luca", "Town hall of Valverde"),
     ("Paolo", "Town hall of Valverde"),
@@ -196,8 +56,18 @@ GAIN = {
 }
 
 
-def scores(inst: Any, evaluation: int, member: int) -> dict[str, Any]:
-    """Deterministic demo scores for one member (some items left blank)."""
+def scores(inst: Instrument, evaluation: int, member: int) -> dict[str, Any]:
+    """Deterministic demo scores for one member (some items left blank).
+
+    Args:
+        inst: The instrument.
+        evaluation: Which evaluation of the run (1 is the baseline; later ones score higher in
+            the critical areas, see ``GAIN``).
+        member: The member's position in the LIT.
+
+    Returns:
+        ``{item_id: score or None}``.
+    """
     out: dict[str, Any] = {}
     k = 0
     for s in inst.sections:
@@ -211,7 +81,7 @@ def scores(inst: Any, evaluation: int, member: int) -> dict[str, Any]:
     return out
 
 
-def _sections(m: Any) -> Callable[..., str]:
+def _sections(m: MitsCycle) -> Callable[..., str]:
     """Section ids of the chosen instrument: the preferred one if it has it, else a weak one.
 
     Keeps the scenario running if the shipped instrument's sections are renamed.
@@ -222,7 +92,9 @@ def _sections(m: Any) -> Callable[..., str]:
         if preferred in ids:
             return preferred
         chosen = set(m.critical_areas())
-        weak = [p["section"] for p in m.proposed_critical_areas() if p["section"] not in chosen]
+        weak: list[str] = [
+            p["section"] for p in m.proposed_critical_areas() if p["section"] not in chosen
+        ]
         return weak[0] if critical and weak else ids[0]
 
     return sec
@@ -238,7 +110,21 @@ def agree(
     out: Out,
     **extra: Any,
 ) -> str:
-    """Run a short consent decision for the cycle (no objections); return the agreement id."""
+    """Run a short consent decision for the cycle (no objections).
+
+    Args:
+        ws: The workspace.
+        fac: The facilitator.
+        people: The participants.
+        title: The decision's title.
+        proposal: The proposal consented to.
+        cycle: The MiTS process the agreement belongs to.
+        out: Where the narration goes.
+        **extra: More start fields (driver, requirement, patterns, review_date ...).
+
+    Returns:
+        The agreement id (the consent process's id).
+    """
     p = ws.start(
         "consent",
         fac,
@@ -262,8 +148,16 @@ def agree(
     return p.id
 
 
-def evaluate(m: Any, n: int, out: Out, resume: bool = False) -> None:
-    """Every LIT member scores; with ``resume`` the first member saves half, then resumes."""
+def evaluate(m: MitsCycle, n: int, out: Out, resume: bool = False) -> None:
+    """Every LIT member scores, then the evaluation is completed.
+
+    Args:
+        m: The MiTS process.
+        n: Which evaluation of the run (see :func:`scores`).
+        out: Where the narration goes.
+        resume: The first member saves half the items as a draft, and submits the rest after
+            everyone else.
+    """
     members = [x["member"] for x in m.lit]
     for j, who in enumerate(members):
         mine = scores(m.inst, n, j)
@@ -295,7 +189,15 @@ def evaluate(m: Any, n: int, out: Out, resume: bool = False) -> None:
 
 
 def mits(ws: Workspace, out: Out = print) -> str:
-    """Run the two-cycle MiTS scenario; return the process id."""
+    """Run the two-cycle MiTS scenario.
+
+    Args:
+        ws: The workspace.
+        out: Where the narration goes.
+
+    Returns:
+        The id of the MiTS process.
+    """
     fac = "Marta"
     m = ws.start(
         "mits",
@@ -312,8 +214,9 @@ def mits(ws: Workspace, out: Out = print) -> str:
             "Parents of Via Roma school | informal group | Nadia",
         ],
     )
+    assert isinstance(m, MitsCycle)
     out(f"Started {m.id}: {m.title} (rule: {m.data['rule']['name']})")
-    step = _step(m, out)
+    step = stepper(m, out)
 
     def gate() -> None:
         step("sign_gate", TUTOR)
@@ -417,6 +320,7 @@ def mits(ws: Workspace, out: Out = print) -> str:
         ("a2", "Adopt the energy data dashboard"),
     ):
         act = m.find_action(aid)
+        assert act is not None
         agreement = agree(
             ws,
             fac,
@@ -494,12 +398,14 @@ def mits(ws: Workspace, out: Out = print) -> str:
         actors=["Town hall of Valverde", "Sun Energy Cooperative"],
         milestones=["Fund rules agreed", "First call for projects"],
     )
+    fund = m.find_action("a3")
+    assert fund is not None
     agreement = agree(
         ws,
         fac,
         [fac, *lit],
         "Adopt the pooled small-grants fund",
-        m.find_action("a3")["description"],
+        fund["description"],
         m.id,
         out,
         driver="Funding is short-term and split between partners.",

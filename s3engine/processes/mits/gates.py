@@ -1,0 +1,225 @@
+"""Phase gates of a MiTS process: what each phase still lacks, signing, going back, the decision.
+
+The tutor signs the gate of a phase once nothing is missing (:meth:`GateMixin.gate_missing`);
+phases are never skipped. Going back to an earlier phase is allowed with a recorded reason, and an
+evaluation left open is then kept as abandoned. In the review the LIT decides between the next
+cycle (back to the evaluation with the cycle number + 1) and closing; that decision tells where
+the review's gate leads.
+
+Allowed imports: standard library, ``s3engine.processes.mits.definition``,
+``s3engine.processes.mits.record``, ``s3engine.processes.mits.rules``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from s3engine.processes.mits.definition import NEXT, PHASES
+from s3engine.processes.mits.record import MitsRecord
+from s3engine.processes.mits.rules import rule_missing
+
+
+class GateMixin(MitsRecord):
+    """Checks, guards and effects of moving between phases (actions sign_gate, go_back, decide)."""
+
+    # -- what is missing --------------------------------------------------------------------------
+
+    def gate_missing(self) -> list[str]:
+        """What the current phase still lacks before the tutor can sign its gate.
+
+        Returns:
+            One entry per missing thing, in words, with the action that provides it; empty when
+            the gate can be signed.
+        """
+        s = self.state
+        out: list[str] = []
+        if s == "preparation":
+            if not self.data.get("tutor"):
+                out.append("a tutor (assign_tutor)")
+            missing, _ = rule_missing(self.active_actors(), self.data["rule"])
+            out += missing
+        elif s == "lit":
+            if not self.lit:
+                out.append("LIT members (add_lit_member)")
+            represented = {m["actor"] for m in self.lit}
+            lacking = [a["name"] for a in self.active_actors() if a["name"] not in represented]
+            if lacking:
+                out.append("a LIT member for each actor (none yet for " + ", ".join(lacking) + ")")
+            gov = self.governance
+            if gov is None:
+                out.append(
+                    "the LIT's governance agreement (a consent decision started with "
+                    f"cycle={self.id}, then link_agreement purpose='LIT governance')"
+                )
+            elif (self.ws.projection.get("agreements", gov["agreement"]) or {}).get(
+                "status"
+            ) != "active":
+                out.append(
+                    f"an active governance agreement ({gov['agreement']} is no longer active)"
+                )
+        elif s == "evaluation":
+            if self.instrument is None:
+                out.append("an instrument (choose_instrument)")
+            if self.baseline() is None:
+                out.append("a completed evaluation, the baseline (complete_evaluation)")
+            if self.open_evaluation() is not None:
+                out.append("the evaluation started in this phase completed (complete_evaluation)")
+        elif s == "co_design":
+            if not self.critical_areas():
+                out.append("a critical area (choose_critical_area)")
+            if not any(a["cycle"] == self.cycle and a["agreement"] for a in self.actions):
+                out.append(
+                    "an action adopted by consent (design_action, then link_agreement "
+                    "purpose='action')"
+                )
+        elif s == "co_implementation":
+            mine = [a for a in self.actions if a["cycle"] == self.cycle and a["agreement"]]
+            no_owner = [a["id"] for a in mine if not a["owner"]]
+            if no_owner:
+                out.append("an owner for action " + ", ".join(no_owner) + " (assign_owner)")
+            silent = [a["id"] for a in mine if not a["reports"]]
+            if silent:
+                out.append(
+                    "a progress report on action " + ", ".join(silent) + " (report_progress)"
+                )
+        elif s == "review":
+            if not self._review_evaluated():
+                out.append("the review evaluation with the same instrument (complete_evaluation)")
+            if self.open_evaluation() is not None:
+                out.append("the evaluation started in this phase completed (complete_evaluation)")
+            if self.decision() is None:
+                out.append("the LIT's decision: next cycle or close (decide)")
+        return out
+
+    def _review_evaluated(self) -> bool:
+        return any(
+            e["status"] == "complete" and e["phase"] == "review" and e["cycle"] == self.cycle
+            for e in self.evaluations
+        )
+
+    def next_phase(self) -> str:
+        """The phase the gate of the current one leads to (``closed`` after a decision to close)."""
+        if self.state == "review":
+            dec = self.decision()
+            return "closed" if dec and dec["decision"] == "close" else "evaluation"
+        return NEXT[self.state]
+
+    def decision(self, cycle: int | None = None) -> dict[str, Any] | None:
+        """The LIT's latest decision in a cycle (default: the current one), or None."""
+        c = self.cycle if cycle is None else cycle
+        found = [d for d in self.decisions if d["cycle"] == c]
+        return found[-1] if found else None
+
+    # -- guards -----------------------------------------------------------------------------------
+
+    def g_gate(self, f: dict[str, Any]) -> str | None:
+        """Refuse the gate while the phase lacks something, or when ``to`` would skip a phase.
+
+        Args:
+            f: The action's fields (``to`` optional).
+
+        Returns:
+            Why the gate cannot be signed now, or None.
+        """
+        missing = self.gate_missing()
+        if missing:
+            return "the phase is not done yet; missing: " + "; ".join(missing)
+        to = f.get("to")
+        if to and to != self.next_phase():
+            return (
+                f"phases are not skipped: after {self.step.title} comes "
+                f"{self.definition.step_map[self.next_phase()].title}"
+            )
+        return None
+
+    def g_go_back(self, f: dict[str, Any]) -> str | None:
+        """Refuse going back to a phase that is not earlier than the current one.
+
+        Args:
+            f: The action's fields (``phase``).
+
+        Returns:
+            Why not, or None.
+        """
+        phase = f.get("phase")
+        if phase and PHASES.index(phase) >= PHASES.index(self.state):
+            return f"'{phase}' is not earlier than {self.step.title}"
+        return None
+
+    def g_can_decide(self, f: dict[str, Any]) -> str | None:
+        """Refuse the LIT's decision before the review evaluation is complete.
+
+        Args:
+            f: The action's fields (not used).
+
+        Returns:
+            Why not, or None.
+        """
+        if not self._review_evaluated():
+            return "complete the review evaluation first"
+        return None
+
+    # -- effects ----------------------------------------------------------------------------------
+
+    def _enter(self, via: str, reason: str = "") -> None:
+        self.phase_log.append(
+            {
+                "phase": self.state,
+                "cycle": self.cycle,
+                "entered": self.last_time,
+                "via": via,
+                "by": self.last_actor,
+                **({"reason": reason} if reason else {}),
+            }
+        )
+
+    def do_sign_gate(self, actor: str, data: dict[str, Any], event: Any) -> None:
+        """Record the signed gate and enter the next phase (or the next cycle, or close)."""
+        frm = self.state
+        to = self.next_phase()
+        gate = {
+            "from": frm,
+            "to": to,
+            "cycle": self.cycle,
+            "signed_by": actor,
+            "note": data.get("note", ""),
+            "time": self.last_time,
+        }
+        if frm == "evaluation":
+            gate["proposed_critical_areas"] = self.proposed_critical_areas()
+        self.gates.append(gate)
+        if frm == "review":
+            if to == "closed":
+                self.fire("close")
+                self._enter("gate")
+                return
+            self.data["cycle"] = self.cycle + 1
+            self.fire("next_cycle")
+        else:
+            self.fire(f"advance_{frm}")
+        self._enter("gate")
+
+    def do_go_back(self, actor: str, data: dict[str, Any], event: Any) -> None:
+        """Go back to an earlier phase with the reason; an open evaluation is kept as abandoned."""
+        ev = self.open_evaluation()
+        if ev is not None:  # drafts of an evaluation left unfinished stay in the record
+            ev.update(status="abandoned", note=f"left unfinished: {data['reason']}")
+        self.fire(f"back_to_{data['phase']}")
+        self._enter("back", data["reason"])
+
+    def do_decide(self, actor: str, data: dict[str, Any], event: Any) -> None:
+        """Record the LIT's decision for the current cycle: next cycle or close."""
+        self.decisions.append(
+            {
+                "cycle": self.cycle,
+                "decision": data["decision"],
+                "reason": data["reason"],
+                "agreement": data.get("agreement"),
+                "by": actor,
+                "time": self.last_time,
+            }
+        )
+
+    def enter_closed(self, _e: Any) -> None:
+        """Finish the process with the outcome ``closed``."""
+        self.finish("closed")
