@@ -1,8 +1,8 @@
 """The one error hierarchy of s3flow.
 
 Every error a user can cause is an :class:`S3Error` subclass whose message says what went wrong and
-what to do instead. Front ends (CLI, widgets) catch ``S3Error`` at the boundary and show ``str(err)``;
-they never parse messages. Errors carry the data they talk about as attributes.
+what to do instead. Front ends (CLI, widgets) catch ``S3Error`` at the boundary and show
+``str(err)``; they never parse messages. Errors carry the data they talk about as attributes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class S3Error(Exception):
         super().__init__(f"{message} {hint}".strip() if hint else message)
 
 
-# --- workspace and journal -------------------------------------------------------------------------
+# --- workspace and journal ------------------------------------------------------------------------
 
 
 class WorkspaceError(S3Error):
@@ -82,7 +82,7 @@ class JournalWriteError(JournalError):
     """An event could not be written durably (disk full, permission denied, read-only folder)."""
 
 
-# --- processes ---------------------------------------------------------------------------------------
+# --- processes ------------------------------------------------------------------------------------
 
 
 class ProcessError(S3Error):
@@ -137,7 +137,7 @@ class InvalidField(ProcessError):
         )
 
 
-# --- patterns and notebooks ----------------------------------------------------------------------------
+# --- patterns and notebooks -----------------------------------------------------------------------
 
 
 class PatternError(S3Error):

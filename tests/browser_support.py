@@ -106,10 +106,12 @@ class Server:
                 "--Voila.ip=127.0.0.1",
                 "--no-browser",
             ]
-        self.log = open(root.parent / f"{kind}-{self.port}.log", "w")
-        self.proc = subprocess.Popen(
-            cmd, cwd=str(root), env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
+        self.log = root.parent / f"{kind}-{self.port}.log"
+        # The server writes to its own copy of the descriptor; this one is closed once it started.
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen(
+                cmd, cwd=str(root), env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         self._wait()
 
     def _wait(self, timeout: float = 90) -> None:
@@ -117,14 +119,14 @@ class Server:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.kind} exited: " + Path(self.log.name).read_text())
+                raise RuntimeError(f"{self.kind} exited: " + self.log.read_text())
             try:
                 with urllib.request.urlopen(url, timeout=2) as r:
                     if r.status == 200 or self.kind != "lab":
                         return
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError(f"{self.kind} did not start: " + Path(self.log.name).read_text())
+        raise RuntimeError(f"{self.kind} did not start: " + self.log.read_text())
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -132,7 +134,6 @@ class Server:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-        self.log.close()
 
 
 def prepare(tmp: Path) -> tuple[Path, Path]:
@@ -168,13 +169,13 @@ def run_all_lab(page: Any, nb: str, base: str) -> None:
                 ".s3-session, .s3-journal-view, .s3-pattern-browser", timeout=30_000
             )
             return
-        except Exception:
+        except Exception as exc:
             if attempt == 2:
                 shot(page, f"failed-run-{nb}")
                 raise AssertionError(
                     "the widget did not appear; notebook text: "
                     + page.inner_text(".jp-Notebook")[-1500:]
-                )
+                ) from exc
 
 
 def dismiss_dialogs(page: Any) -> None:

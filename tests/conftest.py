@@ -33,18 +33,18 @@ def ws(tmp_path: Path) -> Workspace:
 
 def start_consent(ws: Workspace, **over: Any) -> Any:
     """Start a typical consent decision among PEOPLE (Ana facilitates, Carla proposes)."""
-    fields: dict[str, Any] = dict(
-        title="Library energy desk",
-        facilitator="Ana",
-        participants=PEOPLE,
-        proposers=["Carla"],
-        driver="Residents cannot get energy advice.",
-        requirement="One place for free, reliable energy advice.",
-        proposal="Open a help desk twice a month.",
-        review_date="2027-03-01",
-        responsibilities=["Dario: rota"],
-        evaluation_criteria=["15 visitors per session"],
-    )
+    fields: dict[str, Any] = {
+        "title": "Library energy desk",
+        "facilitator": "Ana",
+        "participants": PEOPLE,
+        "proposers": ["Carla"],
+        "driver": "Residents cannot get energy advice.",
+        "requirement": "One place for free, reliable energy advice.",
+        "proposal": "Open a help desk twice a month.",
+        "review_date": "2027-03-01",
+        "responsibilities": ["Dario: rota"],
+        "evaluation_criteria": ["15 visitors per session"],
+    }
     fields.update(over)
     return ws.start("consent", "Ana", **fields)
 

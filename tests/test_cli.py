@@ -154,12 +154,12 @@ def test_workspace_from_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("S3FLOW_WORKSPACE", str(tmp_path / "E"))
-    code, out, _ = run(capsys, "init")
+    code, _, _ = run(capsys, "init")
     assert code == 0 and (tmp_path / "E" / "journal.jsonl").exists()
     monkeypatch.delenv("S3FLOW_WORKSPACE")
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run(capsys, "init")
-    assert (tmp_path / "s3flow-workspace" / "journal.jsonl").exists()
+    code, _, _ = run(capsys, "init")
+    assert code == 0 and (tmp_path / "s3flow-workspace" / "journal.jsonl").exists()
 
 
 def test_python_dash_m_and_console_script(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -26,7 +27,7 @@ def test_events_are_chained_and_readable(tmp_path: Path) -> None:
     events = [json.loads(x) for x in lines]
     assert [e["seq"] for e in events] == [1, 2, 3, 4, 5]
     assert events[0]["prev"] == GENESIS
-    for a, b in zip(events, events[1:]):
+    for a, b in itertools.pairwise(events):
         assert b["prev"] == a["hash"]
     for e in events:
         assert e["hash"] == event_hash(e)
@@ -78,8 +79,8 @@ def test_removed_duplicated_and_reordered_lines_are_detected(tmp_path: Path) -> 
     good = path.read_text(encoding="utf-8").splitlines(keepends=True)
     for bad, seq in (
         (good[:2] + good[3:], 3),
-        (good[:3] + [good[2]] + good[3:], 4),
-        (good[:1] + [good[2], good[1]] + good[3:], 2),
+        ([*good[:3], good[2], *good[3:]], 4),
+        ([*good[:1], good[2], good[1], *good[3:]], 2),
     ):
         path.write_text("".join(bad), encoding="utf-8")
         rep = Journal(path).verify()
@@ -117,6 +118,17 @@ def test_corrupt_middle_line_is_a_typed_error(tmp_path: Path) -> None:
     lines[1] = "{not json}\n"
     path.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(CorruptJournalError) as err:
+        Journal(path).read_new()
+    assert err.value.seq == 2
+
+
+def test_line_that_is_not_utf8_is_a_typed_error(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    make(path, 3)
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[1] = b'{"seq": 2, "actor": "\xff"}\n'
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(CorruptJournalError, match="not UTF-8") as err:
         Journal(path).read_new()
     assert err.value.seq == 2
 

@@ -109,7 +109,7 @@ def test_mits_demo_then_report(
 
     nb = nbformat.read(str(nb_path), as_version=4)
     nbformat.validate(nb)
-    assert nb.metadata["s3flow"]["cycle"] == 1 and [c["id"] for c in nb.cells][0] == "mits-report-1"
+    assert nb.metadata["s3flow"]["cycle"] == 1 and nb.cells[0]["id"] == "mits-report-1"
     code, out, _ = run(capsys, "verify", "-w", mits_ws)
     assert code == 0 and out.startswith("OK")
 

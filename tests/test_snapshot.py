@@ -48,7 +48,7 @@ def test_snapshot_that_does_not_match_the_journal_is_ignored(tmp_path: Path) -> 
     ws = demo(tmp_path)
     snapshot.save(ws)
     path = ws.path / "snapshot.json"
-    first, _, body = path.read_text().partition("\n")
+    _, _, body = path.read_text().partition("\n")
     doc = json.loads(body)
     doc["head"]["hash"] = "0" * 64
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
@@ -66,7 +66,7 @@ def test_corrupt_or_planted_snapshot_is_ignored(tmp_path: Path) -> None:
     raw = path.read_text()
     path.write_text(raw.replace("Saturday", "Sunday", 1))  # digest no longer matches
     assert Workspace(ws.path).snapshot_seq == 0
-    first, _, body = raw.partition("\n")
+    _, _, body = raw.partition("\n")
     doc = json.loads(body)
     doc["processes"][0]["cls"] = "os:system"  # only engine process classes are accepted
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False)

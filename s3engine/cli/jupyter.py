@@ -1,6 +1,8 @@
-"""``s3flow lab`` and ``s3flow app``: start JupyterLab on the tutor notebooks, or serve one
-notebook as a Voila app. Both run the Jupyter programs as subprocesses (the engine never imports
-Jupyter) with the workspace set in ``$S3FLOW_WORKSPACE``; further options go to JupyterLab/Voila.
+"""``s3flow lab`` and ``s3flow app``: JupyterLab on the tutor notebooks, or a notebook as an app.
+
+``lab`` starts JupyterLab on the tutor notebooks; ``app`` serves one notebook as a Voila app. Both
+hand over to the Jupyter program (``os.execve``: the engine never imports Jupyter) with the
+workspace set in ``$S3FLOW_WORKSPACE``; further options go to JupyterLab/Voila.
 
 Allowed imports: standard library, s3engine.
 """
@@ -78,6 +80,7 @@ def _tool(name: str, what: str) -> str:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
+    """Replace this program with JupyterLab on the tutor notebooks."""
     lab = _tool("jupyter-lab", "`s3flow lab`")
     env = _env(args)
     workspace = Path(env["S3FLOW_WORKSPACE"])
@@ -90,19 +93,18 @@ def cmd_lab(args: argparse.Namespace) -> int:
     cmd += args.rest
     print(f"Starting JupyterLab on {root} with the workspace {env['S3FLOW_WORKSPACE']}", flush=True)
     os.execve(cmd[0], cmd, env)
-    return 0  # pragma: no cover
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    """Replace this program with Voila serving one notebook as an app."""
     nb = find_notebook(args.notebook)
     voila = _tool("voila", "`s3flow app`")
     env = _env(args)
-    cmd = [voila, str(nb.resolve()), "--strip_sources=True"] + list(args.rest)
+    cmd = [voila, str(nb.resolve()), "--strip_sources=True", *args.rest]
     if "--no-browser" not in args.rest:
         cmd.append("--no-browser")
     print(f"Serving {nb} as an app with the workspace {env['S3FLOW_WORKSPACE']}", flush=True)
     os.execve(cmd[0], cmd, env)
-    return 0  # pragma: no cover
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -126,8 +128,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Run ``lab``/``app`` with every option s3flow does not know passed on unchanged
-    (argparse cannot pass options such as ``--port 8890`` through a sub-command reliably).
+    """Run ``lab`` or ``app``, passing every option s3flow does not know on unchanged.
+
+    argparse cannot pass options such as ``--port 8890`` through a sub-command reliably, so these
+    two commands are parsed here instead of by :func:`s3engine.cli.main.build_parser`.
+
+    Args:
+        argv: The command line after ``s3flow``, starting with ``lab`` or ``app``.
+
+    Returns:
+        The exit code (in practice the Jupyter program replaces this one).
+
+    Raises:
+        S3Error: No notebook was named for ``app``, or the named one does not exist.
     """
     parser = argparse.ArgumentParser(prog=f"s3flow {argv[0]}", add_help=False)
     parser.add_argument("--workspace", "-w")

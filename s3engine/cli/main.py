@@ -18,9 +18,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from s3engine import __version__
 from s3engine.errors import S3Error
 from s3engine.reports.text import format_agreement
+from s3engine.version import __version__
 
 PLUGINS = [
     "s3engine.cli.patterns",
@@ -42,6 +42,7 @@ def _print_json(obj: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """Create the workspace (or report that it exists) and record its settings."""
     from s3engine.core.workspace import Workspace, resolve_path
 
     path = resolve_path(args.workspace)
@@ -59,6 +60,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
+    """Print the journal, optionally only one process and its children."""
     ws = _ws(args, create=False)
     events = list(ws.events())
     if args.process:
@@ -84,6 +86,7 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Check the whole hash chain; exit code 1 when the journal is damaged."""
     from s3engine.core.workspace import resolve_path
     from s3engine.journal.file_store import Journal
 
@@ -112,6 +115,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
+    """Set an incomplete last line of the journal aside and re-check the chain."""
     from s3engine.core.workspace import resolve_path
     from s3engine.journal.file_store import Journal
 
@@ -130,6 +134,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Delete the query side and the snapshot and rebuild them from the journal."""
     from s3engine.core.projection import Projection
     from s3engine.core.workspace import Workspace, resolve_path
 
@@ -143,6 +148,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_agreements(args: argparse.Namespace) -> int:
+    """List agreements, optionally only those due for review before a date."""
     from tinydb import Query
 
     ws = _ws(args, create=False)
@@ -198,6 +204,7 @@ def _parse_fields(pairs: Sequence[str]) -> dict[str, Any]:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
+    """Start a process of the given kind with ``name=value`` start fields."""
     ws = _ws(args)
     proc = ws.start(args.kind, args.actor, **_parse_fields(args.fields))
     print(f"Started {proc.definition.title} {proc.id}.")
@@ -206,6 +213,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_act(args: argparse.Namespace) -> int:
+    """Take an action in a process with ``name=value`` fields."""
     ws = _ws(args, create=False)
     proc = ws.get(args.process)
     ev = proc.act(args.action, args.actor, **_parse_fields(args.fields))
@@ -215,6 +223,7 @@ def cmd_act(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    """Show where one process is and what is possible, or list every process."""
     ws = _ws(args, create=False)
     if not args.process:
         for p in ws.roots():
@@ -262,12 +271,11 @@ def _show(proc: Any) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Run a scripted demonstration scenario in the workspace."""
     from s3engine.demo.consent import SCENARIOS
 
     if args.scenario not in SCENARIOS:
-        from s3engine.errors import S3Error as _E
-
-        raise _E(
+        raise S3Error(
             f"There is no demo scenario '{args.scenario}'.",
             f"Choose one of: {', '.join(SCENARIOS)}.",
         )

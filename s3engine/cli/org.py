@@ -30,6 +30,7 @@ def _print_json(obj: Any) -> None:
 
 
 def cmd_roles(args: argparse.Namespace) -> int:
+    """List roles, one role's history or what one person holds."""
     from s3engine.org import domain as org
     from s3engine.reports.text import format_role
 
@@ -83,6 +84,7 @@ def cmd_roles(args: argparse.Namespace) -> int:
 
 
 def cmd_domains(args: argparse.Namespace) -> int:
+    """List the domain descriptions with what is still to describe."""
     from s3engine.org import domain as org
 
     ws = _ws(args)
@@ -121,6 +123,7 @@ def _status_row(m: Any) -> dict[str, Any]:
 
 
 def cmd_mits_status(args: argparse.Namespace) -> int:
+    """Show the phase, gate and actions of one or every MiTS process."""
     from s3engine.reports.cycle_report import find_cycle_process
 
     ws = _ws(args)
@@ -170,7 +173,9 @@ def cmd_mits_status(args: argparse.Namespace) -> int:
 
 
 def cmd_mits_report(args: argparse.Namespace) -> int:
-    from s3engine.reports.cycle_report import cycle_report, export, find_cycle_process, format_text
+    """Write the MiTS cycle report and its chart, and print it as text."""
+    from s3engine.reports.cycle_export import export
+    from s3engine.reports.cycle_report import cycle_report, find_cycle_process, format_text
 
     ws = _ws(args)
     m = find_cycle_process(ws, args.process)
@@ -187,6 +192,7 @@ def cmd_mits_report(args: argparse.Namespace) -> int:
 
 
 def cmd_mits_instruments(args: argparse.Namespace) -> int:
+    """List the evaluation instruments, flagging invalid ones."""
     from s3engine.processes.mits import instrument as instruments
 
     ws = _ws(args)

@@ -19,6 +19,7 @@ from s3engine.errors import S3Error
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Verify the journal and copy it to the output file."""
     from s3engine.core.workspace import resolve_path
     from s3engine.journal.file_store import Journal
 
@@ -40,6 +41,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """Verify an exported journal and rebuild an empty workspace from it."""
     from s3engine.core.workspace import Workspace, resolve_path
     from s3engine.journal.file_store import Journal
 

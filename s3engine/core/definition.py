@@ -88,7 +88,8 @@ class Action:
         source: Steps in which the action is possible.
         dest: Next step, None to stay in the step, or a tuple of (step, guard) branches tried in
             order (guard None = always).
-        role: Who may take it (FACILITATOR, PARTICIPANT, PROPOSER, OBJECTOR, NOMINEE, TUTOR, ANYONE).
+        role: Who may take it (FACILITATOR, PARTICIPANT, PROPOSER, OBJECTOR, NOMINEE, TUTOR,
+            ANYONE).
         fields: Inputs.
         guidance: What the tutor can say when offering this action.
         guard: Name of a method ``(fields) -> str | None`` returning why the action is refused now.
@@ -194,11 +195,19 @@ class _SafeMachine(Machine):
 
     @staticmethod
     def resolve_callable(func: Any, event_data: EventData) -> Callable[..., Any]:
+        """Return the process method named ``func`` (or ``func`` itself when it is callable).
+
+        A missing ``enter_<step>`` callback is a no-op; any other missing name is an error.
+
+        Raises:
+            AttributeError: The process has no such guard or callback.
+        """
         if isinstance(func, str):
-            fn = getattr(event_data.model, func, None)
+            fn: Callable[..., Any] | None = getattr(event_data.model, func, None)
             if fn is None:
                 if func.startswith("enter_"):
                     return lambda *_a, **_k: None
                 raise AttributeError(f"process has no guard or callback {func!r}")
             return fn
-        return func
+        resolved: Callable[..., Any] = func
+        return resolved

@@ -23,7 +23,7 @@ Allowed imports: standard library, ``s3engine.core.definition``, ``s3engine.erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -53,7 +53,7 @@ from s3engine.core.definition import (
 )
 
 
-class _Lazy(list):  # type: ignore[type-arg]
+class _Lazy(list[str]):
     """A list computed only when an error message needs it (keeps validation cheap)."""
 
     def __init__(self, fn: Callable[[], list[str]]) -> None:
@@ -65,7 +65,7 @@ class _Lazy(list):  # type: ignore[type-arg]
             fn, self._fn = self._fn, None
             self.extend(fn())
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         self._fill()
         return super().__iter__()
 
@@ -136,10 +136,8 @@ class Process:
 
     # -- identity ----------------------------------------------------------------------------------
 
-    def __eq__(
-        self, other: object
-    ) -> bool:  # identity equality (transitions de-duplicates with ==)
-        return self is other
+    def __eq__(self, other: object) -> bool:
+        return self is other  # identity equality (transitions de-duplicates with ==)
 
     __hash__ = object.__hash__
 

@@ -3,16 +3,17 @@
 Every applied event updates plain in-memory tables (dicts keyed by record id), which is cheap. The
 tables are materialised into TinyDB files under ``<workspace>/query/`` (one file per table, so a
 write only rewrites the table that changed) when :meth:`Projection.flush` runs: at the end of a CLI
-command, after interactive actions (throttled), on close, and by ``s3flow rebuild``. TinyDB's default
-storage rewrites the whole file on every insert, so it is never used per event. Files are written to
-a temporary name and moved into place, so a crash never leaves a half-written table. ``meta.json``
-records the journal head (seq and hash) the tables reflect.
+command, after interactive actions (throttled), on close, and by ``s3flow rebuild``. TinyDB's
+default storage rewrites the whole file on every insert, so it is never used per event. Files are
+written to a temporary name and moved into place, so a crash never leaves a half-written table.
+``meta.json`` records the journal head (seq and hash) the tables reflect.
 
 Allowed imports: standard library, ``tinydb``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -52,6 +53,7 @@ class AtomicJSONStorage(Storage):
             self.path.parent.mkdir(parents=True, exist_ok=True)
 
     def read(self) -> dict[str, Any] | None:
+        """Return the whole stored document, or None when the file is missing or empty."""
         try:
             with open(self.path, encoding="utf-8") as fh:
                 text = fh.read()
@@ -60,10 +62,11 @@ class AtomicJSONStorage(Storage):
         return json.loads(text) if text.strip() else None
 
     def write(self, data: dict[str, Any]) -> None:
+        """Replace the file with ``data`` as JSON, atomically."""
         atomic_write(self.path, json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1))
 
     def close(self) -> None:
-        pass
+        """Do nothing: no file is held open between reads and writes."""
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -77,10 +80,8 @@ def atomic_write(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -116,7 +117,15 @@ class Projection:
         return list(self.tables.get(table, {}).values())
 
     def flush(self, head: tuple[int, str], everything: bool = False) -> int:
-        """Write the changed tables to TinyDB files; return how many tables were written."""
+        """Write the changed tables to TinyDB files.
+
+        Args:
+            head: The journal head (seq, hash) the tables reflect, recorded in ``meta.json``.
+            everything: Write every table, changed or not.
+
+        Returns:
+            How many tables were written.
+        """
         names: Iterable[str] = self.tables if everything else sorted(self.dirty)
         count = 0
         for name in names:

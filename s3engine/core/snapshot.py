@@ -37,7 +37,7 @@ EVERY = 500  # write a new snapshot when this many events were applied since the
 REFS = ("ws", "parent", "children", "waiting_on", "history")
 
 
-class LazyHistory(list):  # type: ignore[type-arg]
+class LazyHistory(list[dict[str, Any]]):
     """A process's events, read from the journal on first use (after a snapshot was loaded)."""
 
     def __init__(self, ws: Workspace, seqs: list[int]) -> None:
@@ -60,7 +60,8 @@ class LazyHistory(list):  # type: ignore[type-arg]
             return [e["seq"] for e in list.__iter__(self)]
         return self._seqs + [e["seq"] for e in self._extra]
 
-    def append(self, ev: dict[str, Any]) -> None:  # type: ignore[override]
+    def append(self, ev: dict[str, Any]) -> None:
+        """Add a new event (kept aside until the journal's events are read)."""
         if self._ws is None:
             super().append(ev)
         else:
@@ -81,7 +82,7 @@ class LazyHistory(list):  # type: ignore[type-arg]
         self._load()
         return list(super().__iter__()) == list(other) if isinstance(other, list) else False
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
 
 class _Aliased(Exception):
@@ -150,7 +151,7 @@ def build(ws: Workspace) -> dict[str, Any] | None:
     except _Aliased:
         log.info("snapshot skipped: state holds shared or non-JSON containers")
         return None
-    from s3engine import __version__
+    from s3engine.version import __version__
 
     body = {
         "format": FORMAT,
@@ -169,7 +170,11 @@ def build(ws: Workspace) -> dict[str, Any] | None:
 
 
 def save(ws: Workspace) -> bool:
-    """Write a snapshot of the current state (atomically). True when written."""
+    """Write a snapshot of the current state (atomically).
+
+    Returns:
+        True when written, False when the state cannot be snapshotted safely.
+    """
     doc = build(ws)
     if doc is None:
         return False
@@ -201,7 +206,12 @@ def _event_ending_at(path: Path, offset: int) -> dict[str, Any] | None:
 
 
 def load(ws: Workspace) -> bool:
-    """Restore the state from a verified snapshot. False (nothing changed) when unusable."""
+    """Restore the state from a verified snapshot.
+
+    Returns:
+        True when restored; False (nothing changed) when the snapshot is unusable: damaged, from
+        another version, or not matching the journal.
+    """
     # Millions of small objects are created at once: the cyclic GC would rescan them repeatedly.
     enabled = gc.isenabled()
     gc.disable()
@@ -222,7 +232,7 @@ def _load(ws: Workspace) -> bool:
         body = json.loads(text)
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    from s3engine import __version__
+    from s3engine.version import __version__
 
     if body.get("format") != FORMAT or body.get("s3flow") != __version__:
         return False

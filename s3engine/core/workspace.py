@@ -1,9 +1,9 @@
 """The workspace: a folder holding the journal, and the live state replayed from it.
 
 ``Workspace.open(path)`` resolves the folder (argument, else ``$S3FLOW_WORKSPACE``, else
-``./s3flow-workspace``), replays the journal into process objects and the query-side tables, and then
-stays in step with other programs appending to the same journal: every write first catches up under
-the journal lock, and :meth:`Workspace.refresh` reads only the new tail.
+``./s3flow-workspace``), replays the journal into process objects and the query-side tables, and
+then stays in step with other programs appending to the same journal: every write first catches up
+under the journal lock, and :meth:`Workspace.refresh` reads only the new tail.
 
 Every change goes the same way: validate against the caught-up state (raising an ``S3Error`` and
 writing nothing when refused), append one event durably, then apply it. Applying is the only way
@@ -15,6 +15,7 @@ Allowed imports: standard library, s3engine.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import gc
 import os
@@ -85,11 +86,10 @@ class Workspace:
                 f"{self.path} is a file, not a workspace folder.",
                 "Give a folder with --workspace DIR.",
             )
-        if not self.path.exists():
-            if not create:
-                raise WorkspaceError(
-                    f"No workspace at {self.path}.", "Create it with `s3flow init --workspace DIR`."
-                )
+        if not self.path.exists() and not create:
+            raise WorkspaceError(
+                f"No workspace at {self.path}.", "Create it with `s3flow init --workspace DIR`."
+            )
         self.journal = Journal(self.path / "journal.jsonl", clock or utc_now)
         self.projection = Projection(self.path / "query")
         self.processes: dict[str, Process] = {}
@@ -174,8 +174,17 @@ class Workspace:
     ) -> dict[str, Any]:
         """Append one event after ``check`` passed against the caught-up state, then apply it.
 
-        ``check`` may return replacement data (cleaned fields). It runs under the journal lock, after
-        other programs' events have been applied, so it sees the real current state.
+        Args:
+            actor: Who acts.
+            process: The id of the process the event belongs to ("" for none).
+            type_: The event type (``<kind>.<action>``, ``workspace.configured`` ...).
+            data: The event data.
+            check: Validation run under the journal lock, after other programs' events have been
+                applied, so it sees the real current state. It may return replacement data
+                (cleaned fields); an ``S3Error`` it raises means nothing is written.
+
+        Returns:
+            The event, once it is durably in the journal and applied.
         """
         self.ensure_folder()
         with self.journal.transaction() as new:
@@ -209,7 +218,16 @@ class Workspace:
         return self.processes[event["data"]["id"]]
 
     def act(self, pid: str, action: str, actor: str, /, **fields: Any) -> dict[str, Any]:
-        """Take an action in process ``pid`` (or the child it is waiting on)."""
+        """Take an action in process ``pid`` (or the child it is waiting on).
+
+        Returns:
+            The recorded event.
+
+        Raises:
+            UnknownProcessError: No process ``pid``.
+            ProcessError: The action is refused (unknown, not possible now, not for this actor, or
+                a field is wrong); nothing is written.
+        """
         holder: dict[str, Any] = {}
 
         def check() -> dict[str, Any]:
@@ -360,10 +378,8 @@ class Workspace:
 
     def close(self) -> None:
         """Flush the query side."""
-        try:
+        with contextlib.suppress(OSError, S3Error):
             self.flush(snapshot_due=True)
-        except (OSError, S3Error):
-            pass
         atexit.unregister(self._exit_hook)
 
     def configure(self, actor: str, **settings: Any) -> dict[str, Any]:

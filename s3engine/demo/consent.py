@@ -150,6 +150,6 @@ def _lazy(module: str, name: str) -> Callable[[Workspace, Out], Any]:
 
 SCENARIOS: dict[str, Callable[[Workspace, Out], Any]] = {
     "consent": consent,
-    "roles": _lazy("s3engine.demo.org", "roles"),
-    "mits": _lazy("s3engine.demo.org", "mits"),
+    "roles": _lazy("s3engine.demo.roles", "roles"),
+    "mits": _lazy("s3engine.demo.mits", "mits"),
 }

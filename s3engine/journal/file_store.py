@@ -8,16 +8,17 @@ written by other processes, then writes its line with one ``os.write`` on an ``O
 and ``os.fsync``s it. Only then is the event acknowledged (returned). If the write fails the file is
 cut back to its previous length, so nothing is ever half-written.
 
-Reading: a reader remembers the byte offset it has read up to and reads only what follows. A last line
-without its newline is either a write in progress or a torn tail left by a crash; the reader checks
-again under the lock and raises :class:`TornTailError` if it is still incomplete. ``repair`` moves a
-torn tail to ``journal.jsonl.torn-<n>`` beside the journal and truncates it.
+Reading: a reader remembers the byte offset it has read up to and reads only what follows. A last
+line without its newline is either a write in progress or a torn tail left by a crash; the reader
+checks again under the lock and raises :class:`TornTailError` if it is still incomplete. ``repair``
+moves a torn tail to ``journal.jsonl.torn-<n>`` beside the journal and truncates it.
 
 Allowed imports: standard library, ``filelock``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -113,8 +114,9 @@ class Journal:
         for raw in data.splitlines(keepends=True):
             try:
                 ev = json.loads(raw)
-            except ValueError as exc:
-                raise CorruptJournalError(seq + 1, f"line is not valid JSON ({exc.msg})") from exc
+            except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for non-UTF-8
+                why = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+                raise CorruptJournalError(seq + 1, f"line is not valid JSON ({why})") from exc
             if not isinstance(ev, dict) or ev.get("seq") != seq + 1:
                 raise CorruptJournalError(
                     seq + 1,
@@ -208,11 +210,9 @@ class Journal:
                     raise OSError(errno.EIO, "short write")
                 os.fsync(fd)
             except OSError as exc:
-                try:  # leave nothing half-written
+                with contextlib.suppress(OSError):  # leave nothing half-written
                     os.ftruncate(fd, size)
                     os.fsync(fd)
-                except OSError:
-                    pass
                 raise JournalWriteError(
                     f"The event could not be saved: {exc.strerror or exc}. Nothing was written.",
                     "Free some disk space or fix the folder's permissions, then try again.",
@@ -230,11 +230,9 @@ class Journal:
     def _append_fd(self) -> int:
         """The append descriptor, reopened if the journal file was replaced or removed."""
         if self._fd is not None:
-            try:
+            with contextlib.suppress(OSError):
                 if os.fstat(self._fd).st_ino == os.stat(self.path).st_ino:
                     return self._fd
-            except OSError:
-                pass
             self.close()
         try:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -248,18 +246,21 @@ class Journal:
     def close(self) -> None:
         """Close the append descriptor (it is reopened on the next append)."""
         if self._fd is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self._fd)
-            except OSError:
-                pass
             self._fd = None
 
     def __del__(self) -> None:
         self.close()
 
     def append(self, actor: str, process: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Append one event (lock, catch up, write, fsync). Events read while catching up are lost to
-        the caller, so stateful callers should use :meth:`transaction` instead.
+        """Append one event (lock, catch up, write, fsync).
+
+        Events read while catching up are lost to the caller, so stateful callers should use
+        :meth:`transaction` instead.
+
+        Returns:
+            The event, once it is on disk.
         """
         with self.transaction():
             return self.append_locked(self.make_event(actor, process, type_, data))
@@ -359,8 +360,7 @@ def _fsync_dir(path: Path) -> None:
     except OSError:
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)

@@ -10,10 +10,11 @@ Allowed imports: standard library, s3engine, nbformat, markdown_it, nh3 (lazily)
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
-from s3engine import __version__
 from s3engine.core.workspace import Workspace
+from s3engine.version import __version__
 
 
 def collect(ws: Workspace, day: str | None = None) -> dict[str, Any]:
@@ -114,8 +115,11 @@ def to_html(ws: Workspace, day: str | None = None) -> str:
 def to_notebook(ws: Workspace, day: str | None = None) -> Any:
     """Minutes as an nbformat 4.5 notebook (Markdown cells only, deterministic ids)."""
     import nbformat
-    from nbformat.v4 import new_markdown_cell, new_notebook
+    from nbformat import v4
 
+    # nbformat.v4's helpers have no annotations: name the types they take and return here.
+    new_markdown_cell: Callable[[str], dict[str, Any]] = v4.new_markdown_cell
+    new_notebook: Callable[..., dict[str, Any]] = v4.new_notebook
     md = to_markdown(ws, day)
     parts = md.split("\n## ")
     cells = [new_markdown_cell(parts[0])] + [new_markdown_cell("## " + p) for p in parts[1:]]

@@ -126,7 +126,7 @@ def compare_sequence(
     out_of_order: list[str] = []
     skipped: list[str] = []
     highest = -1
-    for prev, cur in zip([None, *runs], runs):
+    for prev, cur in zip([None, *runs], runs, strict=False):  # (None, first), (first, second)…
         r = rank[cur]
         if prev is not None and r < rank[prev] and (prev, cur) not in allowed:
             out_of_order.append(f"step {cur} after step {prev}")
