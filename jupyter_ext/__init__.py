@@ -1,7 +1,7 @@
 """s3flow in Jupyter: widgets tutors step through, and the ``%s3flow`` magics.
 
-Load with ``%load_ext jupyter_ext``. The widgets are thin views over ``s3engine`` objects: every rule
-lives in the engine, and every widget redraws from the engine after an action or a refresh.
+Load with ``%load_ext jupyter_ext``. The widgets are thin views over ``s3engine`` objects: every
+rule lives in the engine, and every widget redraws from the engine after an action or a refresh.
 
     %s3flow workspace [DIR]      open a workspace (default: $S3FLOW_WORKSPACE)
     %s3flow language it          interface language (en, it, pt, es)
@@ -67,14 +67,17 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def diagram(pid: str) -> Any:
-    """Display a process as a mermaid diagram (JupyterLab 4 renders it natively)."""
-    from IPython.display import Markdown, display
+def diagram(pid: str) -> None:
+    """Display a process as a mermaid diagram (JupyterLab 4 renders it natively).
 
+    Args:
+        pid: Id of the process; its innermost running sub-process is drawn, current step
+            highlighted.
+    """
+    from .stepper import show_mermaid
     from .workspace import workspace as _ws
 
-    proc = _ws().get(pid).leaf()
-    display(Markdown(f"```mermaid\n{proc.definition.mermaid(proc.state)}\n```"))
+    show_mermaid(_ws().get(pid).leaf())
 
 
 def _magic(line: str) -> Any:

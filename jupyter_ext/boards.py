@@ -1,5 +1,7 @@
-"""Process-specific boards shown under the stepper: the objection board, the proposal forming
-question board, the driver card, review answers, nominations, MiTS status.
+"""Process-specific boards shown under the stepper.
+
+They are the objection board, the proposal forming question board, the driver card, review
+answers, nominations and MiTS status.
 
 Everything is rendered as one HTML widget value (cheap in Voila) from ``process.details()`` and the
 process's records; every user text is escaped.
@@ -18,7 +20,7 @@ from .i18n import _
 
 
 def esc(value: Any) -> str:
-    """HTML-escape."""
+    """HTML-escape anything shown on a board (all user text is untrusted)."""
     return html.escape(str(value if value is not None else ""))
 
 

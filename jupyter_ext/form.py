@@ -20,7 +20,7 @@ from s3engine.core.definition import Field
 from .i18n import _
 
 
-class FieldForm(w.VBox):
+class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
     """Inputs for a list of fields.
 
     Args:
@@ -112,7 +112,15 @@ class FieldForm(w.VBox):
             self.inputs[name].value = v
 
     def show_error(self, field: str | None, message: str) -> bool:
-        """Show an engine message next to ``field``; False when the form has no such field."""
+        """Show an engine message next to ``field``, clearing earlier messages.
+
+        Args:
+            field: Name of the field the message is about (None: about no field).
+            message: The engine's message.
+
+        Returns:
+            False when the form has no such field (the caller shows the message elsewhere).
+        """
         for e in self.errors.values():
             e.value = ""
         if field in self.errors:

@@ -32,7 +32,14 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 
 def set_language(lang: str) -> None:
-    """Choose the interface language for this kernel."""
+    """Choose the interface language for this kernel.
+
+    Args:
+        lang: A language code of ``LANGUAGES`` (en, it, pt, es).
+
+    Raises:
+        ValueError: The language is not supported.
+    """
     if lang not in LANGUAGES:
         raise ValueError(f"Unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}.")
     _current["lang"] = lang

@@ -24,8 +24,13 @@ from .stepper import esc
 from .workspace import workspace
 
 
-class JournalView(w.VBox):
-    """Agreements due, roles ending, recent events, verification and minutes export."""
+class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
+    """Agreements due, roles ending, recent events, verification and minutes export.
+
+    Args:
+        ws: Workspace (default: this kernel's workspace).
+        days_ahead: How far ahead to look for reviews and role terms ending, at first.
+    """
 
     def __init__(self, ws: Workspace | None = None, days_ahead: int = 90) -> None:
         self.ws = ws or workspace()
@@ -70,7 +75,11 @@ class JournalView(w.VBox):
         self.render()
 
     def render(self, refresh: bool = False) -> None:
-        """Redraw from the engine (after reading other programs' new events if asked)."""
+        """Redraw from the engine.
+
+        Args:
+            refresh: Read other programs' new events first.
+        """
         if refresh:
             try:
                 self.ws.refresh()
@@ -122,7 +131,7 @@ class JournalView(w.VBox):
         )
 
     def verify(self) -> bool:
-        """Check the whole chain and show the result."""
+        """Check the whole chain and show the result; True when it is intact."""
         rep = self.ws.journal.verify()
         if rep.ok:
             self.verify_status.value = (
@@ -139,9 +148,16 @@ class JournalView(w.VBox):
         return rep.ok
 
     def export(self, folder: str | Path | None = None) -> list[Path]:
-        """Write the minutes of the chosen day as .ipynb, .html and .md beside the workspace."""
+        """Write the minutes of the chosen day as .ipynb, .html and .md.
+
+        Args:
+            folder: Where to write them (default: ``exports`` in the workspace folder).
+
+        Returns:
+            The paths of the three files written.
+        """
         import nbformat
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]  # tqdm ships no type information
 
         from s3engine.reports import minutes
 
@@ -149,9 +165,9 @@ class JournalView(w.VBox):
         out_dir = Path(folder) if folder else self.ws.path / "exports"
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = out_dir / f"minutes-{day or 'all'}"
-        written = []
         with tqdm(total=3, desc=_("Export minutes")) as bar:
-            nbformat.write(minutes.to_notebook(self.ws, day), str(stem) + ".ipynb")
+            # nbformat's functions have no type annotations.
+            nbformat.write(minutes.to_notebook(self.ws, day), str(stem) + ".ipynb")  # type: ignore[no-untyped-call]
             bar.update()
             Path(str(stem) + ".html").write_text(minutes.to_html(self.ws, day), encoding="utf-8")
             bar.update()

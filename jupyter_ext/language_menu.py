@@ -5,6 +5,7 @@ Allowed imports: ipywidgets, jupyter_ext.i18n.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -13,10 +14,14 @@ from . import i18n
 from .i18n import _
 
 
-class LanguageMenu(w.Dropdown):
-    """Switch the interface language; calls ``on_change`` so views redraw."""
+class LanguageMenu(w.Dropdown):  # type: ignore[misc]  # ipywidgets has no type information
+    """Switch the interface language; calls ``on_change`` so views redraw.
 
-    def __init__(self, on_change: Any) -> None:
+    Args:
+        on_change: Called with no arguments after the language has changed.
+    """
+
+    def __init__(self, on_change: Callable[[], object]) -> None:
         super().__init__(
             options=[(v, k) for k, v in i18n.LANGUAGES.items()],
             value=i18n.language(),

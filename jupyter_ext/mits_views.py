@@ -1,5 +1,7 @@
-"""Views for the MiTS cycle that a generic form cannot give: the scoring grid for an evaluation,
-the baseline-vs-now chart per section (matplotlib), and co-implementation progress.
+"""Views for the MiTS cycle that a generic form cannot give.
+
+They are the scoring grid for an evaluation, the baseline-vs-now chart per section (matplotlib),
+and co-implementation progress.
 
 The grid shows one section at a time (few widgets, quick in Voila): each item offers the scale's
 values as toggle buttons plus "blank"; "Save draft" and "Submit" call the engine's ``save_scores``
@@ -13,7 +15,7 @@ from __future__ import annotations
 import html
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import ipywidgets as w
 
@@ -24,15 +26,29 @@ from .i18n import _
 from .stepper import esc
 from .workspace import workspace
 
+if TYPE_CHECKING:
+    from s3engine.processes.mits.cycle import MitsCycle
+
 BLANK = "–"
 
 
-class EvaluationGrid(w.VBox):
-    """Score the open evaluation of a MiTS process, one section at a time."""
+def mits_cycle(ws: Workspace, pid: str) -> MitsCycle:
+    """The MiTS process ``pid`` of ``ws`` (these views are only opened for MiTS processes)."""
+    return cast("MitsCycle", ws.get(pid))
+
+
+class EvaluationGrid(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
+    """Score the open evaluation of a MiTS process, one section at a time.
+
+    Args:
+        pid: Id of the MiTS process.
+        ws: Workspace (default: this kernel's workspace).
+        member: The LIT member scoring at first (default: the first one).
+    """
 
     def __init__(self, pid: str, ws: Workspace | None = None, member: str | None = None) -> None:
         self.ws = ws or workspace()
-        self.proc: Any = self.ws.get(pid)
+        self.proc = mits_cycle(self.ws, pid)
         inst = self.proc.inst
         self.inst = inst
         members = [m["member"] for m in self.proc.lit] or self.proc.participants
@@ -92,7 +108,7 @@ class EvaluationGrid(w.VBox):
         rows = []
         for item in sec.items:
             tb = w.ToggleButtons(
-                options=[BLANK] + self.scale,
+                options=[BLANK, *self.scale],
                 value=self._values.get(item.id) or BLANK,
                 tooltips=[_("blank")]
                 + [str(labels.get(int(v), labels.get(v, v))) for v in self.scale],
@@ -111,7 +127,11 @@ class EvaluationGrid(w.VBox):
         self.items.children = rows
 
     def send(self, action: str) -> None:
-        """Save or submit the member's scores through the engine."""
+        """Save or submit the member's scores through the engine.
+
+        Args:
+            action: ``save_scores`` or ``submit_scores``.
+        """
         scores = {k: (int(v) if v else None) for k, v in self._values.items()}
         fields: dict[str, Any] = {"scores": scores} if scores else {}
         try:
@@ -136,8 +156,13 @@ class EvaluationGrid(w.VBox):
         )
 
 
-class CycleView(w.VBox):
-    """Baseline vs now per section (table and chart), and co-implementation progress."""
+class CycleView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
+    """Baseline vs now per section (table and chart), and co-implementation progress.
+
+    Args:
+        pid: Id of the MiTS process (default: the most recently started one).
+        ws: Workspace (default: this kernel's workspace).
+    """
 
     def __init__(self, pid: str | None = None, ws: Workspace | None = None) -> None:
         self.ws = ws or workspace()
@@ -152,7 +177,11 @@ class CycleView(w.VBox):
         self.render()
 
     def render(self, refresh: bool = False) -> None:
-        """Redraw from the engine's cycle report."""
+        """Redraw from the engine's cycle report.
+
+        Args:
+            refresh: Read other programs' new events first.
+        """
         from s3engine.reports import cycle_report as report
 
         if refresh:

@@ -20,8 +20,9 @@ from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
 
 from .i18n import _
-from .session import LanguageMenu, workspace
+from .language_menu import LanguageMenu
 from .stepper import esc
+from .workspace import workspace
 
 ALLOWED_TAGS = {
     "p",
@@ -53,8 +54,10 @@ ALLOWED_TAGS = {
 
 
 def render_markdown(text: str) -> str:
-    """Markdown to HTML that is safe to show: raw HTML is escaped by markdown-it and the result is
-    cleaned by nh3 (no scripts, no event handlers, no javascript: links).
+    """Markdown to HTML that is safe to show.
+
+    Raw HTML is escaped by markdown-it and the result is cleaned by nh3 (no scripts, no event
+    handlers, no javascript: links).
     """
     import nh3
     from markdown_it import MarkdownIt
@@ -75,7 +78,7 @@ def marked(snippet: str) -> str:
     return "".join(f"<mark>{p}</mark>" if i % 2 else p for i, p in enumerate(parts))
 
 
-class PatternBrowser(w.VBox):
+class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
     """Search, read and apply patterns.
 
     Args:
@@ -190,7 +193,11 @@ class PatternBrowser(w.VBox):
             self.results.value = pats[0][0].key
 
     def show(self, key: str | None) -> None:
-        """Show one pattern's page and its related patterns."""
+        """Show one pattern's page and its related patterns.
+
+        Args:
+            key: The pattern's key (nothing happens without one).
+        """
         if not key:
             return
         p = self.db.get(key)
@@ -228,7 +235,7 @@ class PatternBrowser(w.VBox):
         opts = list(self.results.options)
         if key not in [v for _l, v in opts]:
             p = self.db.get(key)
-            self.results.options = [(f"{p.name} — {_(p.category)}", key)] + opts
+            self.results.options = [(f"{p.name} — {_(p.category)}", key), *opts]
         self.results.value = key
 
     def use(self) -> None:

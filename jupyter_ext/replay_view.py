@@ -1,5 +1,6 @@
-"""Replay for debriefs and tutor training: step through a recorded process event by event, and
-compare the run with the guide's steps.
+"""Replay for debriefs and tutor training.
+
+Step through a recorded process event by event, and compare the run with the guide's steps.
 
 Allowed imports: ipywidgets, s3engine, jupyter_ext.
 """
@@ -18,8 +19,13 @@ from .stepper import esc
 from .workspace import workspace
 
 
-class ReplayView(w.VBox):
-    """A slider over the events of one process with the state after each."""
+class ReplayView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
+    """A slider over the events of one process with the state after each.
+
+    Args:
+        pid: Id of the recorded process.
+        ws: Workspace (default: this kernel's workspace).
+    """
 
     def __init__(self, pid: str, ws: Workspace | None = None) -> None:
         self.ws = ws or workspace()

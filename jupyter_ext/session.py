@@ -20,11 +20,11 @@ from s3engine.errors import InvalidField, S3Error
 from .form import FieldForm
 from .i18n import _
 from .language_menu import LanguageMenu
-from .stepper import ProcessStepper, esc
+from .stepper import ProcessStepper, display, esc
 from .workspace import workspace
 
 
-class Session(w.VBox):
+class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
     """Continue or start a process of one kind, then step through it.
 
     Args:
@@ -32,6 +32,7 @@ class Session(w.VBox):
         ws: Workspace (default: this kernel's workspace).
         pid: Open this process directly.
         actor: Who starts / acts first.
+        **prefill: Values the start form is filled with (field name to value).
     """
 
     def __init__(
@@ -84,7 +85,7 @@ class Session(w.VBox):
         self.new_button.description = _("Start a new one")
         roots = self.ws.roots(self.kind)
         opts = [(f"{p.title} — {_(p.leaf().step.title)} ({p.id})", p.id) for p in reversed(roots)]
-        self.choose.options = [(_("Choose one to continue…"), "")] + opts
+        self.choose.options = [(_("Choose one to continue…"), ""), *opts]
         self.choose.value = ""
         if self.start_box.children:
             self.show_start_form()
@@ -135,7 +136,7 @@ class Session(w.VBox):
         except S3Error as err:
             self.message.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"
             return
-        self.body.children = [self.stepper] + self.extras(pid)
+        self.body.children = [self.stepper, *self.extras(pid)]
 
     def extras(self, pid: str) -> list[w.Widget]:
         """Dedicated views for processes a generic stepper cannot show well (MiTS)."""
@@ -148,15 +149,13 @@ class Session(w.VBox):
         chart.add_class("s3-open-cycle")
 
         def show(which: str) -> None:
-            from .mits_views import CycleView, EvaluationGrid
+            from .mits_views import CycleView, EvaluationGrid, mits_cycle
 
             out.clear_output()
             with out:
-                from IPython.display import display
-
                 try:
                     if which == "grid":
-                        if self.ws.get(pid).open_evaluation() is None:
+                        if mits_cycle(self.ws, pid).open_evaluation() is None:
                             print(_("No evaluation is open: choose the instrument first."))
                             return
                         display(EvaluationGrid(pid, self.ws))

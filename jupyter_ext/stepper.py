@@ -42,7 +42,23 @@ def esc(value: Any) -> str:
     return html.escape(str(value if value is not None else ""))
 
 
-class ProcessStepper(w.VBox):
+def display(*objs: object) -> None:
+    """Show objects in the current output area (``IPython.display.display``)."""
+    from IPython.display import display as ipython_display
+
+    # IPython.display has no type annotations.
+    ipython_display(*objs)  # type: ignore[no-untyped-call]
+
+
+def show_mermaid(proc: Process) -> None:
+    """Display a process as a mermaid diagram, its current step highlighted."""
+    from IPython.display import Markdown
+
+    # IPython.display has no type annotations.
+    display(Markdown(f"```mermaid\n{proc.definition.mermaid(proc.state)}\n```"))  # type: ignore[no-untyped-call]
+
+
+class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
     """Step through one process.
 
     Args:
@@ -158,9 +174,7 @@ class ProcessStepper(w.VBox):
             self._diagram_key = (leaf.id, leaf.state)
             self.diagram.clear_output()
             with self.diagram:
-                from IPython.display import Markdown, display
-
-                display(Markdown(f"```mermaid\n{leaf.definition.mermaid(leaf.state)}\n```"))
+                show_mermaid(leaf)
 
     def bump(self) -> None:
         """Mark the screen as fully updated (the marker is sent after everything else)."""
@@ -274,8 +288,9 @@ class ProcessStepper(w.VBox):
         self.bump()
 
     def _button(self, a: ActionView, choice: str = "") -> w.Button:
-        """A button for an action (or one choice of it), reused across redraws: creating
-        widgets is the slow part of a redraw.
+        """A button for an action (or one choice of it), reused across redraws.
+
+        Creating widgets is the slow part of a redraw.
         """
         key = (a.process, a.name, choice)
         b = self._pool.get(key)
@@ -354,7 +369,15 @@ class ProcessStepper(w.VBox):
         self.do(self._form_action, self._form.values())
 
     def do(self, action: str, fields: dict[str, Any]) -> bool:
-        """Act as the chosen person; show the engine's message on refusal. True when recorded."""
+        """Act as the chosen person; show the engine's message on refusal.
+
+        Args:
+            action: Name of the action.
+            fields: The action's field values.
+
+        Returns:
+            True when the engine recorded the action.
+        """
         t0 = time.perf_counter()
         try:
             self.proc.act(action, self.actor.value, **fields)
@@ -390,7 +413,15 @@ class ProcessStepper(w.VBox):
         self.render()
 
     def click(self, action: str, choice: str | None = None) -> None:
-        """Press an action button (used by tests and by the magics)."""
+        """Press an action button (used by tests and by the magics).
+
+        Args:
+            action: Name of the action.
+            choice: For an action offered as one button per choice, the choice.
+
+        Raises:
+            LookupError: The person acting has no such button now.
+        """
         cls = f"s3-act-{action}" + (f"-{slug(choice)}" if choice else "")
         for b in self.buttons.children:
             if cls in b._dom_classes:

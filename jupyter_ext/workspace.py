@@ -14,7 +14,11 @@ _WS: dict[str, Workspace] = {}
 
 
 def workspace(path: str | None = None) -> Workspace:
-    """The workspace of this kernel (``$S3FLOW_WORKSPACE`` unless a path is given), opened once."""
+    """The workspace of this kernel, opened once per folder.
+
+    Args:
+        path: The workspace folder (default: ``$S3FLOW_WORKSPACE``).
+    """
     key = str(resolve_path(path).resolve())
     if key not in _WS:
         ws = Workspace.open(key)

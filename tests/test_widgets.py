@@ -35,15 +35,15 @@ def new_consent(ws: Workspace) -> ProcessStepper:
     s = Session("consent", ws=ws)
     s.show_start_form()
     s.form.set_values(
-        dict(
-            title="Desk",
-            facilitator="Ana",
-            participants=PEOPLE,
-            driver="No advice.",
-            requirement="Advice.",
-            proposal="A desk.",
-            review_date="2027-01-31",
-        )
+        {
+            "title": "Desk",
+            "facilitator": "Ana",
+            "participants": PEOPLE,
+            "driver": "No advice.",
+            "requirement": "Advice.",
+            "proposal": "A desk.",
+            "review_date": "2027-01-31",
+        }
     )
     s.start_box.children[-1].children[0].click()
     assert s.stepper is not None
@@ -54,7 +54,13 @@ def test_session_start_form_reports_field_errors(ws: Workspace) -> None:
     s = Session("consent", ws=ws)
     s.show_start_form()
     s.form.set_values(
-        dict(title="Desk", facilitator="Ana", participants=["Ana"], driver="d", requirement="r")
+        {
+            "title": "Desk",
+            "facilitator": "Ana",
+            "participants": ["Ana"],
+            "driver": "d",
+            "requirement": "r",
+        }
     )
     s.start_box.children[-1].children[0].click()
     assert s.stepper is None and ws.journal.last_seq == 0
@@ -231,7 +237,7 @@ def test_replay_view_steps_and_compares(ws: Workspace) -> None:
     pid = consent(ws, lambda _s: None)
     r = ReplayView(pid, ws)
     assert r.slider.max == len(ws.get(pid).history) + sum(
-        len(c.history) for c in ws.get(pid).children for c in [c] + c.children
+        len(c.history) for c in ws.get(pid).children for c in [c, *c.children]
     )
     r.slider.value = 1
     assert "Consent to Driver and Requirement" in r.now.value
@@ -260,7 +266,7 @@ def test_workspace_language_setting_is_used(ws: Workspace, monkeypatch: pytest.M
 
 def test_mits_grid_and_cycle_view(ws: Workspace) -> None:
     from jupyter_ext.mits_views import CycleView
-    from s3engine.demo.org import mits
+    from s3engine.demo.mits import mits
 
     mits(ws, lambda _s: None)
     pid = ws.roots("mits")[0].id
@@ -302,6 +308,7 @@ def test_every_interface_text_is_translated() -> None:
     for lang, word in (("it", "Obiezione"), ("pt", "Objeção"), ("es", "Objeción")):
         i18n.set_language(lang)
         assert i18n._("Objector") != "Objector"
+        assert i18n._("objection").capitalize() == word
     i18n.set_language("en")
 
 

@@ -10,9 +10,11 @@ help and choices) plus the vocabularies widgets show (categories, phases, outcom
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -26,6 +28,7 @@ LANGS = ("it", "pt", "es")
 
 
 def engine_texts() -> set[str]:
+    import s3engine.processes
     from s3engine.core.process import Process
     from s3engine.core.registry import default_registry
     from s3engine.patterns.database import PatternDB
@@ -33,7 +36,11 @@ def engine_texts() -> set[str]:
     from s3engine.processes.objection_check import SIGNALS
 
     texts: set[str] = set(SIGNALS) | set(PHASES) | {"no signal"}
-    default_registry()  # loads every process kind, so their definitions are known
+    default_registry()  # loads every registered process kind, so their definitions are known
+    # Child process kinds (objection tests, resolutions) are spawned, not registered: import every
+    # process module so their texts are found whatever the engine imports at module level.
+    for mod in pkgutil.walk_packages(s3engine.processes.__path__, "s3engine.processes."):
+        importlib.import_module(mod.name)
     todo = list(Process.__subclasses__())
     seen = set()
     while todo:
@@ -157,7 +164,7 @@ def main() -> int:
             po = Catalog(locale=lang, project="s3flow", charset="utf-8")
             po.update(pot, no_fuzzy_matching=True)
         po.fuzzy = False  # the header is reviewed: a fuzzy header makes `pybabel compile` skip it
-        po.revision_date = datetime.now(timezone.utc)
+        po.revision_date = datetime.now(UTC)
         po.last_translator = "s3flow translators"
         po.language_team = f"s3flow {lang}"
         with open(path, "wb") as fh:

@@ -1,7 +1,7 @@
 """Write the tutor notebooks in notebooks/ (deterministic: same input, same files).
 
-Run: python tools/make_notebooks.py. Each notebook starts with a short explanation for a tutor with no
-programming background, then one code cell that loads s3flow and shows the widget. Nothing needs
+Run: python tools/make_notebooks.py. Each notebook starts with a short explanation for a tutor with
+no programming background, then one code cell that loads s3flow and shows the widget. Nothing needs
 editing: run the notebook (Run > Run All Cells) and use the buttons.
 """
 
@@ -24,8 +24,8 @@ HOW = (
 NOTEBOOKS = {
     "00-getting-started": (
         "Getting started with s3flow",
-        "s3flow helps your Local Implementation Team take decisions the Sociocracy 3.0 way and keeps "
-        "a trustworthy record of them.\n\n"
+        "s3flow helps your Local Implementation Team take decisions the Sociocracy 3.0 way and "
+        "keeps a trustworthy record of them.\n\n"
         "* **Consent decision** — turn a proposal into an agreement by looking for objections.\n"
         "* **Role selection** — choose who takes care of a role, for a limited term.\n"
         "* **Proposal forming** — build a proposal together from a driver.\n"
@@ -39,9 +39,9 @@ NOTEBOOKS = {
     ),
     "consent-decision": (
         "Consent decision-making",
-        "Use this page in the meeting. Choose a decision to continue, or *Start a new one* and fill "
-        "in the driver, the requirement and the proposal. The panel then shows the step you are "
-        "in, what the guide advises you to say, and buttons for what can be done now.\n\n"
+        "Use this page in the meeting. Choose a decision to continue, or *Start a new one* and "
+        "fill in the driver, the requirement and the proposal. The panel then shows the step you "
+        "are in, what the guide advises you to say, and buttons for what can be done now.\n\n"
         "*Acting as* tells s3flow who is doing the next thing: for the check for objections, "
         "choose each person in turn and record their signal. Signals stay hidden until everyone "
         "has signalled. A possible objection is tested first; if it qualifies, the group resolves "
@@ -79,8 +79,8 @@ NOTEBOOKS = {
     ),
     "mits-cycle": (
         "The MiTS cycle",
-        "Follow your community through the Municipalities in Transition cycle: preparation with the "
-        "local actors, the Local Implementation Team, evaluation and diagnosis (the baseline), "
+        "Follow your community through the Municipalities in Transition cycle: preparation with "
+        "the local actors, the Local Implementation Team, evaluation and diagnosis (the baseline), "
         "co-design, co-implementation and review. The tutor signs each phase.",
         "%load_ext jupyter_ext\n%s3flow start mits",
     ),
