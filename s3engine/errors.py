@@ -120,8 +120,16 @@ class NotAllowedForActor(ProcessError):
         extra = f" ({who})" if who else ""
         super().__init__(
             f"'{actor}' cannot do '{action}': only the {role}{extra} may.",
-            f"Ask the {role} to do it, or act as them.",
+            f"Ask the {role}{extra} to do it.",
         )
+
+
+class ImpersonationRefused(ProcessError):
+    """Someone tried to act for another person without being allowed to record it for them."""
+
+
+class DuplicateRequestError(ProcessError):
+    """A request id was used again for a different action."""
 
 
 class InvalidField(ProcessError):

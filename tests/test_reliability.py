@@ -38,8 +38,11 @@ def test_four_processes_append_250_each(tmp_path: Path) -> None:
         out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
         acked += [int(x) for x in out.split()]
-    assert sorted(acked) == list(range(1, 1001))  # no seq given twice, none missing
+    # event 1 is the workspace key, written by whichever writer came first
+    assert sorted(acked) == list(range(2, 1002))  # no seq given twice, none missing
     events = list(Workspace(Path(folder)).events())
+    assert events[0]["type"] == "workspace.key_added"
+    events = events[1:]
     assert len(events) == 1000
     pairs = {(e["data"]["tag"], e["data"]["i"]) for e in events}
     assert len(pairs) == 1000  # no duplicates, none lost
@@ -61,7 +64,7 @@ def test_eight_processes_500_each_with_readers(tmp_path: Path) -> None:
         seen, last = map(int, out.split())
         assert seen == last
     rep = Journal(folder / "journal.jsonl").verify()
-    assert rep.ok and rep.events == n_writers * per
+    assert rep.ok and rep.events == n_writers * per + 1  # and the key event
 
 
 def test_sigkill_never_loses_acknowledged_events(tmp_path: Path) -> None:

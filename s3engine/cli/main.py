@@ -15,14 +15,17 @@ import argparse
 import importlib
 import json
 import sys
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from s3engine.core.credential import Credential, operator, recorded_by
 from s3engine.errors import S3Error
 from s3engine.reports.text import format_agreement
 from s3engine.version import __version__
 
 PLUGINS = [
+    "s3engine.cli.trust",
     "s3engine.cli.patterns",
     "s3engine.cli.org",
     "s3engine.cli.bench",
@@ -89,6 +92,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Check the whole hash chain; exit code 1 when the journal is damaged."""
     from s3engine.core.workspace import resolve_path
     from s3engine.journal.file_store import Journal
+
+    if args.checkpoint:
+        from s3engine.cli.trust import verify_checkpoint
+
+        return verify_checkpoint(
+            resolve_path(args.workspace),
+            args.checkpoint,
+            dict(args.witness or []),
+            as_json=args.json,
+        )
 
     path = resolve_path(args.workspace) / "journal.jsonl"
     rep = Journal(path).verify()
@@ -203,10 +216,28 @@ def _parse_fields(pairs: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def _who(args: argparse.Namespace) -> tuple[str, Credential]:
+    """(on whose behalf, who is authenticated) from ``--as`` and ``--for``."""
+    person = args.actor
+    return (args.for_person or person), operator(person)
+
+
+def _request_id(args: argparse.Namespace) -> str:
+    """The request id: ``--request-id`` to retry a command safely, else a new one."""
+    return args.request_id or uuid.uuid4().hex
+
+
 def cmd_start(args: argparse.Namespace) -> int:
     """Start a process of the given kind with ``name=value`` start fields."""
     ws = _ws(args)
-    proc = ws.start(args.kind, args.actor, **_parse_fields(args.fields))
+    actor, cred = _who(args)
+    proc = ws.start(
+        args.kind,
+        actor,
+        credential=cred,
+        request_id=_request_id(args),
+        **_parse_fields(args.fields),
+    )
     print(f"Started {proc.definition.title} {proc.id}.")
     _show(proc)
     return 0
@@ -216,8 +247,20 @@ def cmd_act(args: argparse.Namespace) -> int:
     """Take an action in a process with ``name=value`` fields."""
     ws = _ws(args, create=False)
     proc = ws.get(args.process)
-    ev = proc.act(args.action, args.actor, **_parse_fields(args.fields))
-    print(f"Recorded event {ev['seq']}: {ev['type']} by {ev['actor']}.")
+    actor, cred = _who(args)
+    ev = proc.act(
+        args.action,
+        actor,
+        credential=cred,
+        request_id=_request_id(args),
+        **_parse_fields(args.fields),
+    )
+    by = recorded_by(ev)
+    print(
+        f"Recorded event {ev['seq']}: {ev['type']} by {ev['actor']}"
+        + (f", recorded by {by}" if by else "")
+        + f" (request {ev.get('request')})."
+    )
     _show(proc)
     return 0
 
@@ -320,6 +363,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_log)
     p = sub.add_parser("verify", parents=[common], help="check the whole hash chain")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="also check the journal against a signed checkpoint (a checkpoint file, minutes, "
+        "a pattern notebook or an export)",
+    )
+    p.add_argument(
+        "--witness",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "PUBLIC_KEY"),
+        help="also trust this witness key",
+    )
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("repair", parents=[common], help="set an incomplete last line aside")
     p.set_defaults(func=cmd_repair)
@@ -330,12 +386,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="include superseded and dropped ones")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_agreements)
-    p = sub.add_parser("start", parents=[common], help="start a process: start KIND name=value…")
+    acting = argparse.ArgumentParser(add_help=False)
+    acting.add_argument(
+        "--for",
+        dest="for_person",
+        metavar="NAME",
+        help="record the action on behalf of NAME (only the facilitator may; the journal says so)",
+    )
+    acting.add_argument(
+        "--request-id",
+        metavar="ID",
+        help="an id for this action: running the same command again with the same id "
+        "(e.g. after a crash) never records it twice",
+    )
+    p = sub.add_parser(
+        "start", parents=[common, acting], help="start a process: start KIND name=value…"
+    )
     p.add_argument("kind")
     p.add_argument("fields", nargs="*", metavar="name=value")
     p.set_defaults(func=cmd_start)
     p = sub.add_parser(
-        "act", parents=[common], help="take an action: act PROCESS ACTION --as NAME name=value…"
+        "act",
+        parents=[common, acting],
+        help="take an action: act PROCESS ACTION --as NAME name=value…",
     )
     p.add_argument("process")
     p.add_argument("action")

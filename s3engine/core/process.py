@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from transitions.core import EventData
@@ -38,12 +37,13 @@ from s3engine.errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from s3engine.core.credential import Credential
     from s3engine.core.workspace import Workspace
 
+from s3engine.core import field_value
 from s3engine.core.definition import (
     ANYONE,
     FACILITATOR,
-    MAX_TEXT,
     NAME_RE,
     PARTICIPANT,
     Action,
@@ -178,6 +178,17 @@ class Process:
         """The facilitator of the outermost process."""
         return str(self.root.data["facilitator"])
 
+    def facilitators(self) -> tuple[str, ...]:
+        """Who may record actions for people without a device: the facilitator(s) in charge."""
+        found: list[str] = []
+        p: Process | None = self
+        while p is not None:
+            name = p.data.get("facilitator")
+            if isinstance(name, str) and name not in found:
+                found.append(name)
+            p = p.parent
+        return tuple(found)
+
     @property
     def participants(self) -> list[str]:
         """Everyone taking part (the facilitator included)."""
@@ -224,8 +235,24 @@ class Process:
         """Guidance text of an action."""
         return action.guidance
 
-    def act(self, action: str, actor: str, /, **fields: Any) -> dict[str, Any]:
+    def act(
+        self,
+        action: str,
+        actor: str,
+        /,
+        *,
+        credential: Credential | None = None,
+        request_id: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
         """Take an action in this process (or in its innermost running child).
+
+        Args:
+            action: The action's name.
+            actor: On whose behalf.
+            credential: Who is authenticated (see :meth:`Workspace.act`).
+            request_id: The caller's id for this action (a retry is recognised).
+            **fields: The action's fields.
 
         Returns:
             The journal event once it is durably written.
@@ -233,7 +260,9 @@ class Process:
         Raises:
             S3Error: A subclass saying what is wrong and what is possible; nothing is written.
         """
-        return self.ws.act(self.id, action, actor, **fields)
+        return self.ws.act(
+            self.id, action, actor, credential=credential, request_id=request_id, **fields
+        )
 
     def view(self, viewer: str | None = None) -> dict[str, Any]:
         """A plain-data picture of the process for front ends (hidden rounds stay hidden)."""
@@ -333,81 +362,8 @@ class Process:
         return out
 
     def clean_value(self, f: Field, value: Any) -> Any:
-        """Check one value against its field type."""
-        t = f.type
-        if t in ("text", "line"):
-            if not isinstance(value, str):
-                raise InvalidField(f.name, f"{type(value).__name__} given", "text")
-            value = value.strip()
-            if t == "line" and "\n" in value:
-                raise InvalidField(f.name, "must be a single line", "one line of text")
-            if len(value) > MAX_TEXT:
-                raise InvalidField(
-                    f.name, f"is {len(value)} characters long", f"at most {MAX_TEXT}"
-                )
-            if not value:
-                raise InvalidField(f.name, "is empty", f.help or "some text")
-            return value
-        if t == "person":
-            if not isinstance(value, str) or value not in self.participants:
-                raise InvalidField(
-                    f.name,
-                    f"{value!r} is not a participant",
-                    "one of " + ", ".join(self.participants),
-                )
-            return value
-        if t == "people":
-            if isinstance(value, str):
-                value = [v.strip() for v in value.split(",") if v.strip()]
-            if not isinstance(value, list) or any(v not in self.participants for v in value):
-                raise InvalidField(
-                    f.name,
-                    "names someone who is not a participant",
-                    "names from " + ", ".join(self.participants),
-                )
-            return list(dict.fromkeys(value))
-        if t == "date":
-            if isinstance(value, date):
-                value = value.isoformat()
-            try:
-                return date.fromisoformat(str(value)).isoformat()
-            except ValueError as exc:
-                raise InvalidField(f.name, f"{value!r} is not a date", "YYYY-MM-DD") from exc
-        if t == "choice":
-            if value not in f.choices:
-                raise InvalidField(
-                    f.name, f"{value!r} is not one of the options", " | ".join(f.choices)
-                )
-            return value
-        if t == "bool":
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.lower() in ("yes", "true", "1", "no", "false", "0"):
-                return value.lower() in ("yes", "true", "1")
-            raise InvalidField(f.name, f"{value!r} is not yes/no", "yes or no")
-        if t in ("int", "number"):
-            try:
-                num = int(value) if t == "int" else float(value)
-            except (TypeError, ValueError) as exc:
-                raise InvalidField(f.name, f"{value!r} is not a number", t) from exc
-            if isinstance(value, bool) or num != num or num in (float("inf"), float("-inf")):
-                raise InvalidField(f.name, f"{value!r} is not a number", t)
-            return num
-        if t in ("list", "patterns"):
-            if isinstance(value, str):
-                value = [v.strip() for v in value.split("\n" if t == "list" else ",") if v.strip()]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise InvalidField(f.name, "must be a list of texts", "one item per line")
-            if t == "patterns":
-                self.ws.check_pattern_ids(value, f.name)
-            return [v.strip() for v in value if v.strip()]
-        if t == "mapping":
-            if not isinstance(value, dict):
-                raise InvalidField(f.name, "must be a mapping", "name: value pairs")
-            return value
-        raise InvalidField(f.name, f"unknown field type {t}")  # pragma: no cover
-
-    # -- starting ----------------------------------------------------------------------------------
+        """Check one value against its field type (see :func:`s3engine.core.field_value.clean`)."""
+        return field_value.clean(f, value, self.participants, self.ws.check_pattern_ids)
 
     @classmethod
     def validate_start(cls, ws: Workspace, fields: dict[str, Any]) -> dict[str, Any]:
@@ -427,7 +383,11 @@ class Process:
                         "a name of 1 to 80 characters without control characters",
                     )
         cls.check_start(ws, data)
-        return {"id": f"{cls.definition.kind}-{ws.journal.last_seq + 1}", **data}
+        kind = cls.definition.kind
+        n = len(ws.roots(kind)) + 1
+        while f"{kind}-{n}" in ws.processes:  # ids of s3flow 0.1 counted events, not processes
+            n += 1
+        return {"id": f"{kind}-{n}", **data}
 
     @classmethod
     def check_start(cls, ws: Workspace, data: dict[str, Any]) -> None:

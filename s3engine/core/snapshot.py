@@ -3,8 +3,10 @@
 A snapshot (``<workspace>/snapshot.json``) holds the live state after event N: every process's
 fields, the query-side tables and the settings, plus N's seq, hash and byte offset. It is derived
 data, never an authority: on open it is used only when it is verified against the journal (the line
-ending at the stored offset is event N, its recomputed hash is the stored hash) and its own digest
-matches; otherwise the journal is replayed in full. Events after N are applied as usual.
+ending at the stored offset is event N, its recomputed hash is the stored hash) and its digest is
+signed by the workspace key (``keys/workspace.key``): a snapshot forged with a recomputed digest is
+discarded, not trusted. Otherwise the journal is replayed (and verified) in full. Events after N
+are applied as usual. A program that cannot read the key neither writes nor uses snapshots.
 
 Snapshots are JSON, never pickle, so a planted file cannot run code; process classes are looked up
 only among the engine's registered process types. A process's history is stored as event seqs and
@@ -15,6 +17,7 @@ Allowed imports: standard library, s3engine.
 
 from __future__ import annotations
 
+import base64
 import gc
 import hashlib
 import json
@@ -23,15 +26,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from s3engine.core import keyring
 from s3engine.core.projection import atomic_write
 from s3engine.journal.event import event_hash
+from s3engine.journal.signing import verify_signature
 
 if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.process import Process
     from s3engine.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
-FORMAT = 2
+FORMAT = 3
 NAME = "snapshot.json"
 EVERY = 500  # write a new snapshot when this many events were applied since the last one
 REFS = ("ws", "parent", "children", "waiting_on", "history")
@@ -158,6 +163,8 @@ def build(ws: Workspace) -> dict[str, Any] | None:
         "s3flow": __version__,
         "head": {"seq": seq, "hash": head, "offset": ws.journal.offset},
         "settings": ws.settings,
+        "key_record": ws.key_record,
+        "requests": {r: (e["seq"] if isinstance(e, dict) else e) for r, e in ws.requests.items()},
         "projection": tables,
         "processes": procs,
     }
@@ -175,10 +182,17 @@ def save(ws: Workspace) -> bool:
     Returns:
         True when written, False when the state cannot be snapshotted safely.
     """
+    key = keyring.existing_key(ws.path, ws.key_record)
+    if key is None:
+        return False
     doc = build(ws)
     if doc is None:
         return False
-    atomic_write(ws.path / NAME, json.dumps({"digest": doc["digest"]}) + "\n" + doc["body"])
+    seal = {
+        "digest": doc["digest"],
+        "signature": base64.b64encode(key.sign(doc["digest"].encode())).decode(),
+    }
+    atomic_write(ws.path / NAME, json.dumps(seal) + "\n" + doc["body"])
     ws.snapshot_seq = ws.head[0]
     return True
 
@@ -227,9 +241,16 @@ def _load(ws: Workspace) -> bool:
     try:
         raw = path.read_text(encoding="utf-8")
         first, _, text = raw.partition("\n")
-        if json.loads(first)["digest"] != hashlib.sha256(text.encode()).hexdigest():
+        seal = json.loads(first)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if seal["digest"] != digest:
             return False
         body = json.loads(text)
+        key = keyring.existing_key(ws.path, body["key_record"])
+        if key is None or not verify_signature(
+            key.name, key.public_b64, digest.encode(), base64.b64decode(seal["signature"])
+        ):
+            return False  # not made by the holder of this workspace's key: never trusted
     except (OSError, ValueError, KeyError, TypeError):
         return False
     from s3engine.version import __version__
@@ -264,6 +285,8 @@ def _load(ws: Workspace) -> bool:
         return False
     ws.processes.update(made)
     ws.settings.update(body["settings"])
+    ws.key_record = body["key_record"]
+    ws.requests.update(body["requests"])
     for name, rows in body["projection"].items():
         ws.projection.tables[name] = rows
     ws.journal.start_at(head["offset"], head["seq"], head["hash"])

@@ -26,13 +26,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from s3engine.core import keyring, request
+from s3engine.core.credential import SYSTEM_CREDENTIAL, Credential, operator
 from s3engine.core.process import Process
 from s3engine.core.projection import Projection
 from s3engine.core.registry import Registry, default_registry
+from s3engine.core.request import Draft
 from s3engine.errors import (
     InvalidField,
     S3Error,
-    UnknownPatternError,
     UnknownProcessError,
     WorkspaceError,
 )
@@ -96,6 +98,10 @@ class Workspace:
         self.settings: dict[str, Any] = {"language": "en"}
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self.extensions: dict[str, Any] = {}
+        #: The workspace key's record (first ``workspace.key_added`` event), None before it.
+        self.key_record: dict[str, Any] | None = None
+        #: Request ids of recorded actions -> their event (or its seq, after a snapshot).
+        self.requests: dict[str, dict[str, Any] | int] = {}
         self._last_flush = 0.0
         self._replaying = False
         self.snapshot_seq = 0
@@ -171,6 +177,7 @@ class Workspace:
         type_: str,
         data: dict[str, Any],
         check: Callable[[], dict[str, Any] | None] | None = None,
+        credential: Credential | None = None,
     ) -> dict[str, Any]:
         """Append one event after ``check`` passed against the caught-up state, then apply it.
 
@@ -182,26 +189,86 @@ class Workspace:
             check: Validation run under the journal lock, after other programs' events have been
                 applied, so it sees the real current state. It may return replacement data
                 (cleaned fields); an ``S3Error`` it raises means nothing is written.
+            credential: Who is authenticated (default: the operator, as ``actor``).
 
         Returns:
             The event, once it is durably in the journal and applied.
+        """
+        cred = credential or (
+            SYSTEM_CREDENTIAL if actor == SYSTEM_CREDENTIAL.person else operator(actor)
+        )
+
+        def prepare() -> Draft:
+            body = data
+            if check is not None:
+                cleaned = check()
+                if cleaned is not None:
+                    body = cleaned
+            return Draft(actor, process, type_, body, cred.auth())
+
+        return self._commit(prepare, add_key=type_ != keyring.KEY_EVENT)
+
+    def _commit(
+        self, prepare: Callable[[], Draft | dict[str, Any]], add_key: bool = True
+    ) -> dict[str, Any]:
+        """Under the journal lock: catch up, validate, append the event; then apply it.
+
+        ``prepare`` validates against the caught-up state and returns the draft of the event (or
+        the event recorded before for a retried request). Nothing is written when it raises.
         """
         self.ensure_folder()
         with self.journal.transaction() as new:
             for ev in new:
                 self.apply(ev)
-            if check is not None:
-                cleaned = check()
-                if cleaned is not None:
-                    data = cleaned
-            event = self.journal.make_event(actor, process, type_, data)
+            if self.journal.last_seq == 0 and add_key:
+                # A new workspace: its key comes first, so the record vouches for all it holds.
+                # The action is validated as if it followed the key event (ids count events),
+                # and nothing at all is written when it is refused.
+                first = self.journal.make_event(
+                    SYSTEM_CREDENTIAL.person,
+                    "",
+                    keyring.KEY_EVENT,
+                    keyring.new_identity(self.path),
+                    auth=SYSTEM_CREDENTIAL.auth(),
+                )
+                self.journal.last_seq, self.journal.last_hash = 1, first["hash"]
+                try:
+                    draft = prepare()
+                finally:
+                    self.journal.last_seq, self.journal.last_hash = 0, first["prev"]
+                if not isinstance(draft, Draft):
+                    return draft
+                self.journal.append_locked(first)
+                self.apply(first)
+            else:
+                draft = prepare()
+                if not isinstance(draft, Draft):
+                    return draft  # a retried request, recorded before: nothing new is written
+            event = self.journal.make_event(*draft)
             self.journal.append_locked(event)
         self.apply(event)
         self.maybe_flush()
         return event
 
-    def start(self, kind: str, actor: str, /, **fields: Any) -> Process:
+    def start(
+        self,
+        kind: str,
+        actor: str,
+        /,
+        *,
+        credential: Credential | None = None,
+        request_id: str | None = None,
+        **fields: Any,
+    ) -> Process:
         """Start a new top-level process of type ``kind``.
+
+        Args:
+            kind: The process kind (``consent``, ``role-selection`` ...).
+            actor: Who starts it.
+            credential: Who is authenticated (default: the operator, as ``actor``).
+            request_id: The caller's id for this action: a retry with the same id returns the
+                process started the first time instead of starting another.
+            **fields: The start fields.
 
         Raises:
             UnknownProcessError: No such process type.
@@ -210,15 +277,42 @@ class Workspace:
         cls = self.registry.process_type(kind)
         if not isinstance(actor, str) or not actor.strip():
             raise InvalidField("actor", "nobody is named as starting the process", "a name")
+        cred = credential or operator(actor)
+        type_ = f"{kind}.started"
 
-        def check() -> dict[str, Any]:
-            return cls.validate_start(self, fields)
+        def prepare() -> Draft | dict[str, Any]:
+            done = self._retried(request_id, type_, actor)
+            if done is not None:
+                return done
+            cred.check_may_act_for(actor, (actor,))
+            data = cls.validate_start(self, fields)
+            return Draft(actor, "", type_, data, cred.auth(), request_id)
 
-        event = self.write(actor, "", f"{kind}.started", {}, check)
+        event = self._commit(prepare)
         return self.processes[event["data"]["id"]]
 
-    def act(self, pid: str, action: str, actor: str, /, **fields: Any) -> dict[str, Any]:
+    def act(
+        self,
+        pid: str,
+        action: str,
+        actor: str,
+        /,
+        *,
+        credential: Credential | None = None,
+        request_id: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
         """Take an action in process ``pid`` (or the child it is waiting on).
+
+        Args:
+            pid: The process.
+            action: The action's name.
+            actor: On whose behalf the action is taken.
+            credential: Who is authenticated (default: the operator, as ``actor``). Someone else
+                than ``actor`` may record the action only as an operator facilitating the process.
+            request_id: The caller's id for this action: a retry with the same id (after a crash
+                or a lost answer) returns the event recorded the first time.
+            **fields: The action's fields.
 
         Returns:
             The recorded event.
@@ -227,26 +321,25 @@ class Workspace:
             UnknownProcessError: No process ``pid``.
             ProcessError: The action is refused (unknown, not possible now, not for this actor, or
                 a field is wrong); nothing is written.
+            ImpersonationRefused: The credential may not act for ``actor``.
+            DuplicateRequestError: ``request_id`` was used for a different action.
         """
-        holder: dict[str, Any] = {}
+        cred = credential or operator(actor)
 
-        def check() -> dict[str, Any]:
+        def prepare() -> Draft | dict[str, Any]:
             leaf = self.get(pid).leaf()
-            holder["leaf"] = leaf
-            return leaf.validate(action, actor, fields)
+            done = self._retried(request_id, f".{action}", actor)
+            if done is not None:
+                return done
+            cred.check_may_act_for(actor, leaf.facilitators())
+            data = leaf.validate(action, actor, fields)
+            return Draft(actor, leaf.id, f"{leaf.kind}.{action}", data, cred.auth(), request_id)
 
-        # The event's process id is only known once caught up, so resolve it inside the lock.
-        self.ensure_folder()
-        with self.journal.transaction() as new:
-            for ev in new:
-                self.apply(ev)
-            data = check()
-            leaf = holder["leaf"]
-            event = self.journal.make_event(actor, leaf.id, f"{leaf.kind}.{action}", data)
-            self.journal.append_locked(event)
-        self.apply(event)
-        self.maybe_flush()
-        return event
+        return self._commit(prepare)
+
+    def _retried(self, request_id: str | None, type_: str, actor: str) -> dict[str, Any] | None:
+        """The event already recorded for ``request_id`` (None when it is new)."""
+        return request.retried(self.requests, request_id, type_, actor, self.events)
 
     # -- applying ----------------------------------------------------------------------------------
 
@@ -254,6 +347,9 @@ class Workspace:
         """Apply one event to the live state (live and during replay)."""
         type_ = event["type"]
         kind, _, name = type_.partition(".")
+        request = event.get("request")
+        if request is not None:
+            self.requests[request] = event
         if name == "started" and kind in self.process_types:
             data = dict(event["data"])
             pid = data.pop("id")
@@ -267,7 +363,9 @@ class Workspace:
         elif event["process"] in self.processes:
             self.processes[event["process"]].apply(event)
         elif type_.startswith("workspace."):
-            if type_ == "workspace.configured":
+            if type_ == keyring.KEY_EVENT and self.key_record is None:
+                self.key_record = dict(event["data"])
+            elif type_ == "workspace.configured":
                 self.settings.update(event["data"])
                 self.projection.put("settings", "workspace", dict(self.settings))
         else:
@@ -398,10 +496,3 @@ def _close_if_alive(ref: weakref.ReferenceType[Workspace]) -> None:
     ws = ref()
     if ws is not None:
         ws.close()
-
-
-def unknown_pattern(pid: str) -> UnknownPatternError:
-    """The error for a missing pattern id."""
-    return UnknownPatternError(
-        f"There is no pattern '{pid}'.", "Search with `s3flow patterns search WORDS`."
-    )

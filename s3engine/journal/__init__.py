@@ -3,5 +3,5 @@
 The journal is the only authority of a workspace; everything else is derived from it. This layer
 knows nothing of processes: it stores, chains, verifies and reads events.
 
-Allowed imports: standard library, ``filelock``, ``s3engine.errors``.
+Allowed imports: standard library, ``filelock``, ``cryptography``, ``s3engine.errors``.
 """

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from s3engine.errors import S3Error
-from s3engine.journal.event import EVENT_KEYS, GENESIS, event_hash
+from s3engine.journal.event import GENESIS, event_hash, shape_problem
 from s3engine.journal.signing import SigningKey, decode_public, key_id, verify_signature
 
 ORIGIN_PREFIX = "s3flow.local/"
@@ -343,8 +343,9 @@ def chain_break(events: Sequence[Any]) -> tuple[int, str] | None:
     """Return (seq, why) of the first event whose seq, prev link or own hash is wrong, or None."""
     prev = GENESIS
     for n, ev in enumerate(events, start=1):
-        if not isinstance(ev, dict) or set(ev) != set(EVENT_KEYS):
-            return n, "it is not a complete event"
+        problem = shape_problem(ev)
+        if problem:
+            return n, problem
         if ev["seq"] != n:
             return n, (
                 f"seq is {ev['seq']!r} where {n} was expected "

@@ -4,6 +4,12 @@ Each event carries ``seq`` (1, 2, 3 ... without gaps), ``time`` (UTC ISO 8601), 
 ``process``, ``type``, ``data``, ``prev`` (hash of the previous event; 64 zeros for the first) and
 ``hash`` (SHA-256 of the canonical JSON of every other key). Every journal store keeps this format.
 
+Since s3flow 0.2 an event may also carry ``auth`` — how the person acting was authenticated:
+``{"via": "operator" | "link" | "hub" | "system", "by": <the authenticated person>}`` plus, for a
+personal link, ``"link": <its id>``; when ``by`` differs from ``actor`` the event was recorded on
+``actor``'s behalf — and ``request``, an id chosen by the caller so that a retried action is
+recognised and not recorded twice. Events written by s3flow 0.1 have neither; they still verify.
+
 Allowed imports: standard library.
 """
 
@@ -18,6 +24,10 @@ from typing import Any
 
 GENESIS = "0" * 64
 EVENT_KEYS = ("seq", "time", "actor", "process", "type", "data", "prev", "hash")
+OPTIONAL_KEYS = ("auth", "request")
+#: The order of keys on a journal line (readable: who, then what, then the chain).
+LINE_ORDER = ("seq", "time", "actor", "auth", "process", "type", "data", "request", "prev", "hash")
+VIAS = ("operator", "link", "hub", "system")
 
 Clock = Callable[[], str]
 
@@ -42,8 +52,28 @@ def event_hash(event: dict[str, Any]) -> str:
 
 def encode_line(event: dict[str, Any]) -> bytes:
     """Return the journal line for an event (keys in a fixed, readable order)."""
-    ordered = {k: event[k] for k in EVENT_KEYS}
+    ordered = {k: event[k] for k in LINE_ORDER if k in event}
     return (json.dumps(ordered, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def shape_problem(ev: Any) -> str | None:
+    """Say what is wrong with the keys of a decoded journal line (None when they are right)."""
+    if not isinstance(ev, dict):
+        return "the line is not an event"
+    keys = set(ev)
+    if not set(EVENT_KEYS) <= keys or not keys <= set(EVENT_KEYS) | set(OPTIONAL_KEYS):
+        return "the event does not have the expected keys"
+    auth = ev.get("auth")
+    if "auth" in ev and not (
+        isinstance(auth, dict)
+        and auth.get("via") in VIAS
+        and isinstance(auth.get("by"), str)
+        and set(auth) <= {"via", "by", "link"}
+    ):
+        return "its authentication record is malformed"
+    if "request" in ev and not isinstance(ev["request"], str):
+        return "its request id is not a text"
+    return None
 
 
 @dataclass(frozen=True)

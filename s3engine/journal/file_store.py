@@ -31,12 +31,12 @@ from filelock import FileLock, Timeout
 
 from s3engine.errors import CorruptJournalError, JournalWriteError, TornTailError, WorkspaceError
 from s3engine.journal.event import (
-    EVENT_KEYS,
     GENESIS,
     Clock,
     VerifyReport,
     encode_line,
     event_hash,
+    shape_problem,
     utc_now,
 )
 
@@ -125,6 +125,14 @@ class Journal:
                 )
             if ev.get("prev") != prev:
                 raise CorruptJournalError(seq + 1, "it does not link to the previous event's hash")
+            # Verified reads: nothing is applied (or shown) unless its hash checks out.
+            problem = shape_problem(ev)
+            if problem:
+                raise CorruptJournalError(seq + 1, problem)
+            if event_hash(ev) != ev["hash"]:
+                raise CorruptJournalError(
+                    seq + 1, "its content does not match its hash (the event was changed)"
+                )
             seq, prev = ev["seq"], ev.get("hash", "")
             pos += len(raw)
             events.append(ev)
@@ -171,9 +179,24 @@ class Journal:
             yield self.read_new()
 
     def make_event(
-        self, actor: str, process: str, type_: str, data: dict[str, Any]
+        self,
+        actor: str,
+        process: str,
+        type_: str,
+        data: dict[str, Any],
+        auth: dict[str, str] | None = None,
+        request: str | None = None,
     ) -> dict[str, Any]:
-        """Build (but do not write) the next event, chained to the current head."""
+        """Build (but do not write) the next event, chained to the current head.
+
+        Args:
+            actor: On whose behalf the event is recorded.
+            process: The process id ("" for none).
+            type_: The event type.
+            data: The event data.
+            auth: How the person acting was authenticated (see :mod:`s3engine.journal.event`).
+            request: The caller's id for this action (retries with the same id are recognised).
+        """
         ev: dict[str, Any] = {
             "seq": self.last_seq + 1,
             "time": self.clock(),
@@ -183,6 +206,10 @@ class Journal:
             "data": data,
             "prev": self.last_hash,
         }
+        if auth is not None:
+            ev["auth"] = auth
+        if request is not None:
+            ev["request"] = request
         ev["hash"] = event_hash(ev)
         return ev
 
@@ -284,10 +311,9 @@ class Journal:
                 ev = json.loads(raw)
             except ValueError:
                 return VerifyReport(False, count, n, "the line is not valid JSON", torn)
-            if not isinstance(ev, dict) or set(ev) != set(EVENT_KEYS):
-                return VerifyReport(
-                    False, count, n, "the event does not have the expected keys", torn
-                )
+            problem = shape_problem(ev)
+            if problem:
+                return VerifyReport(False, count, n, problem, torn)
             if ev["seq"] != n:
                 return VerifyReport(
                     False,

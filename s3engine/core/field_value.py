@@ -1,0 +1,112 @@
+"""Field values: type-check and normalise one value an action or a start form was given.
+
+Limits, so that no event grows without bound: a text at most ``MAX_TEXT`` characters, a line at
+most ``MAX_LINE``, a list at most ``MAX_ITEMS`` items of at most ``MAX_LINE`` characters each, a
+mapping at most ``MAX_ITEMS`` entries.
+
+Allowed imports: standard library, ``s3engine.core.definition``, ``s3engine.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from s3engine.core.definition import MAX_TEXT, Field
+from s3engine.errors import InvalidField
+
+MAX_LINE = 2_000
+MAX_ITEMS = 500
+
+
+def clean(
+    f: Field,
+    value: Any,
+    participants: Sequence[str],
+    check_patterns: Callable[[list[str], str], None],
+) -> Any:
+    """Return ``value`` checked and normalised for field ``f``.
+
+    Args:
+        f: The field.
+        value: What was given.
+        participants: Who takes part (for ``person`` and ``people`` fields).
+        check_patterns: Checks pattern ids (for ``patterns`` fields).
+
+    Raises:
+        InvalidField: The value does not fit the field; the message names the field and the fix.
+    """
+    t = f.type
+    if t in ("text", "line"):
+        if not isinstance(value, str):
+            raise InvalidField(f.name, f"{type(value).__name__} given", "text")
+        value = value.strip()
+        if t == "line" and "\n" in value:
+            raise InvalidField(f.name, "must be a single line", "one line of text")
+        if len(value) > MAX_TEXT:
+            raise InvalidField(f.name, f"is {len(value)} characters long", f"at most {MAX_TEXT}")
+        if not value:
+            raise InvalidField(f.name, "is empty", f.help or "some text")
+        return value
+    if t == "person":
+        if not isinstance(value, str) or value not in participants:
+            raise InvalidField(
+                f.name,
+                f"{value!r} is not a participant",
+                "one of " + ", ".join(participants),
+            )
+        return value
+    if t == "people":
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or any(v not in participants for v in value):
+            raise InvalidField(
+                f.name,
+                "names someone who is not a participant",
+                "names from " + ", ".join(participants),
+            )
+        return list(dict.fromkeys(value))
+    if t == "date":
+        if isinstance(value, date):
+            value = value.isoformat()
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError as exc:
+            raise InvalidField(f.name, f"{value!r} is not a date", "YYYY-MM-DD") from exc
+    if t == "choice":
+        if value not in f.choices:
+            raise InvalidField(
+                f.name, f"{value!r} is not one of the options", " | ".join(f.choices)
+            )
+        return value
+    if t == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("yes", "true", "1", "no", "false", "0"):
+            return value.lower() in ("yes", "true", "1")
+        raise InvalidField(f.name, f"{value!r} is not yes/no", "yes or no")
+    if t in ("int", "number"):
+        try:
+            num = int(value) if t == "int" else float(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidField(f.name, f"{value!r} is not a number", t) from exc
+        if isinstance(value, bool) or num != num or num in (float("inf"), float("-inf")):
+            raise InvalidField(f.name, f"{value!r} is not a number", t)
+        return num
+    if t in ("list", "patterns"):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split("\n" if t == "list" else ",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidField(f.name, "must be a list of texts", "one item per line")
+        if t == "patterns":
+            check_patterns(value, f.name)
+        return [v.strip() for v in value if v.strip()]
+    if t == "mapping":
+        if not isinstance(value, dict):
+            raise InvalidField(f.name, "must be a mapping", "name: value pairs")
+        return value
+    raise InvalidField(f.name, f"unknown field type {t}")  # pragma: no cover
+
+
+# -- starting ----------------------------------------------------------------------------------
