@@ -36,8 +36,8 @@ ANY = st.one_of(
     st.integers(-3, 130),
     st.none(),
     st.sampled_from(
-        PEOPLE
-        + [
+        [
+            *PEOPLE,
             "Mallory",
             "pass",
             "no objection",
@@ -53,7 +53,7 @@ ANY = st.one_of(
             "tiny-check",
         ]
     ),
-    st.lists(st.sampled_from(PEOPLE + ["alpha", "beta"]), max_size=3),
+    st.lists(st.sampled_from([*PEOPLE, "alpha", "beta"]), max_size=3),
 )
 
 
@@ -251,7 +251,7 @@ class RoleSelectionMachine(Base):
             if move is None:
                 return
             name, actor, fields = move
-            self.attempt(lambda: self.p.act(name, actor, **fields))
+            self.attempt(lambda n=name, a=actor, f=fields: self.p.act(n, a, **f))
 
     @rule(data=st.data())
     def advance_more(self, data: st.DataObject) -> None:
@@ -369,11 +369,11 @@ class RoleSelectionMachine(Base):
 
     @rule(
         name=st.sampled_from(RS_ACTIONS),
-        actor=st.sampled_from(PEOPLE + ["Mallory", ""]),
+        actor=st.sampled_from([*PEOPLE, "Mallory", ""]),
         fields=st.dictionaries(st.sampled_from(RS_FIELDS), ANY, max_size=4),
     )
     def act_randomly(self, name: str, actor: str, fields: dict[str, Any]) -> None:
-        self.attempt(lambda: self.p.act(name, actor, **fields))
+        self.attempt(lambda n=name, a=actor, f=fields: self.p.act(n, a, **f))
 
     @precondition(lambda self: self.p.finished)
     @rule()
@@ -381,7 +381,7 @@ class RoleSelectionMachine(Base):
         self.p = self.start()
 
     @rule(
-        keeper=st.sampled_from(PEOPLE + ["", "x" * 90]),
+        keeper=st.sampled_from([*PEOPLE, "", "x" * 90]),
         term=DATES,
         on=DATES,
         role=st.sampled_from(["Host", "Facilitator", ""]),
@@ -536,7 +536,7 @@ class MitsMachine(Base):
             "instrument": ["tiny-check", "participatory-budgeting-criteria", "nope"],
             "represents": actors,
             "provided_by": actors,
-            "name": actors + ["Parents"],
+            "name": [*actors, "Parents"],
             "member": ["Luca", "Sara", "Ivo", "Nadia"],
             "tutor": ["Giulia", "Pia"],
             "owner": ["Steward", "core.host"],
@@ -744,7 +744,7 @@ class MitsMachine(Base):
 
     @rule(
         name=st.sampled_from(MITS_ACTIONS),
-        actor=st.sampled_from(MITS_PEOPLE + ["", "Zed"]),
+        actor=st.sampled_from([*MITS_PEOPLE, "", "Zed"]),
         fields=st.dictionaries(st.sampled_from(MITS_FIELDS), ANY, max_size=4),
     )
     def act_randomly(self, name: str, actor: str, fields: dict[str, Any]) -> None:

@@ -198,7 +198,7 @@ def consent_template() -> list[dict[str, Any]]:
             proposal="p",
             review_date="2030-01-01",
         )
-        for a, who, f in [
+        steps: list[tuple[str, str, dict[str, Any]]] = [
             ("consent_driver", "Ana", {}),
             ("present_proposal", "Ana", {}),
             ("start_responses", "Ana", {}),
@@ -208,7 +208,8 @@ def consent_template() -> list[dict[str, Any]]:
             ("signal", "Cy", {"signal": "concern"}),
             ("celebrate", "Ana", {}),
             ("record_agreement", "Ana", {}),
-        ]:
+        ]
+        for a, who, f in steps:
             p.act(a, who, **f)
         return list(ws.events())
 
