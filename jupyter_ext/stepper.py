@@ -21,6 +21,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from s3engine.core.credential import recorded_by
 from s3engine.core.process import ActionView, Process
 from s3engine.core.workspace import Workspace
 from s3engine.errors import InvalidField, S3Error
@@ -211,8 +212,13 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         for n in names:
             if rnd["revealed"]:
                 mark = esc(_(rnd["signals"].get(n, "")))
+            elif n in rnd.get("absent", []):
+                mark = esc(_("absent"))
             else:
                 mark = "✔ " + esc(_("signalled")) if n in rnd["signalled"] else "…"
+            by = rnd.get("recorded_by", {}).get(n)
+            if by:
+                mark += " (" + esc(_("recorded by")) + " " + esc(by) + ")"
             cells.append(f"<tr><td>{esc(n)}</td><td class='s3-signal'>{mark}</td></tr>")
         head = (
             esc(_("Signals revealed"))
@@ -233,9 +239,11 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             owner = self.ws.processes.get(e["process"] or e["data"].get("id", ""))
             action = owner.definition.action_map.get(name) if owner else None
             label = _(action.title) if action else _("Started") if name == "started" else name
+            by = recorded_by(e)
+            who = e["actor"] + (f", {_('recorded by')} {by}" if by else "")
             rows.append(
                 f"<tr><td>{e['seq']}</td><td>{esc(e['time'][11:19])}</td>"
-                f"<td>{esc(e['actor'])}</td><td>{esc(label)}"
+                f"<td>{esc(who)}</td><td>{esc(label)}"
                 f"</td><td>{esc(_short(e['data']))}</td></tr>"
             )
         return (
@@ -431,6 +439,10 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
 
 
 def _short(data: dict[str, Any]) -> str:
+    if "commitment" in data:  # a hidden-round answer: nothing to show before the reveal
+        return _("sealed until everyone present has signalled")
+    if isinstance(data.get("revealed"), dict):
+        return "; ".join(f"{k}: {_(str(v.get('value')))}" for k, v in data["revealed"].items())
     parts = []
     for k, v in data.items():
         if k == "id":

@@ -64,18 +64,35 @@ def test_signal_twice_changes_own_signal_only_before_reveal(ws: Workspace) -> No
     run_to_check(p)
     p.act("signal", "Ana", signal="possible objection")
     p.act("signal", "Ana", signal="no objection")
-    assert p.round["signals"]["Ana"] == "no objection"
+    assert p.round_view("Ana")["mine"] == "no objection"
+    assert "mine" not in p.round_view("Bruno") and "signals" not in p.round_view("Bruno")
 
 
-def test_facilitator_can_close_round_early(ws: Workspace) -> None:
+def test_silence_is_never_consent_absent_people_are_recorded(ws: Workspace) -> None:
     p = start_consent(ws)
     run_to_check(p)
     p.act("signal", "Bruno", signal="no objection")
     with pytest.raises(NotAllowedForActor):
         p.act("close_round", "Bruno")
-    p.act("close_round", "Ana")
+    before = ws.journal.path.read_bytes()
+    with pytest.raises(ActionNotAllowedNow, match="still waiting for Ana, Carla, Dario"):
+        p.act("close_round", "Ana")
+    assert ws.journal.path.read_bytes() == before
+    assert p.state == "check"
+    p.act("mark_absent", "Ana", person="Dario")
+    with pytest.raises(ActionNotAllowedNow, match="already signalled"):
+        p.act("mark_absent", "Ana", person="Bruno")
+    p.act("signal", "Ana", signal="no objection")
+    p.act("signal", "Carla", signal="no objection")  # the last one present: revealed by itself
     assert p.state == "celebrate"
-    assert p.round["signals"]["Dario"] == "no signal"
+    assert p.round["signals"] == {
+        "Ana": "no objection",
+        "Bruno": "no objection",
+        "Carla": "no objection",
+        "Dario": "absent",
+    }
+    last = list(ws.events())[-1]
+    assert last["type"] == "consent.close_round" and last["auth"]["via"] == "system"
 
 
 def qualify_and_resolve(p, objector: str = "Bruno") -> None:  # type: ignore[no-untyped-def]

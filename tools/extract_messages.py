@@ -33,7 +33,7 @@ def engine_texts() -> set[str]:
     from s3engine.core.registry import default_registry
     from s3engine.patterns.database import PatternDB
     from s3engine.patterns.model import PHASES
-    from s3engine.processes.objection_check import SIGNALS
+    from s3engine.processes.hidden_round import SIGNALS
 
     texts: set[str] = set(SIGNALS) | set(PHASES) | {"no signal"}
     default_registry()  # loads every registered process kind, so their definitions are known

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.workspace import Workspace
 
 from s3engine.core import field_value
+from s3engine.core.credential import SYSTEM
 from s3engine.core.definition import (
     ANYONE,
     FACILITATOR,
@@ -111,6 +112,8 @@ class Process:
     """
 
     definition: ClassVar[ProcessDef]
+    #: Actions s3flow itself may take when their moment comes (see :meth:`follow_up`).
+    system_actions: ClassVar[tuple[str, ...]] = ()
     state: str
 
     def __init__(
@@ -320,7 +323,11 @@ class Process:
         if not isinstance(actor, str) or not actor.strip():
             raise InvalidField("actor", "nobody is named as acting", "the name of a participant")
         who = self.people_for(action.role)
-        if who is not None and actor not in who:
+        if (
+            who is not None
+            and actor not in who
+            and not (actor == SYSTEM and name in self.system_actions)
+        ):
             raise NotAllowedForActor(name, actor, action.role, ", ".join(who))
         clean = self.clean_fields(self.fields_for(action), fields)
         reason = self.refusal(action, clean)
@@ -396,6 +403,32 @@ class Process:
             if data["facilitator"] not in data["participants"]:
                 data["participants"] = [data["facilitator"], *data["participants"]]
             data["participants"] = list(dict.fromkeys(data["participants"]))
+
+    def follow_up(self) -> tuple[str, dict[str, Any]] | None:
+        """An action s3flow takes by itself now (e.g. reveal a round everyone answered), or None.
+
+        The workspace asks the innermost running process after each action it records live and
+        takes the returned ``(action, fields)`` as the system (never during a replay).
+        """
+        return None
+
+    def summary_row(self, event: dict[str, Any]) -> dict[str, Any]:
+        """This (outermost) process's row of the query-side ``processes`` table after ``event``."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "state": self.state,
+            "step": self.step.title,
+            "active": self.leaf().id,
+            "active_step": self.leaf().step.title,
+            "finished": self.finished,
+            "outcome": self.outcome,
+            "started": self.started,
+            "updated": event["time"],
+            "facilitator": self.data.get("facilitator"),
+            "events": len(self.history),
+        }
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
         """Query-side records derived from this (root) process: (table, key, document)."""

@@ -1,9 +1,11 @@
 """The "check for possible objections -> test one -> resolve it -> check again" loop.
 
 Consent Decision-Making (steps 5-7), Resolve Objections (steps 3-5) and Role Selection (steps 7-8)
-share this loop, so it lives here once as a mixin. The check is a hidden simultaneous round: every
-participant's signal is journaled, but views show only how many have signalled until the round is
-revealed, automatically when the last participant signals or when the facilitator closes the round.
+share this loop, so it lives here once as a mixin. The check is a hidden simultaneous round: while
+it is open the journal holds only each participant's commitment (the signal itself is sealed, see
+:mod:`s3engine.core.sealed`); it is revealed — every signal journaled and checked against its
+commitment — by s3flow itself as soon as everyone present has signalled. Silence is never consent:
+the facilitator marks people who are not here as absent, and nobody else's signal is assumed.
 
 The loop's children are the objection test and Resolve Objections. Resolve Objections is itself
 built on this loop (objections to an amendment), so this module cannot import it: every process
@@ -19,15 +21,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from s3engine.core.definition import FACILITATOR, PARTICIPANT, Action, Field
 from s3engine.core.process import Process
+from s3engine.processes.hidden_round import (
+    SIGNALS,
+    HiddenRoundMixin,
+)
 from s3engine.processes.objection_test import ObjectionTest
 
 if TYPE_CHECKING:  # pragma: no cover
     from s3engine.processes.resolution import Resolution
-
-NO_OBJECTION = "no objection"
-POSSIBLE_OBJECTION = "possible objection"
-CONCERN = "concern"
-SIGNALS = (NO_OBJECTION, POSSIBLE_OBJECTION, CONCERN)
 
 
 def check_actions(
@@ -75,9 +76,27 @@ def check_actions(
             ((choose, "g_has_possible_objection"), (clear, None)),
             FACILITATOR,
             (),
-            "Reveal the round now, even if some people have not signalled "
-            "(they are recorded as giving no signal).",
-            guard="g_round_open",
+            "The round is revealed by itself when everyone present has signalled; reveal it by "
+            "hand only if that did not happen (e.g. after a power cut). Silence is never "
+            "consent: mark people who are not here as absent.",
+            guard="g_round_complete",
+        ),
+        Action(
+            "mark_absent",
+            "Mark someone absent",
+            (check,),
+            None,
+            FACILITATOR,
+            (
+                Field(
+                    "person",
+                    "person",
+                    help="Who is not here for this round (recorded in the minutes).",
+                ),
+            ),
+            "Someone who is not here and gives no signal is marked absent, so the round can be "
+            "revealed without them. Nobody's silence counts as consent.",
+            guard="g_can_be_absent",
         ),
         Action(
             "test_objection",
@@ -113,7 +132,7 @@ def check_transitions(clear: str = "celebrate") -> tuple[tuple[str, tuple[str, .
     )
 
 
-class ObjectionCheckMixin(Process):
+class ObjectionCheckMixin(HiddenRoundMixin):
     """Shared behaviour of processes with a hidden objection round and objection children."""
 
     #: Step the process returns to after an objection was handled, by subject.
@@ -126,109 +145,7 @@ class ObjectionCheckMixin(Process):
         self.concerns: list[dict[str, Any]] = []
         self.subject = "proposal"
 
-    # -- the hidden round ---------------------------------------------------------------------
-
-    @property
-    def round(self) -> dict[str, Any] | None:
-        """The current (latest) round, or None before the first."""
-        return self.rounds[-1] if self.rounds else None
-
-    def open_round(self, about: str) -> None:
-        """Start a new hidden round of signals."""
-        self.rounds.append(
-            {
-                "no": len(self.rounds) + 1,
-                "about": about,
-                "signals": {},
-                "revealed": False,
-                "opened": self.last_time,
-            }
-        )
-
-    def do_signal(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
-        """Record a signal; the last participant's signal reveals the round and moves on."""
-        assert self.round is not None
-        self.round["signals"][actor] = data["signal"]
-        if len(self.round["signals"]) >= len(self.participants) and all(
-            p in self.round["signals"] for p in self.participants
-        ):
-            self.reveal()
-            self.fire(
-                "reveal_objections" if self.g_has_possible_objection(None) else "reveal_clear"
-            )
-
-    def do_close_round(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
-        """Reveal the round before everyone has signalled."""
-        self.reveal()
-
-    def reveal(self) -> None:
-        """Reveal the current round; record concerns signalled in it."""
-        assert self.round is not None
-        self.round["revealed"] = True
-        for p in self.participants:
-            self.round["signals"].setdefault(p, "no signal")
-        for p, s in self.round["signals"].items():
-            if s == CONCERN and not any(
-                c["by"] == p and c["source"] == "signal" and c.get("round") == self.round["no"]
-                for c in self.concerns
-            ):
-                self.concerns.append(
-                    {
-                        "by": p,
-                        "text": "",
-                        "source": "signal",
-                        "round": self.round["no"],
-                        "time": self.last_time,
-                    }
-                )
-        self.round["pending"] = [
-            p for p, s in self.round["signals"].items() if s == POSSIBLE_OBJECTION
-        ]
-
-    def round_view(self, viewer: str | None = None) -> dict[str, Any] | None:
-        """The round as ``viewer`` may see it: counts until revealed, then every signal."""
-        r = self.round
-        if r is None or self.state not in (
-            "check",
-            "choose",
-            "amend_check",
-            "amend_choose",
-            "nominee_check",
-            "nominee_choose",
-        ):
-            return None
-        view: dict[str, Any] = {
-            "no": r["no"],
-            "about": r["about"],
-            "revealed": r["revealed"],
-            "signalled": sorted(r["signals"]),
-            "waiting_for": [p for p in self.participants if p not in r["signals"]],
-            "count": len(r["signals"]),
-            "of": len(self.participants),
-        }
-        if r["revealed"]:
-            view["signals"] = dict(r["signals"])
-            view["pending"] = list(r.get("pending", []))
-        elif viewer and viewer in r["signals"]:
-            view["mine"] = r["signals"][viewer]
-        return view
-
     # -- guards ------------------------------------------------------------------------------------
-
-    def g_has_possible_objection(self, _event: Any) -> bool:
-        """Branch condition: the round holds at least one possible objection."""
-        r = self.round
-        if r is None:
-            return False
-        if not r["revealed"]:  # close_round checks before the effect has revealed the round
-            return any(s == POSSIBLE_OBJECTION for s in r["signals"].values())
-        return bool(r.get("pending"))
-
-    def g_round_open(self, _fields: dict[str, Any]) -> str | None:
-        """Guard of ``close_round``: refuse when no round is open."""
-        if self.round is None or self.round["revealed"]:
-            return "there is no open round"
-        return None
 
     def g_objector_pending(self, fields: dict[str, Any]) -> str | None:
         """Guard of ``test_objection``: the objector has a possible objection not yet tested."""
