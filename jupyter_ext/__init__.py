@@ -11,6 +11,7 @@ rule lives in the engine, and every widget redraws from the engine after an acti
     %s3flow journal              agreements due, roles ending, events, verify, minutes
     %s3flow replay ID            replay a recorded process and compare it with the guide
     %s3flow diagram ID           the process as a diagram, current step highlighted
+    %s3flow participant          the participant app for the personal link in the URL
 """
 
 from __future__ import annotations
@@ -117,6 +118,10 @@ def _magic(line: str) -> Any:
             from .replay_view import ReplayView
 
             return ReplayView(rest[0])
+        if cmd == "participant":
+            from .participant import participant_app
+
+            return participant_app()
         if cmd == "diagram":
             diagram(rest[0])
             return None

@@ -16,19 +16,22 @@ from __future__ import annotations
 import html
 import re
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
 
-from s3engine.core.credential import recorded_by
+from s3engine.core.credential import Credential, recorded_by
 from s3engine.core.process import ActionView, Process
 from s3engine.core.workspace import Workspace
 from s3engine.errors import InvalidField, S3Error
 
 from . import boards
+from .content import decision_html
 from .form import FieldForm
 from .i18n import _
+from .live import follow
 
 ACCENT = "#2f6f4f"
 
@@ -68,13 +71,23 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         actor: Who is acting at first (default: the facilitator).
     """
 
-    def __init__(self, ws: Workspace, pid: str, actor: str | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        pid: str,
+        actor: str | None = None,
+        credential: Credential | None = None,
+        live: bool = True,
+    ) -> None:
         self.ws = ws
         self.proc: Process = ws.get(pid)
+        #: Who is signed in on this screen (None: the operator, as the person acting).
+        self.credential = credential
         self.on_change: list[Callable[[ProcessStepper], None]] = []
         self.header = w.HTML()
         self.steps = w.HTML()
         self.guidance = w.HTML()
+        self.decision = w.HTML()
         self.people = w.HTML()
         self.actor = w.Dropdown(
             options=self.proc.participants,
@@ -119,6 +132,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 self.header,
                 self.steps,
                 self.guidance,
+                self.decision,
                 self.people,
                 w.HBox([self.actor, self.refresh_button]),
                 self.buttons,
@@ -131,6 +145,8 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         )
         self.add_class("s3-stepper")
         self.render()
+        if live:
+            follow(self, ws)
 
     # -- rendering -------------------------------------------------------------------------------
 
@@ -151,6 +167,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.steps.value = self._step_bar(p) + (
             self._step_bar(leaf, nested=True) if leaf is not p else ""
         )
+        self.decision.value = decision_html(p)
         step = leaf.step
         num = f"{_('Step')} {step.number}: " if step.number else ""
         self.guidance.value = (
@@ -220,6 +237,12 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             if by:
                 mark += " (" + esc(_("recorded by")) + " " + esc(by) + ")"
             cells.append(f"<tr><td>{esc(n)}</td><td class='s3-signal'>{mark}</td></tr>")
+        mine = rnd.get("mine")
+        if mine:
+            cells.append(
+                f"<tr class='s3-mine'><td><b>{esc(_('Your signal'))}</b></td>"
+                f"<td>{esc(_(mine))}</td></tr>"
+            )
         head = (
             esc(_("Signals revealed"))
             if rnd["revealed"]
@@ -388,7 +411,13 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         """
         t0 = time.perf_counter()
         try:
-            self.proc.act(action, self.actor.value, **fields)
+            self.proc.act(
+                action,
+                self.actor.value,
+                credential=self.credential,
+                request_id=uuid.uuid4().hex,
+                **fields,
+            )
         except InvalidField as err:
             if not (self._form and self._form.show_error(err.field, str(err))):
                 self._show_error(str(err))
@@ -419,6 +448,10 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             self._show_error(str(err))
             return
         self.render()
+
+    def live_refresh(self) -> None:
+        """Redraw after another program's events (the watcher applied them already)."""
+        self.refresh()
 
     def click(self, action: str, choice: str | None = None) -> None:
         """Press an action button (used by tests and by the magics).

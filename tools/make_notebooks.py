@@ -48,6 +48,14 @@ NOTEBOOKS = {
         "it by amending the proposal, and the check runs again.",
         "%load_ext jupyter_ext\n%s3flow start consent",
     ),
+    "participant": (
+        "Taking part",
+        "This page is yours: you opened it with your personal link. It shows the decision your "
+        "group is taking, what is being decided, and the buttons for what you can do now. What "
+        "you choose is recorded as yours. In a hidden round nobody sees your signal until "
+        "everyone has signalled. The page updates by itself when others act.",
+        "%load_ext jupyter_ext\n%s3flow participant",
+    ),
     "role-selection": (
         "Role selection",
         "Choose who takes care of a role. Present the role description, collect nominations "
@@ -96,7 +104,9 @@ NOTEBOOKS = {
 
 def build(name: str, title: str, text: str, code: str) -> nbformat.NotebookNode:
     """One notebook with deterministic cell ids."""
-    cells = [new_markdown_cell(f"# {title}\n\n{text}\n\n{HOW}"), new_code_cell(code)]
+    # The participant page runs as an app (no code, no menu): it needs no "how to run" note.
+    how = "" if name == "participant" else f"\n\n{HOW}"
+    cells = [new_markdown_cell(f"# {title}\n\n{text}{how}"), new_code_cell(code)]
     for n, c in enumerate(cells):
         c["id"] = f"{name}-{n}"
     nb = new_notebook(
@@ -104,7 +114,7 @@ def build(name: str, title: str, text: str, code: str) -> nbformat.NotebookNode:
         metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
             "language_info": {"name": "python"},
-            "s3flow": {"kind": "tutor-notebook"},
+            "s3flow": {"kind": "participant-app" if name == "participant" else "tutor-notebook"},
         },
     )
     nbformat.validate(nb)

@@ -1,0 +1,101 @@
+"""Live screens: every open view shows what any program appended to the journal within a second.
+
+One watcher per workspace in this kernel looks at the journal file about every 0.2 s (one
+``os.stat``; the journal only ever grows, so a change in size or modification time means new
+events). When it changes, the watcher applies the new tail (the journal is the only authority) and
+asks each registered view to redraw; views keep what their user is typing. The watcher is a task
+on the kernel's own event loop, so it never runs at the same time as a button's callback, and the
+widget updates it makes travel on IOPub to every browser showing the view. A database store can
+later wake the same watcher with a notification instead of it looking at a file.
+
+Allowed imports: standard library, s3engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import weakref
+from typing import Any, Protocol
+
+from s3engine.core.workspace import Workspace
+from s3engine.errors import S3Error
+
+INTERVAL_S = 0.2
+
+
+class LiveView(Protocol):
+    """A view that can redraw itself after new events (keeping what its user is typing)."""
+
+    def live_refresh(self) -> None:
+        """Redraw from the (already caught-up) workspace."""
+
+
+class Watcher:
+    """Watches one workspace's journal and redraws the views registered with it.
+
+    Args:
+        ws: The workspace.
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.views: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._seen = self._stamp()
+        self.task: asyncio.Task[None] | None = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a plain script or a test): call poll() yourself
+            return
+        self.task = loop.create_task(self._run())
+
+    def _stamp(self) -> tuple[int, int]:
+        try:
+            st = os.stat(self.ws.journal.path)
+        except OSError:
+            return (0, 0)
+        return (st.st_size, st.st_mtime_ns)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(INTERVAL_S)
+            if self._stamp() != self._seen:
+                self.poll()
+
+    def poll(self) -> None:
+        """Apply new events now and redraw every view."""
+        self._seen = self._stamp()
+        try:
+            new = self.ws.refresh()
+        except S3Error:
+            new = [{}]  # the views show the error when they refresh
+        if not new:
+            return
+        for view in list(self.views):
+            with contextlib.suppress(Exception):  # one broken view must not stop the others
+                view.live_refresh()
+
+    def stop(self) -> None:
+        """Stop watching."""
+        if self.task is not None:
+            self.task.cancel()
+
+
+_WATCHERS: dict[int, Watcher] = {}
+
+
+def watcher(ws: Workspace) -> Watcher:
+    """The watcher of ``ws`` in this kernel (started on first use)."""
+    found = _WATCHERS.get(id(ws))
+    if found is None or found.ws is not ws:
+        found = Watcher(ws)
+        _WATCHERS[id(ws)] = found
+    return found
+
+
+def follow(view: LiveView, ws: Workspace) -> Watcher:
+    """Keep ``view`` live: it is redrawn whenever any program appends to the journal."""
+    w = watcher(ws)
+    w.views.add(view)
+    return w
