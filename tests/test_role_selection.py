@@ -129,10 +129,15 @@ def test_facilitator_can_close_the_nominations(ws: Workspace) -> None:
     p.act("present_description", "Ana")
     p.act("nominate", "Ana", nominee="Bruno")
     p.act("nominate", "Ana", nominee="Carla")  # a slip can be rewritten before the reveal
-    p.act("close_nominations", "Ana")
+    assert p.round_view("Ana")["mine"] == "Carla" and "mine" not in p.round_view("Bruno")
+    data = ws.journal.path.read_bytes()
+    assert b'"Carla"' not in data.split(b"nominate", 1)[1]  # only commitments, no slip
+    with pytest.raises(ActionNotAllowedNow, match="still waiting for Bruno, Carla, Dario"):
+        p.act("close_nominations", "Ana")  # nobody's slip is assumed
+    p.act("close_nominations", "Ana", absent=["Bruno", "Carla", "Dario"])
     assert p.state == "reasons"
     signals = p.view()["round"]["signals"]
-    assert signals["Ana"] == "Carla" and signals["Bruno"] == "no nomination"
+    assert signals["Ana"] == "Carla" and signals["Bruno"] == "absent"
     with pytest.raises(ActionNotAllowedNow):
         p.act("nominate", "Bruno", nominee="Bruno")
 

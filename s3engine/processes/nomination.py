@@ -1,22 +1,28 @@
 """Nominations in a Role Selection (S3 guide §3.5, steps 2-5), as a mixin.
 
-Each participant writes a nomination in secret (themself, someone else, or pass); the slips are
-revealed together when the last one is in, or when the facilitator reveals them (anyone without a
-slip is recorded as giving no nomination). Then a round of reasons, information gathering, and a
-round of nomination changes with their reasons. A person's current nomination is their slip as
-changed since; the tally counts the current nominations.
+Each participant writes a nomination in secret (themself, someone else, or pass). While the slips
+are hidden the journal holds only a commitment per person (the slip itself is sealed, as the
+signals of a hidden round are: see :mod:`s3engine.core.sealed`); s3flow reveals them together when
+the last one is in, or the facilitator does, naming who is absent — nobody's slip is assumed. Then
+a round of reasons, information gathering, and a round of nomination changes with their reasons.
+A person's current nomination is their slip as changed since; the tally counts the current
+nominations.
 
-Allowed imports: standard library, ``s3engine.core``.
+Allowed imports: standard library, ``s3engine.core``, ``s3engine.errors``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from s3engine.core import sealed
 from s3engine.core.process import Process
+from s3engine.errors import ActionNotAllowedNow
 
 PASS = "pass"
 NO_NOMINATION = "no nomination"
+ABSENT = "absent"
+SLIPS_ROUND = 0  # the sealed-store round number of the nomination slips
 
 
 class NominationMixin(Process):
@@ -29,6 +35,7 @@ class NominationMixin(Process):
     def setup_nominations(self) -> None:
         """Initialise the slips, the reasons, the information and the changes."""
         self.slips: dict[str, str] = {}
+        self.slip_commitments: dict[str, str] = {}
         self.revealed = False
         self.reasons: dict[str, str] = {}
         self.information: list[dict[str, Any]] = []
@@ -85,17 +92,18 @@ class NominationMixin(Process):
             A round view in the shape of the objection rounds' views.
         """
         if secret:
+            given = self.slips_given()
             view: dict[str, Any] = {
                 "no": 0,
                 "about": about,
                 "revealed": False,
-                "signalled": sorted(self.slips),
-                "waiting_for": [p for p in self.participants if p not in self.slips],
-                "count": len(self.slips),
+                "signalled": sorted(given),
+                "waiting_for": [p for p in self.participants if p not in given],
+                "count": len(given),
                 "of": len(self.participants),
             }
-            if viewer and viewer in self.slips:
-                view["mine"] = self.slips[viewer]
+            if viewer and viewer in given:
+                view["mine"] = self.own_slip(viewer)
             return view
         return {
             "no": 0,
@@ -109,18 +117,109 @@ class NominationMixin(Process):
             "pending": [],
         }
 
+    def slips_given(self) -> list[str]:
+        """Who has written a slip (sealed, or in clear in journals of s3flow 0.1)."""
+        return [p for p in self.participants if p in self.slips or p in self.slip_commitments]
+
+    def own_slip(self, person: str) -> str | None:
+        """``person``'s own slip while the slips are hidden (opened on this computer)."""
+        if person in self.slips:
+            return self.slips[person]
+        committed = self.slip_commitments.get(person)
+        if committed is None or not self.ws.sealed.usable:
+            return None
+        try:
+            found = self.ws.sealed.open(self.id, SLIPS_ROUND, person, committed)
+        except sealed.SealedError:
+            return None
+        return str(found.value) if found else None
+
+    # -- validation -------------------------------------------------------------------------------
+
+    def validate(self, name: str, actor: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Validate; a slip is sealed (its commitment journaled), the reveal carries the slips."""
+        if name == "nominate" and set(fields) == {"commitment"}:
+            super().validate(name, actor, {"nominee": PASS})
+            return {"commitment": str(fields["commitment"])[:64]}
+        if name == "close_nominations" and "revealed" in fields:
+            clean = super().validate(name, actor, {"absent": fields.get("absent") or []})
+            problem = self.slips_problem(fields["revealed"])
+            if problem:
+                raise ActionNotAllowedNow(name, self.step.title, [], problem)
+            return {"revealed": fields["revealed"], "absent": clean.get("absent", [])}
+        clean = super().validate(name, actor, fields)
+        if name == "nominate":
+            committed = self.ws.sealed.seal(self.id, SLIPS_ROUND, actor, clean["nominee"])
+            return {"commitment": committed}
+        if name == "close_nominations":
+            opened = {}
+            for person, committed in self.slip_commitments.items():
+                found = self.ws.sealed.open(self.id, SLIPS_ROUND, person, committed)
+                if found is None:
+                    raise ActionNotAllowedNow(
+                        name,
+                        self.step.title,
+                        [],
+                        f"the slip of {person} is not on this computer (ask them to write it "
+                        "again here)",
+                    )
+                opened[person] = found.as_dict()
+            return {"revealed": opened, "absent": clean.get("absent", [])}
+        return clean
+
+    def slips_problem(self, revealed: Any) -> str | None:
+        """Why ``revealed`` does not open exactly the committed slips (None when it does)."""
+        if not isinstance(revealed, dict) or set(revealed) != set(self.slip_commitments):
+            return "the revealed slips are not exactly those written"
+        for person, committed in self.slip_commitments.items():
+            why = sealed.check(revealed[person], committed, person, self.id, SLIPS_ROUND)
+            if why:
+                return why.replace("answer", "slip")
+        return None
+
+    def g_nominations_complete(self, fields: dict[str, Any]) -> str | None:
+        """Guard of ``close_nominations``: everyone not named absent has written a slip."""
+        absent = fields.get("absent") or []
+        waiting = [p for p in self.participants if p not in self.slips_given() and p not in absent]
+        if waiting:
+            return (
+                f"still waiting for {', '.join(waiting)} to write a nomination (name them as "
+                "absent if they are not here)"
+            )
+        return None
+
+    def follow_up(self) -> tuple[str, dict[str, Any]] | None:
+        """Reveal the slips by themselves when the last one is in."""
+        if (
+            self.state == "nominate"
+            and self.slip_commitments
+            and all(p in self.slips_given() for p in self.participants)
+            and self.ws.sealed.usable
+        ):
+            return ("close_nominations", {})
+        return super().follow_up()
+
     # -- effects ----------------------------------------------------------------------------------
 
     def do_nominate(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
-        """Record a secret slip; the last one in reveals them all."""
+        """Record a secret slip: its commitment (in clear in journals of s3flow 0.1)."""
+        if "commitment" in data:
+            self.slip_commitments[actor] = data["commitment"]
+            return
         self.slips[actor] = data["nominee"]
         if all(p in self.slips for p in self.participants):
             self._reveal()
             self.fire("reveal_nominations")
 
     def do_close_nominations(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
-        """Reveal the slips before everyone has written one."""
+        """Reveal the slips: every sealed slip opened, absent people named as absent."""
+        for person, opened in data.get("revealed", {}).items():
+            self.slips[person] = opened["value"]
+        for person in data.get("absent", []):
+            self.slips.setdefault(person, ABSENT)
         self._reveal()
+        if "revealed" in data:
+            self.ws.sealed.discard(self.id, SLIPS_ROUND)
 
     def _reveal(self) -> None:
         self.revealed = True

@@ -41,6 +41,7 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
     """Selecting a keeper for one role, with a limited term."""
 
     definition = DEFINITION
+    system_actions: ClassVar[tuple[str, ...]] = ("close_round", "close_nominations")
     return_steps: ClassVar[dict[str, str]] = {"nominee": "check"}
 
     def setup(self, data: dict[str, Any]) -> None:

@@ -188,9 +188,17 @@ DEFINITION = ProcessDef(
             ("nominate",),
             "reasons",
             FACILITATOR,
-            (),
-            "Reveal the nominations now (anyone who has not written one is recorded as "
-            "giving no nomination).",
+            (
+                Field(
+                    "absent",
+                    "people",
+                    required=False,
+                    help="Who is not here (recorded as absent; nobody else's slip is assumed).",
+                ),
+            ),
+            "The nominations are revealed by themselves when everyone has written one. Reveal "
+            "them by hand only to record who is not here as absent.",
+            guard="g_nominations_complete",
         ),
         Action(
             "give_reason",
