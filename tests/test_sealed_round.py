@@ -211,3 +211,29 @@ SealedRounds.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_sealed_rounds_keep_their_invariants = SealedRounds.TestCase
+
+
+def test_an_open_round_closes_at_its_time_by_the_recorded_rule(tmp_path: Path) -> None:
+    now = {"t": "2026-03-02T18:00:00.000000Z"}
+    ws = Workspace(tmp_path / "ws", clock=lambda: now["t"])
+    p = start_consent(ws)
+    run_to_check(p)
+    from s3engine.core.schedule import run_due
+    from s3engine.errors import InvalidField
+
+    with pytest.raises(InvalidField, match="not in the future"):
+        p.act("set_closing_time", "Ana", closes_at="2026-03-01 09:00",
+              when_silent="no answer = absent")
+    p.act("set_closing_time", "Ana", closes_at="2026-03-05 09:00",
+          when_silent="no answer = absent")
+    p.act("signal", "Bruno", signal="no objection")
+    p.act("signal", "Carla", signal="concern")
+    assert run_due(ws) == [] and p.state == "check"  # not yet
+    assert p.round_view("Ana")["closes_at"] == "2026-03-05T09:00:00Z"
+    now["t"] = "2026-03-05T09:00:01.000000Z"
+    (event,) = run_due(ws)
+    assert event["type"] == "consent.close_round" and event["auth"]["via"] == "system"
+    assert sorted(event["data"]["absent"]) == ["Ana", "Dario"]
+    assert p.state == "celebrate"
+    assert p.round["signals"]["Dario"] == "absent" and p.round["signals"]["Carla"] == "concern"
+    assert run_due(ws) == []  # done once

@@ -15,10 +15,11 @@ Allowed imports: standard library, ``s3engine.core``, ``s3engine.errors``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from s3engine.core import sealed
-from s3engine.core.credential import recorded_by
+from s3engine.core.credential import SYSTEM, recorded_by
 from s3engine.core.process import Process
 from s3engine.errors import ActionNotAllowedNow, InvalidField
 
@@ -26,6 +27,8 @@ NO_OBJECTION = "no objection"
 POSSIBLE_OBJECTION = "possible objection"
 CONCERN = "concern"
 SIGNALS = (NO_OBJECTION, POSSIBLE_OBJECTION, CONCERN)
+SILENT_ABSENT = "no answer = absent"
+SILENT_WAIT = "no answer = keep waiting"
 ROUND_STEPS = ("check", "choose", "amend_check", "amend_choose", "nominee_check", "nominee_choose")
 
 
@@ -87,6 +90,16 @@ class HiddenRoundMixin(Process):
                 raise ActionNotAllowedNow(name, self.step.title, [], problem)
             return {"revealed": fields["revealed"]}
         clean = super().validate(name, actor, fields)
+        if name == "set_closing_time":
+            clean["closes_at"] = self.clean_closing_time(clean["closes_at"])
+            return clean
+        if name == "close_round" and actor == SYSTEM and rnd is not None:
+            late = self.closing_due() or []
+            return (
+                {"revealed": self.open_answers(), "absent": late}
+                if late
+                else {"revealed": self.open_answers()}
+            )
         if name == "signal" and rnd is not None:
             committed = self.ws.sealed.seal(self.id, rnd["no"], actor, clean["signal"])
             return {"commitment": committed, "round": rnd["no"]}
@@ -153,6 +166,36 @@ class HiddenRoundMixin(Process):
                 "reveal_objections" if self.g_has_possible_objection(None) else "reveal_clear"
             )
 
+    def do_set_closing_time(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
+        """Record when the round closes and what the group agreed silence means then."""
+        assert self.round is not None
+        self.round["closes_at"] = data["closes_at"]
+        self.round["when_silent"] = data["when_silent"]
+
+    def clean_closing_time(self, value: str) -> str:
+        """``YYYY-MM-DD HH:MM`` (UTC) as ISO 8601, later than now.
+
+        Raises:
+            InvalidField: Not such a time, or not in the future.
+        """
+        try:
+            when = datetime.strptime(value.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+        except ValueError as exc:
+            raise InvalidField("closes_at", f"{value!r} is not a time", "YYYY-MM-DD HH:MM") from exc
+        text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if text <= self.ws.journal.clock()[:19] + "Z":
+            raise InvalidField("closes_at", "is not in the future", "a later time")
+        return text
+
+    def closing_due(self) -> list[str] | None:
+        """Who is recorded absent now because the round's closing time has come (None: not yet)."""
+        r = self.round
+        if r is None or r["revealed"] or r.get("when_silent") != SILENT_ABSENT:
+            return None
+        if r.get("closes_at", "9999") > self.ws.journal.clock()[:19] + "Z":
+            return None
+        return [p for p in self.present() if p not in self.answered()]
+
     def do_mark_absent(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
         """Record that someone is not here for this round."""
         assert self.round is not None
@@ -161,6 +204,9 @@ class HiddenRoundMixin(Process):
     def do_close_round(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
         """Reveal the round: every committed answer opened, absent people named as absent."""
         assert self.round is not None
+        for person in data.get("absent", []):
+            if person not in self.round.setdefault("absent", []):
+                self.round["absent"].append(person)
         for person, opened in data.get("revealed", {}).items():
             self.round["signals"][person] = opened["value"]
         for person in self.round.get("absent", []):
@@ -177,7 +223,7 @@ class HiddenRoundMixin(Process):
             and not r["revealed"]
             and r.get("commitments")
             and self.state in self.definition.action_map["close_round"].source
-            and self.g_round_complete({}) is None
+            and (self.g_round_complete({}) is None or self.closing_due())
             and self.ws.sealed.usable
         ):
             return ("close_round", {})
@@ -226,6 +272,8 @@ class HiddenRoundMixin(Process):
             "waiting_for": [p for p in present if p not in answered],
             "absent": list(r.get("absent", [])),
             "recorded_by": {p: b for p, b in r.get("recorded_by", {}).items() if b},
+            "closes_at": r.get("closes_at"),
+            "when_silent": r.get("when_silent"),
             "count": len([p for p in answered if p in present]),
             "of": len(present),
         }
@@ -259,11 +307,19 @@ class HiddenRoundMixin(Process):
         if self.round is None or self.round["revealed"]:
             return "there is no open round"
         waiting = [p for p in self.present() if p not in self.answered()]
+        if waiting and self.closing_due() == waiting:
+            return None  # the closing time has come: the silent are recorded absent
         if waiting:
             return (
                 f"still waiting for {', '.join(waiting)} to signal (silence is never consent: "
                 "mark people who are not here as absent)"
             )
+        return None
+
+    def g_round_open(self, _fields: dict[str, Any]) -> str | None:
+        """Guard: a round is open (not revealed yet)."""
+        if self.round is None or self.round["revealed"]:
+            return "there is no open round"
         return None
 
     def g_can_be_absent(self, fields: dict[str, Any]) -> str | None:

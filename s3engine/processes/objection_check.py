@@ -23,6 +23,8 @@ from s3engine.core.definition import FACILITATOR, PARTICIPANT, Action, Field
 from s3engine.core.process import Process
 from s3engine.processes.hidden_round import (
     SIGNALS,
+    SILENT_ABSENT,
+    SILENT_WAIT,
     HiddenRoundMixin,
 )
 from s3engine.processes.objection_test import ObjectionTest
@@ -80,6 +82,29 @@ def check_actions(
             "hand only if that did not happen (e.g. after a power cut). Silence is never "
             "consent: mark people who are not here as absent.",
             guard="g_round_complete",
+        ),
+        Action(
+            "set_closing_time",
+            "Keep the round open until a closing time",
+            (check,),
+            None,
+            FACILITATOR,
+            (
+                Field(
+                    "closes_at",
+                    "line",
+                    help="When the round closes, as YYYY-MM-DD HH:MM (UTC).",
+                ),
+                Field(
+                    "when_silent",
+                    "choice",
+                    choices=(SILENT_ABSENT, SILENT_WAIT),
+                    help="What the group agreed happens to those who have not answered by then.",
+                ),
+            ),
+            "Between meetings, people answer from their personal links. At the closing time the "
+            "round closes by the rule the group agreed: nobody's silence counts as consent.",
+            guard="g_round_open",
         ),
         Action(
             "mark_absent",
