@@ -130,8 +130,10 @@ def test_export_import_whole_workspace_is_lossless(
         one = capsys.readouterr().out
         main([*cmd, "-w", str(tmp_path / "b")])
         assert capsys.readouterr().out == one
-    # importing into a workspace that has a journal, or a damaged file, is refused
-    assert main(["import", str(file), "-w", str(tmp_path / "b")]) == 2
+    # importing the same file again is a no-op; into another journal, or a damaged file: refused
+    assert main(["import", str(file), "-w", str(tmp_path / "b")]) == 0
+    assert main(["init", "-w", str(tmp_path / "d")]) == 0
+    assert main(["import", str(file), "-w", str(tmp_path / "d")]) == 2
     bad = tmp_path / "bad.jsonl"
     bad.write_text(file.read_text().replace("Energy", "Enerxy", 1))
     assert main(["import", str(bad), "-w", str(tmp_path / "c")]) == 2

@@ -15,13 +15,15 @@ from s3engine.core.workspace import Workspace
 from s3engine.errors import NotebookError, PatternError
 from s3engine.patterns.database import PatternDB, attach
 from s3engine.patterns.notebook import (
+    check_imported,
+    content_hash,
     export_notebook,
     export_patterns,
     import_notebook,
     import_notebooks,
     write_notebook,
 )
-from s3engine.patterns.reader import MAX_NOTEBOOK_BYTES, read_notebook
+from s3engine.patterns.reader import MAX_NOTEBOOK_BYTES, read_notebook, settled, unsafe_fields
 from s3engine.patterns.sanitiser import sanitize_markdown
 
 
@@ -141,7 +143,8 @@ def test_same_id_import_keeps_both_versions_and_says_so(
     assert wsdb.get("check-in").origin == "shipped"  # the shipped file is not overwritten
     assert wsdb.get("check-in@2").summary == "Our own take on checking in."
     assert wsdb.get("check-in@2").provenance["author"] == "Giulia"
-    res2 = import_notebook(ws, path)
+    # The shipped text again (a new notebook): a third entry, marked as the shipped text.
+    res2 = import_notebook(ws, _export(db, tmp_path, ["check-in"], "plain.ipynb"))
     assert res2.imported[0]["key"] == "check-in@3"
     assert res2.imported[0]["conflicts"] == ["check-in", "check-in@2"]
     assert res2.imported[0]["identical"]
@@ -441,3 +444,132 @@ def test_imported_patterns_are_applied_when_a_workspace_opens(
     fresh = Workspace(ws.path, clock=fixed_clock(), use_snapshot=False)
     assert [r["key"] for r in fresh.projection.all("imported_patterns")] == ["rounds@2"]
     assert attach(fresh).get("rounds@2").origin == "imported"
+
+
+def _imported(ws: Workspace) -> list[dict[str, Any]]:
+    return [e for e in ws.events() if e["type"] == "pattern.imported"]
+
+
+def test_importing_the_same_notebook_again_is_a_no_op_that_says_so(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
+    path = _export(db, tmp_path, ["rounds", "check-in"])
+    first = import_notebook(ws, path)
+    assert [i["key"] for i in first.imported] == ["rounds@2", "check-in@2"]
+    raw = ws.journal.path.read_bytes()
+    again = import_notebook(ws, path)
+    assert again.imported == [] and ws.journal.path.read_bytes() == raw
+    assert [(a["id"], a["key"]) for a in again.already] == [
+        ("rounds", "rounds@2"),
+        ("check-in", "check-in@2"),
+    ]
+    text = "\n".join(again.lines())
+    assert "already imported as rounds@2 (same content)" in text and "nothing new" in text
+    assert again.as_dict()["already"] == again.already
+    # The same content under another file name (other provenance) is the same pattern too.
+    copy_path = tmp_path / "copy.ipynb"
+    copy_path.write_bytes(path.read_bytes())
+    assert import_notebook(ws, copy_path).imported == []
+    # A fresh workspace replayed from the journal knows what was imported.
+    fresh = Workspace(ws.path, clock=fixed_clock(), use_snapshot=False)
+    assert import_notebook(fresh, path).imported == []
+    assert len(_imported(fresh)) == 2
+
+
+def test_content_hash_ignores_provenance_but_not_text(db: PatternDB, tmp_path: Path) -> None:
+    a = read_notebook(_export(db, tmp_path, ["rounds"], "a.ipynb")).patterns[0]["pattern"]
+    b_path = export_patterns(db, ["rounds"], tmp_path / "b.ipynb", author="Someone else")
+    b = read_notebook(b_path).patterns[0]["pattern"]
+    assert a.provenance != b.provenance and content_hash(a) == content_hash(b)
+    c_path = _edit(
+        _export(db, tmp_path, ["rounds"], "c.ipynb"),
+        lambda nb: _pattern_cell(nb).update(source="## Rounds\n\nOur own words.\n"),
+    )
+    c = read_notebook(c_path).patterns[0]["pattern"]
+    assert content_hash(c) != content_hash(a)
+
+
+@pytest.mark.parametrize("bad_at", [0, 1, 2])
+def test_a_partly_bad_batch_imports_nothing(
+    db: PatternDB, ws: Workspace, tmp_path: Path, bad_at: int
+) -> None:
+    paths = [_export(db, tmp_path, [pid], f"{pid}.ipynb") for pid in ("rounds", "check-in")]
+    bad = _edit(
+        _export(db, tmp_path, ["world-cafe", "circle"], "bad.ipynb"),
+        lambda nb: _pattern_cell(nb, 1)["metadata"]["s3flow"]["pattern"].update(phases=["x"]),
+    )
+    paths.insert(bad_at, bad)
+    raw = ws.journal.path.read_bytes() if ws.journal.path.exists() else b""
+    with pytest.raises(PatternError, match=r"bad\.ipynb, cell 2"):
+        import_notebooks(ws, paths)
+    assert not _imported(ws)
+    assert (ws.journal.path.read_bytes() if ws.journal.path.exists() else b"") == raw
+    # Once the bad notebook is fixed, everything is imported, and a re-run adds nothing.
+    paths.remove(bad)
+    results = import_notebooks(ws, paths)
+    assert [r.imported[0]["key"] for r in results] == ["rounds@2", "check-in@2"]
+    assert all(not r.imported for r in import_notebooks(ws, paths))
+
+
+def test_sanitising_settles_so_stored_text_passes_again(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
+    nested = "<<script>script>alert(1)<</script>/script> and <scr<script>ipt>x"
+    once = sanitize_markdown(nested)
+    assert sanitize_markdown(once) != once  # one pass is not enough for this text
+    assert sanitize_markdown(settled(nested, True)) == settled(nested, True)
+    path = _export(db, tmp_path, ["rounds"])
+
+    def change(nb: dict[str, Any]) -> None:
+        cell = _pattern_cell(nb)
+        cell["source"] += "\n" + nested + "\n"
+        cell["metadata"]["s3flow"]["pattern"]["summary"] = "Rounds " + nested
+
+    res = import_notebook(ws, _edit(path, change))
+    [event] = _imported(ws)
+    assert unsafe_fields(event["data"]) == []
+    assert "cell 1: body" in res.sanitised and "<script" not in json.dumps(event["data"])
+
+
+def test_check_imported_accepts_sanitised_events_and_refuses_unsafe_ones(
+    db: PatternDB, ws: Workspace, tmp_path: Path
+) -> None:
+    import_notebook(ws, _export(db, tmp_path, ["rounds"]))
+    [event] = _imported(ws)
+    scratch = Workspace(tmp_path / "scratch", clock=fixed_clock())
+    check_imported(scratch, event)  # a new entry key, every text safe
+    scratch.apply(event)
+    with pytest.raises(PatternError, match="imported already"):
+        check_imported(scratch, event)
+    for key, value in (
+        ("body", event["data"]["body"] + "\n<script>alert(1)</script>\n"),
+        ("summary", "[x](javascript:alert(1))"),
+        ("aliases", ["<img src=x onerror=alert(1)>"]),
+    ):
+        bad = copy.deepcopy(event)
+        bad["data"][key] = value
+        with pytest.raises(PatternError, match=f"field '{key}': holds markup"):
+            check_imported(Workspace(tmp_path / key, clock=fixed_clock()), bad)
+    bad = copy.deepcopy(event)
+    bad["data"]["provenance"]["author"] = "<b>Rita</b>"
+    with pytest.raises(PatternError, match=r"provenance\.author"):
+        check_imported(Workspace(tmp_path / "prov", clock=fixed_clock()), bad)
+    bad = copy.deepcopy(event)
+    bad["data"]["phases"] = ["dancing"]
+    with pytest.raises(PatternError, match="phases"):
+        check_imported(Workspace(tmp_path / "schema", clock=fixed_clock()), bad)
+
+
+def test_patterns_import_command_says_a_re_run_is_a_no_op(
+    db: PatternDB, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from s3engine.cli.main import main
+
+    path, w = str(_export(db, tmp_path, ["rounds"])), str(tmp_path / "w")
+    assert main(["patterns", "import", path, "--as", "Rita", "-w", w]) == 0
+    assert "imported rounds as rounds@2" in capsys.readouterr().out
+    raw = (tmp_path / "w" / "journal.jsonl").read_bytes()
+    assert main(["patterns", "import", path, "--as", "Rita", "-w", w]) == 0
+    out = capsys.readouterr().out
+    assert "rounds is already imported as rounds@2" in out and "nothing new" in out
+    assert (tmp_path / "w" / "journal.jsonl").read_bytes() == raw

@@ -2,9 +2,13 @@
 
 Export writes the layout of :mod:`s3engine.patterns.layout` (the same patterns give the same
 file). Import reads every notebook with :func:`s3engine.patterns.reader.read_notebook` (untrusted:
-size-limited, validated, never executed, sanitised, schema-checked) and only then journals each
-pattern as one ``pattern.imported`` event (see :mod:`s3engine.patterns.database`); an id that
-already exists is kept as a new revision next to the existing one, and the result says so.
+size-limited, validated, never executed, sanitised, schema-checked) and only when every pattern of
+every notebook passes journals each one as a ``pattern.imported`` event (see
+:mod:`s3engine.patterns.database`); a bad pattern anywhere means nothing is written. An id that
+already exists is kept as a new revision next to the existing one, and the result says so; a
+pattern whose content (fields and body, :func:`content_hash`) was imported already is not imported
+again, so importing the same notebook twice changes nothing the second time. Patterns arriving
+inside an imported journal are held to the same sanitiser (:func:`check_imported`).
 
 Allowed imports: standard library, ``nbformat`` (imported lazily), ``s3engine.core``,
 ``s3engine.errors``, ``s3engine.version``, ``s3engine.patterns``.
@@ -12,6 +16,8 @@ Allowed imports: standard library, ``nbformat`` (imported lazily), ``s3engine.co
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
@@ -23,7 +29,8 @@ from s3engine.errors import NotebookError, PatternError, S3Error
 from s3engine.patterns.database import EVENT, PatternDB, attach
 from s3engine.patterns.layout import NB_FORMAT, NB_FORMAT_VERSION, cell_header, cell_id
 from s3engine.patterns.model import Pattern
-from s3engine.patterns.reader import NotebookPatterns, read_notebook
+from s3engine.patterns.reader import NotebookPatterns, read_notebook, unsafe_fields
+from s3engine.patterns.row import pattern_from_event
 from s3engine.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -182,7 +189,9 @@ class ImportResult:
         notebook: The file.
         imported: Per pattern: ``key``, ``id``, ``name``, ``revision``, ``conflicts`` (keys of the
             entries with the same id that are kept as well) and ``identical`` (the same text is
-            already present).
+            already present as a shipped pattern).
+        already: Per pattern imported before with the same content (not imported again): ``id``,
+            ``name`` and ``key`` (the entry that holds it).
         code_cells: Code cells found and ignored (never executed, never stored).
         other_cells: Raw cells and Markdown cells without a pattern, ignored.
         sanitised: ``<cell>: <field>`` for every text the sanitiser changed.
@@ -191,6 +200,7 @@ class ImportResult:
 
     notebook: str
     imported: list[dict[str, Any]] = field(default_factory=list)
+    already: list[dict[str, Any]] = field(default_factory=list)
     code_cells: int = 0
     other_cells: int = 0
     sanitised: list[str] = field(default_factory=list)
@@ -211,6 +221,13 @@ class ImportResult:
                 if item["identical"]:
                     line += " (same text as an existing revision)"
             out.append(line)
+        for item in self.already:
+            out.append(
+                f"{self.notebook}: {item['id']} is already imported as {item['key']} "
+                "(same content): not imported again"
+            )
+        if self.already and not self.imported:
+            out.append(f"{self.notebook}: nothing new to import")
         if self.code_cells:
             out.append(
                 f"{self.notebook}: ignored {self.code_cells} code cell(s); "
@@ -225,6 +242,7 @@ class ImportResult:
         return {
             "notebook": self.notebook,
             "imported": self.imported,
+            "already": self.already,
             "code_cells": self.code_cells,
             "other_cells": self.other_cells,
             "sanitised": self.sanitised,
@@ -252,9 +270,11 @@ def import_notebooks(
 ) -> list[ImportResult]:
     """Import pattern notebooks into a workspace (one journal event per pattern).
 
-    Every notebook is read and checked first; nothing is written unless all of them pass (with
-    ``keep_going`` a bad notebook is reported in its result and the others are imported).
-    Related ids must resolve among the workspace's patterns and the notebooks being imported.
+    Every pattern of every notebook is read, sanitised and checked first; nothing is written
+    unless all of them pass (with ``keep_going`` a bad notebook is reported in its result and the
+    others are imported). Related ids must resolve among the workspace's patterns and the
+    notebooks being imported. A pattern whose content was imported before is reported in
+    ``already`` and not journaled again (a re-run of the same import is a no-op).
 
     Args:
         ws: The workspace.
@@ -317,24 +337,90 @@ def import_notebooks(
             sanitised=list(c.sanitised),
         )
         for item in c.patterns:
-            res.imported.append(_write(ws, db, item["pattern"], actor, EVENT))
+            p = item["pattern"]
+            try:
+                res.imported.append(_write(ws, db, p, actor, EVENT))
+            except _Known as known:
+                res.already.append({"id": p.id, "name": p.name, "key": known.key})
         results.append(res)
     return results
 
 
+def content_hash(p: Pattern) -> str:
+    """SHA-256 of a pattern's content: its structured fields and body (not its provenance)."""
+    text = json.dumps([p.fields(), p.body], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Known(Exception):
+    """The pattern was imported before with the same content (internal)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 def _write(ws: Workspace, db: PatternDB, p: Pattern, actor: str, event_type: str) -> dict[str, Any]:
-    """Journal one imported pattern; the revision is decided under the journal lock."""
+    """Journal one imported pattern; revision and duplicates are decided under the journal lock.
+
+    Raises:
+        _Known: An imported entry holds the same content already (nothing is written).
+    """
     data: dict[str, Any] = {**p.fields(), "body": p.body, "provenance": p.provenance}
     info: dict[str, Any] = {}
+    digest = content_hash(p)
 
     def check() -> dict[str, Any]:
         revision, existing = db.next_revision(p.id)
+        for e in existing:
+            if e.origin != "shipped" and content_hash(e) == digest:
+                raise _Known(e.key)
         same = [e.key for e in existing if e.fields() == p.fields() and e.body == p.body]
         info.update(revision=revision, conflicts=[e.key for e in existing], identical=bool(same))
         return {**data, "revision": revision, "conflicts": info["conflicts"]}
 
     ws.write(actor, "", event_type, data, check=check)
     return {"id": p.id, "name": p.name, "key": f"{p.id}@{info['revision']}", **info}
+
+
+def check_imported(ws: Workspace, event: dict[str, Any]) -> None:
+    """Check a ``pattern.imported`` event of a journal from elsewhere (see ``s3flow import``).
+
+    The pattern must pass the schema again, every text must be one the notebook sanitiser leaves
+    unchanged (an event holding raw HTML, a script or a ``javascript:`` link was not made by a
+    sanitising import), and its entry key must be new (an import never overwrites an entry).
+
+    Args:
+        ws: The workspace the journal is replayed into, before the event is applied.
+        event: The event.
+
+    Raises:
+        PatternError: The event breaks one of these rules.
+    """
+    data = event["data"]
+    try:
+        p = pattern_from_event(event)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PatternError(
+            "the imported pattern", "", f"cannot be read ({type(exc).__name__})", "a pattern"
+        ) from exc
+    where = f"the imported pattern {p.key}"
+    unsafe = unsafe_fields(data)
+    if unsafe:
+        raise PatternError(
+            where,
+            unsafe[0],
+            "holds markup the notebook sanitiser removes (raw HTML, a script or a "
+            "javascript: link), so it was not imported through it",
+            "texts that the sanitiser leaves unchanged",
+        )
+    conflicts = data.get("conflicts", [])
+    if not isinstance(conflicts, list) or not all(isinstance(k, str) for k in conflicts):
+        raise PatternError(where, "conflicts", "is not a list of entry keys", "entry keys")
+    if ws.projection.get("imported_patterns", p.key) is not None:
+        raise PatternError(
+            where, "revision", f"{p.key} is imported already", "a new revision (none overwrites)"
+        )
 
 
 def import_notebook(ws: Workspace, path: str | Path, actor: str = "s3flow") -> ImportResult:

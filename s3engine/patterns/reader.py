@@ -2,9 +2,11 @@
 
 A notebook to import is untrusted: it is size-limited, read and validated with nbformat, its code
 and raw cells are never executed nor stored (only counted), every text is sanitised with nh3
-(:mod:`s3engine.patterns.sanitiser`) and the fields are checked with the pattern-file schema
+(:mod:`s3engine.patterns.sanitiser`) until sanitising changes it no more (:func:`settled`; one pass
+can leave markup a second pass removes) and the fields are checked with the pattern-file schema
 (:mod:`s3engine.patterns.schema`). :func:`read_notebook` changes nothing; importing is
-:func:`s3engine.patterns.notebook.import_notebooks`.
+:func:`s3engine.patterns.notebook.import_notebooks`. :func:`unsafe_fields` names the texts of a
+``pattern.imported`` event that sanitising would change (such an event was not made here).
 
 Allowed imports: standard library, ``nbformat`` (imported lazily), ``s3engine.errors``,
 ``s3engine.patterns`` (layout, sanitiser, schema).
@@ -20,11 +22,15 @@ from typing import Any
 
 from s3engine.errors import NotebookError, PatternError
 from s3engine.patterns.layout import NB_FORMAT, PROVENANCE_KEYS, body_from_cell
-from s3engine.patterns.sanitiser import sanitize_markdown, sanitize_value
+from s3engine.patterns.sanitiser import sanitize_value
 from s3engine.patterns.schema import CONTROL_RE, ID_RE, make_pattern
 
 #: Largest notebook file accepted, in bytes.
 MAX_NOTEBOOK_BYTES = 5 * 1024 * 1024
+#: Most sanitising passes (each removes markup; a few passes always settle real texts).
+MAX_PASSES = 20
+#: Keys of a ``pattern.imported`` event's data that hold no text to sanitise.
+_NOT_TEXT = ("revision", "conflicts")
 
 
 @dataclass
@@ -51,12 +57,57 @@ class NotebookPatterns:
     sanitised: list[str] = field(default_factory=list)
 
 
+def settled(value: Any, multiline: bool) -> Any:
+    """Sanitise a field value until sanitising changes it no more.
+
+    Args:
+        value: A text, a list of texts or another value (left as it is).
+        multiline: Keep safe HTML tags in a text (see
+            :func:`~s3engine.patterns.sanitiser.sanitize_value`).
+
+    Returns:
+        A value that :func:`~s3engine.patterns.sanitiser.sanitize_value` leaves unchanged (an
+        empty text in the unlikely case that it does not settle).
+    """
+    for _ in range(MAX_PASSES):
+        clean = sanitize_value(value, multiline)
+        if clean == value:
+            return value
+        value = clean
+    return "" if isinstance(value, str) else [] if isinstance(value, list) else value
+
+
+def unsafe_fields(data: dict[str, Any]) -> list[str]:
+    """The texts of a ``pattern.imported`` event's data that sanitising would change.
+
+    Args:
+        data: The event data: the pattern's fields, ``body``, ``provenance`` (one-line texts,
+            ``previous`` a mapping of them), ``revision`` and ``conflicts``.
+
+    Returns:
+        The names of the fields (``provenance.<key>`` for provenance) holding unsafe markup, such
+        as raw HTML, a script or a ``javascript:`` link; empty when every text is safe.
+    """
+    out = []
+    for key, value in data.items():
+        if key in _NOT_TEXT:
+            continue
+        if key == "provenance" and isinstance(value, dict):
+            for pk, pv in value.items():
+                inner = pv.values() if isinstance(pv, dict) else [pv]
+                if any(sanitize_value(v, False) != v for v in inner):
+                    out.append(f"provenance.{pk}")
+        elif sanitize_value(value, key in ("attribution", "body")) != value:
+            out.append(key)
+    return out
+
+
 def _line(value: Any, limit: int = 200) -> str | None:
     if value is None:
         return None
-    text = sanitize_markdown(str(value), allow_tags=False)
+    text = settled(str(value), multiline=False)
     text = CONTROL_RE.sub(" ", text).replace("\n", " ").strip()
-    return text[:limit] or None
+    return settled(text[:limit], multiline=False).strip() or None
 
 
 def read_notebook(path: str | Path) -> NotebookPatterns:
@@ -146,12 +197,12 @@ def read_notebook(path: str | Path) -> NotebookPatterns:
         seen[pid] = f"cell {n}"
         clean: dict[str, Any] = {}
         for key, value in fields.items():
-            clean[key] = sanitize_value(value, key == "attribution")
+            clean[key] = settled(value, key == "attribution")
             if clean[key] != value:
                 out.sanitised.append(f"cell {n}: {key}")
         source = cell.get("source", "")
         body = body_from_cell(source, fields)
-        safe_body = sanitize_markdown(body) if isinstance(body, str) else body
+        safe_body = settled(body, multiline=True) if isinstance(body, str) else body
         if safe_body != body:
             out.sanitised.append(f"cell {n}: body")
         cell_prov = smeta.get("provenance")

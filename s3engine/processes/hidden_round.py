@@ -77,6 +77,10 @@ class HiddenRoundMixin(Process):
         they must match the commitments, otherwise they are opened from the sealed store.
         """
         rnd = self.round
+        if getattr(self.ws, "revalidating", False) and rnd is not None and not rnd["commitments"]:
+            legacy = self.legacy_validate(name, actor, fields)
+            if legacy is not None:
+                return legacy
         if name == "signal" and set(fields) == {"commitment"} and rnd is not None:
             super().validate(name, actor, {"signal": NO_OBJECTION})
             committed = fields["commitment"]
@@ -106,6 +110,26 @@ class HiddenRoundMixin(Process):
         if name == "close_round" and rnd is not None:
             return {"revealed": self.open_answers()}
         return clean
+
+    def legacy_validate(
+        self, name: str, actor: str, fields: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Judge an event of an s3flow 0.1 journal by the rules it was recorded under.
+
+        0.1 journaled signals in clear and let the facilitator reveal a round early (the silent
+        recorded as "no signal"). Used only when an imported journal is checked; None for
+        anything else.
+        """
+        if name == "signal" and set(fields) == {"signal"}:
+            return Process.validate(self, name, actor, fields)
+        if name == "close_round" and not fields:
+            if self.g_round_open({}) is not None:
+                raise ActionNotAllowedNow(name, self.step.title, [], "there is no open round")
+            action = self.definition.action_map[name]
+            if actor not in (self.people_for(action.role) or ()):
+                raise ActionNotAllowedNow(name, self.step.title, [], f"{actor} may not reveal")
+            return {}
+        return None
 
     def open_answers(self) -> dict[str, dict[str, Any]]:
         """Open every sealed answer of the current round from the sealed store.
