@@ -21,7 +21,13 @@ import ipywidgets as w
 from s3engine.core.credential import Credential
 from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
-from s3engine.participation.invite import QUERY_KEY, authenticate
+from s3engine.participation.invite import (
+    QUERY_KEY,
+    InviteError,
+    authenticate,
+    links,
+    token_hash,
+)
 
 from .i18n import _
 from .stepper import ProcessStepper
@@ -51,13 +57,38 @@ class ParticipantView(ProcessStepper):
         self.add_class("s3-participant")
 
 
-def refusal_page(err: S3Error) -> Any:
-    """The page for a link that does not work: what is wrong and what to do, and nothing else."""
+def link_status(ws: Workspace, token: str) -> str:
+    """What happened to the link of ``token``: ``unknown``, ``revoked``, ``replaced``, ``expired``.
+
+    The engine's message names the person of a revoked or expired link; whoever holds someone
+    else's old link must not learn even that, so the refusal page tells only the link's status.
+    """
+    link = token_hash(token)[:16] if token else ""
+    try:
+        row = next((r for r in links(ws) if link and r["link"] == link), None)
+    except S3Error:
+        row = None
+    return str(row["status"]) if row else "unknown"
+
+
+def refusal_page(status: str) -> Any:
+    """The page for a link that does not work: what is wrong and what to do, and nothing else.
+
+    Args:
+        status: What happened to the link (see :func:`link_status`).
+    """
+    reasons = {
+        "revoked": _("This link was revoked by the facilitator."),
+        "replaced": _("This link was replaced by a newer one."),
+        "expired": _("This link has expired."),
+    }
+    reason = reasons.get(status, _("This is not a personal link for a decision here."))
     box = w.HTML(
         "<div class='s3-link-refused' role='alert' style='border-left:6px solid #b00020;"
         "padding:8px 12px;font-size:1.1em'>"
         f"<h2 style='margin:0 0 6px 0'>{html.escape(_('This link does not work'))}</h2>"
-        f"<p>{html.escape(str(err))}</p></div>"
+        f"<p>{html.escape(reason)}</p>"
+        f"<p>{html.escape(_('Ask the facilitator for your personal link.'))}</p></div>"
     )
     box.add_class("s3-participant-refused")
     return box
@@ -75,6 +106,6 @@ def participant_app(query_string: str | None = None, ws: Workspace | None = None
     ws = ws or workspace()
     try:
         pid, cred = authenticate(ws, token)
-        return ParticipantView(ws, pid, cred)
-    except S3Error as err:
-        return refusal_page(err)
+    except InviteError:
+        return refusal_page(link_status(ws, token))
+    return ParticipantView(ws, pid, cred)

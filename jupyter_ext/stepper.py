@@ -1,12 +1,14 @@
 """The process stepper: one widget that steps a group through any process on the contract.
 
 It shows where the process is (a step bar), the guide's advice for the current step, the people and
-their signals (a hidden round shows only who has signalled until it is revealed), the actions the
-person acting may take now as buttons, a form for actions that need input (with the engine's
+their signals (a hidden round shows only who has signalled until it is revealed; a screen signed in
+with a personal link also shows that person's own signal, a shared screen nobody's), the actions
+the person acting may take now as buttons, a form for actions that need input (with the engine's
 message next to the wrong field), and, folded away, a process-specific board, the history and the
 process diagram. All rules live in the engine: the widget only calls ``process.act`` and renders
-``process.view()``. "Refresh" picks up events written by other kernels or the CLI and keeps what
-the user has typed in an open form.
+``process.view()``. The screen follows events written by other kernels or the CLI by itself
+(:mod:`jupyter_ext.live`), keeping what the user has typed in an open form; "Refresh" does the
+same at once.
 
 Allowed imports: ipywidgets, IPython.display, s3engine, jupyter_ext.
 """
@@ -157,12 +159,12 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.details.set_title(0, _(boards.board_title(p)))
         self.details.set_title(1, _("History"))
         self.details.set_title(2, _("Process diagram"))
-        state = _("finished") + f": {_(p.outcome or '')}" if p.finished else ""
+        state = " · " + _("finished") + f": {_(p.outcome or '')}" if p.finished else ""
         self.header.value = (
             f"<div class='s3-header' style='border-left:6px solid {ACCENT};padding-left:8px'>"
             f"<div style='font-size:1.3em;font-weight:bold'>{esc(p.title)}</div>"
             f"<div>{esc(_(p.definition.title))} · <code>{esc(p.id)}</code> · "
-            f"{esc(_('Facilitator'))}: {esc(p.facilitator)} {esc(state)}</div></div>"
+            f"{esc(_('Facilitator'))}: {esc(p.facilitator)}{esc(state)}</div></div>"
         )
         self.steps.value = self._step_bar(p) + (
             self._step_bar(leaf, nested=True) if leaf is not p else ""
@@ -195,9 +197,16 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 show_mermaid(leaf)
 
     def bump(self) -> None:
-        """Mark the screen as fully updated (the marker is sent after everything else)."""
+        """Mark the screen as fully updated (the marker is sent after everything else).
+
+        The marker also names the last journal event the screen shows (``s3-seq-N``), so that
+        whoever watches several screens can tell when each has caught up with an action.
+        """
         self.revision += 1
-        self.rev.value = f"<span class='s3-rev-{self.revision}'></span>"
+        self.rev.value = (
+            f"<span class='s3-rev-{self.revision}'></span>"
+            f"<span class='s3-seq-{self.ws.head[0]}'></span>"
+        )
 
     def _step_bar(self, p: Process, nested: bool = False) -> str:
         seen: list[tuple[str, str]] = []
@@ -221,7 +230,9 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         )
 
     def _people(self, leaf: Process) -> str:
-        rnd = leaf.round_view(self.actor.value if self.actor.value else None)
+        # Only a screen signed in as one person (a personal link) shows that person's own hidden
+        # answer: on a shared screen "Acting as" would otherwise show anyone's before the reveal.
+        rnd = leaf.round_view(self.credential.person if self.credential else None)
         names = leaf.participants
         if not rnd:
             return f"<div class='s3-people'>{esc(_('Participants'))}: {esc(', '.join(names))}</div>"
@@ -298,7 +309,11 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 continue
             mine += self._buttons_for(a)
         self.buttons.children = mine
-        if not mine and not self.proc.finished:
+        if not mine and not self.proc.finished and self.credential is not None:
+            mine_txt = esc(
+                _("Nothing for you to do now: the page changes by itself when it is your turn.")
+            )
+        elif not mine and not self.proc.finished:
             mine_txt = esc(_("Nothing for this person to do now; choose who is acting."))
         else:
             mine_txt = ""

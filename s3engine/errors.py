@@ -184,3 +184,45 @@ def describe(value: Any) -> str:
     """Return a short, safe representation of a value for error messages."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- storage faults -------------------------------------------------------------------------------
+
+
+class JournalReadError(JournalError):
+    """The journal file cannot be read (it is a folder, unreadable, or the disk failed)."""
+
+
+class FileWriteError(WorkspaceError, OSError):
+    """A file beside the journal (query table, snapshot, saved copy) could not be written.
+
+    It is also an ``OSError`` (with ``errno``, ``strerror`` and ``filename`` of the cause), so code
+    that handles operating-system errors keeps working. Nothing is ever left half-written: files
+    are written to a temporary name and moved into place.
+
+    Args:
+        message: What could not be written and why.
+        hint: What to do about it.
+        cause: The operating-system error.
+    """
+
+    def __init__(self, message: str, hint: str, cause: OSError) -> None:
+        WorkspaceError.__init__(self, message, hint)
+        self.errno = cause.errno
+        self.strerror = cause.strerror
+        self.filename = cause.filename
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip() if self.hint else self.message
+
+
+class InvalidArgument(S3Error):
+    """A command-line argument cannot be used (for example it is not valid UTF-8 text)."""
+
+
+class DerivedStateWarning(UserWarning):
+    """The query tables or the snapshot could not be updated; the journal is unaffected.
+
+    They are derived from the journal and are written again at the next successful flush (or by
+    ``s3flow rebuild``). Issued with :func:`warnings.warn`; the CLI prints it as one line.
+    """

@@ -55,6 +55,7 @@ class Server:
         workspace: Path,
         notebook: str | None = None,
         extra_env: dict[str, str] | None = None,
+        wait: bool = True,
     ) -> None:
         self.kind = kind
         self.root = root
@@ -112,6 +113,11 @@ class Server:
             self.proc = subprocess.Popen(
                 cmd, cwd=str(root), env=env, stdout=log, stderr=subprocess.STDOUT
             )
+        if wait:  # else call ready() (e.g. after starting another server meanwhile)
+            self._wait()
+
+    def ready(self) -> None:
+        """Wait until the server answers (for a server made with ``wait=False``)."""
         self._wait()
 
     def _wait(self, timeout: float = 90) -> None:
@@ -230,3 +236,110 @@ def click_and_time(page: Any, selector: str) -> float:
 
 def iter_notebooks() -> Iterator[Path]:
     yield from sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+# -- several screens at once (participants on their own links, the facilitator in Lab) ------------
+
+_MARKER_JS = """() => {
+  const r = document.querySelector('.s3-stepper .s3-rev');
+  if (!r) return [0, 0];
+  const rev = r.innerHTML.match(/s3-rev-(\\d+)/), seq = r.innerHTML.match(/s3-seq-(\\d+)/);
+  return [rev ? +rev[1] : 0, seq ? +seq[1] : 0];
+}"""
+
+
+def marker(page: Any) -> tuple[int, int]:
+    """The stepper's (revision, last journal event shown) on ``page``."""
+    rev, seq = page.evaluate(_MARKER_JS)
+    return int(rev), int(seq)
+
+
+def wait_seq(page: Any, seq: int, timeout: float = 30_000) -> None:
+    """Wait until the stepper on ``page`` shows the journal up to event ``seq`` (live update)."""
+    try:
+        page.wait_for_function(
+            f"n => ({_MARKER_JS})()[1] >= n", arg=seq, timeout=timeout, polling=20
+        )
+    except Exception:
+        shot(page, f"failed-wait-seq-{seq}")
+        raise
+
+
+def wait_history(page: Any, seq: int, timeout: float = 30_000) -> None:
+    """Wait until the open history panel on ``page`` lists event ``seq`` (its last row)."""
+    page.wait_for_function(
+        """n => { const rows = document.querySelectorAll('.s3-history tr');
+                  const last = rows[rows.length - 1];
+                  return rows.length > 1 && +last.cells[0].innerText >= n; }""",
+        arg=seq,
+        timeout=timeout,
+        polling=10,
+    )
+
+
+def fill_form(page: Any, scope: str, **values: str) -> None:
+    """Fill the fields of the form under ``scope`` (text, textarea, select, date)."""
+    for name, value in values.items():
+        sel = f"{scope} .s3-field-{name}"
+        if page.query_selector(f"{sel} select"):
+            page.select_option(f"{sel} select", label=value)
+        elif page.query_selector(f"{sel} textarea"):
+            page.fill(f"{sel} textarea", value)
+        else:
+            page.fill(f"{sel} input", value)
+            page.press(f"{sel} input", "Tab")
+
+
+def target(page: Any, action: str, choice: str | None = None, **fields: str) -> str:
+    """The button that does ``action`` on ``page`` now: its own, or, for an action with a form,
+    the form's Confirm button once the form is open and filled in with ``fields``."""
+    from jupyter_ext.stepper import slug
+
+    cls = f".s3-act-{action}" + (f"-{slug(choice)}" if choice else "")
+    if not page.query_selector(f"{cls}.s3-needs-form"):
+        return cls
+    page.click(cls)
+    page.wait_for_selector(".s3-open-form .s3-confirm")
+    fill_form(page, ".s3-open-form", **fields)
+    return ".s3-open-form .s3-confirm"
+
+
+def check_no_error(page: Any, action: str) -> None:
+    """Fail with the engine's message if ``page`` shows one."""
+    for sel in (".s3-message .s3-error", ".s3-open-form .s3-error"):
+        err = page.query_selector(sel)
+        assert err is None, f"{action}: {err.inner_text()}"
+
+
+def press(page: Any, action: str, choice: str | None = None, **fields: str) -> float:
+    """Press an action button on ``page`` (filling and confirming its form if it has one), wait
+    until the page has redrawn, fail on an error shown; return the ms from the deciding click.
+    """
+    ms = click_redrawn(page, target(page, action, choice, **fields))
+    check_no_error(page, action)
+    return ms
+
+
+def click_redrawn(page: Any, selector: str) -> float:
+    """Click ``selector`` and return the ms until the stepper on ``page`` has redrawn."""
+    before = marker(page)[0]
+    t0 = time.perf_counter()
+    page.click(selector)
+    try:
+        page.wait_for_function(
+            f"n => ({_MARKER_JS})()[0] > n", arg=before, timeout=30_000, polling=10
+        )
+    except Exception:
+        shot(page, "failed-click-redrawn")
+        raise
+    return (time.perf_counter() - t0) * 1000
+
+
+def open_panel(page: Any, title: str) -> None:
+    """Unfold a panel of the stepper (History, Process diagram ...) by its title."""
+    page.click(f".s3-stepper .jupyter-widget-Collapse-header:has-text('{title}')")
+
+
+def texts(page: Any, selector: str) -> str:
+    """The text of every element matching ``selector``, joined (empty when there is none)."""
+    return "\n".join(e.inner_text() for e in page.query_selector_all(selector))

@@ -222,10 +222,13 @@ def test_an_open_round_closes_at_its_time_by_the_recorded_rule(tmp_path: Path) -
     from s3engine.errors import InvalidField
 
     with pytest.raises(InvalidField, match="not in the future"):
-        p.act("set_closing_time", "Ana", closes_at="2026-03-01 09:00",
-              when_silent="no answer = absent")
-    p.act("set_closing_time", "Ana", closes_at="2026-03-05 09:00",
-          when_silent="no answer = absent")
+        p.act(
+            "set_closing_time",
+            "Ana",
+            closes_at="2026-03-01 09:00",
+            when_silent="no answer = absent",
+        )
+    p.act("set_closing_time", "Ana", closes_at="2026-03-05 09:00", when_silent="no answer = absent")
     p.act("signal", "Bruno", signal="no objection")
     p.act("signal", "Carla", signal="concern")
     assert run_due(ws) == [] and p.state == "check"  # not yet

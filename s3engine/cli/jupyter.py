@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ def _env(args: argparse.Namespace) -> dict[str, str]:
     path = resolve_path(args.workspace).resolve()
     ws = Workspace(path)
     if ws.journal.last_seq == 0:
-        ws.write(args.actor, "", "workspace.created", {"s3flow": "lab"})
+        ws.write(args.actor or "s3flow", "", "workspace.created", {"s3flow": "lab"})
     ws.flush(everything=True)
     env = dict(os.environ)
     env["S3FLOW_WORKSPACE"] = str(path)
@@ -96,15 +97,78 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """Replace this program with Voila serving one notebook as an app."""
+    """Replace this program with Voila serving one notebook as an app.
+
+    With ``--lan`` Voila listens on every interface (participants' phones reach it over the room's
+    network) and the participant links are printed with their QR codes when ``--process`` names
+    the decision; without it, it listens on this computer only.
+    """
     nb = find_notebook(args.notebook)
     voila = _tool("voila", "`s3flow app`")
     env = _env(args)
-    cmd = [voila, str(nb.resolve()), "--strip_sources=True", *args.rest]
-    if "--no-browser" not in args.rest:
+    rest = list(args.rest)
+    port = _option(rest, "--port") or "8866"
+    if not _option(rest, "--port"):
+        rest.append(f"--port={port}")
+    if not any(r.startswith("--Voila.ip") for r in rest):
+        rest.append("--Voila.ip=0.0.0.0" if args.lan else "--Voila.ip=127.0.0.1")
+    host = lan_address() if args.lan else "127.0.0.1"
+    base = f"http://{host}:{port}/"
+    cmd = [voila, str(nb.resolve()), "--strip_sources=True", *rest]
+    if "--no-browser" not in rest:
         cmd.append("--no-browser")
-    print(f"Serving {nb} as an app with the workspace {env['S3FLOW_WORKSPACE']}", flush=True)
+    print(
+        f"Serving {nb.name} as an app at {base} with the workspace {env['S3FLOW_WORKSPACE']}",
+        flush=True,
+    )
+    if args.lan:
+        print(
+            "Listening on every network interface: only personal links give access to a "
+            "decision (s3flow invite).",
+            flush=True,
+        )
+    if args.process:
+        _print_links(args, Path(env["S3FLOW_WORKSPACE"]), base)
     os.execve(cmd[0], cmd, env)
+
+
+def _option(rest: list[str], name: str) -> str | None:
+    for i, item in enumerate(rest):
+        if item == name and i + 1 < len(rest):
+            return rest[i + 1]
+        if item.startswith(name + "="):
+            return item.split("=", 1)[1]
+    return None
+
+
+def lan_address() -> str:
+    """This computer's address on the local network (no packet is sent to find it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            return str(s.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def _print_links(args: argparse.Namespace, folder: Path, base: str) -> None:
+    import segno
+
+    from s3engine.core.workspace import Workspace
+    from s3engine.participation import invite
+
+    ws = Workspace(folder)
+    proc = ws.get(args.process).root
+    made = invite.issue(ws, proc.id, args.actor or proc.facilitator)
+    print(
+        f"Personal links for {proc.id} (until {made[0].expires[:10]}); give each person "
+        "only their own:",
+        flush=True,
+    )
+    for m in made:
+        print(f"\n{m.person}: {m.url(base)}", flush=True)
+        segno.make(m.url(base), error="m").terminal(compact=True)
+    ws.close()
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -123,6 +187,16 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "app", parents=[common], help="serve a notebook as a Voila app (no code shown)"
     )
     p.add_argument("notebook")
+    p.add_argument(
+        "--lan",
+        action="store_true",
+        help="listen on every interface, for participants' phones in the room",
+    )
+    p.add_argument(
+        "--process",
+        metavar="ID",
+        help="print the participants' personal links and QR codes for this process",
+    )
     p.add_argument("rest", nargs=argparse.REMAINDER, help="options for Voila")
     p.set_defaults(func=cmd_app)
 
@@ -144,9 +218,12 @@ def main(argv: list[str]) -> int:
     """
     parser = argparse.ArgumentParser(prog=f"s3flow {argv[0]}", add_help=False)
     parser.add_argument("--workspace", "-w")
-    parser.add_argument("--as", dest="actor", default="s3flow")
+    parser.add_argument("--as", dest="actor", default=None)
     if argv[0] == "lab":
         parser.add_argument("--notebooks")
+    else:
+        parser.add_argument("--lan", action="store_true")
+        parser.add_argument("--process")
     ns, rest = parser.parse_known_args(argv[1:])
     if argv[0] == "lab":
         ns.rest = rest

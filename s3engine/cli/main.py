@@ -12,6 +12,7 @@ Allowed imports: standard library, s3engine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import sys
@@ -19,12 +20,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from s3engine.cli import terminal
 from s3engine.core.credential import Credential, operator, recorded_by
-from s3engine.errors import S3Error
+from s3engine.errors import ImpersonationRefused, S3Error
 from s3engine.reports.text import format_agreement
 from s3engine.version import __version__
 
 PLUGINS = [
+    "s3engine.cli.participation",
     "s3engine.cli.trust",
     "s3engine.cli.patterns",
     "s3engine.cli.org",
@@ -51,13 +54,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = resolve_path(args.workspace)
     ws = Workspace(path)
     if ws.journal.last_seq == 0:
-        ws.write(args.actor, "", "workspace.created", {"s3flow": __version__})
+        ws.write(args.actor or "s3flow", "", "workspace.created", {"s3flow": __version__})
         print(f"Created the workspace {path}")
     else:
         print(f"The workspace {path} already exists ({ws.journal.last_seq} events).")
     settings = {k: v for k, v in (("language", args.language), ("community", args.community)) if v}
     if settings:
-        ws.configure(args.actor, **settings)
+        ws.configure(args.actor or "s3flow", **settings)
     ws.flush(everything=True)
     return 0
 
@@ -216,9 +219,25 @@ def _parse_fields(pairs: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _who(args: argparse.Namespace) -> tuple[str, Credential]:
-    """(on whose behalf, who is authenticated) from ``--as`` and ``--for``."""
-    person = args.actor
+def _who(args: argparse.Namespace, ws: Any, pid: str | None = None) -> tuple[str, Credential]:
+    """(on whose behalf, who is authenticated) from ``--token``, ``--as`` and ``--for``.
+
+    Raises:
+        ImpersonationRefused: A personal link combined with ``--as``/``--for`` someone else.
+        InviteError: The token is not a valid link (for this process).
+    """
+    if args.token:
+        from s3engine.participation.invite import authenticate
+
+        _, cred = authenticate(ws, args.token, pid)
+        for other in (args.actor, args.for_person):
+            if other and other != cred.person:
+                raise ImpersonationRefused(
+                    f"This personal link is {cred.person}'s: it cannot act as {other}.",
+                    "Leave out --as and --for when you use your link.",
+                )
+        return cred.person, cred
+    person = args.actor or "s3flow"
     return (args.for_person or person), operator(person)
 
 
@@ -230,7 +249,7 @@ def _request_id(args: argparse.Namespace) -> str:
 def cmd_start(args: argparse.Namespace) -> int:
     """Start a process of the given kind with ``name=value`` start fields."""
     ws = _ws(args)
-    actor, cred = _who(args)
+    actor, cred = _who(args, ws)
     proc = ws.start(
         args.kind,
         actor,
@@ -247,7 +266,7 @@ def cmd_act(args: argparse.Namespace) -> int:
     """Take an action in a process with ``name=value`` fields."""
     ws = _ws(args, create=False)
     proc = ws.get(args.process)
-    actor, cred = _who(args)
+    actor, cred = _who(args, ws, proc.id)
     ev = proc.act(
         args.action,
         actor,
@@ -267,7 +286,11 @@ def cmd_act(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Show where one process is and what is possible, or list every process."""
+    from s3engine.core.schedule import run_due
+
     ws = _ws(args, create=False)
+    for ev in run_due(ws) if ws.sealed.usable else []:  # e.g. a round whose closing time came
+        print(f"Recorded event {ev['seq']}: {ev['type']} (due now).")
     if not args.process:
         for p in ws.roots():
             print(
@@ -340,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--as",
         dest="actor",
-        default="s3flow",
+        default=None,
         metavar="NAME",
         help="who is acting (recorded in the journal)",
     )
@@ -394,6 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="record the action on behalf of NAME (only the facilitator may; the journal says so)",
     )
     acting.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="act as the person whose personal link this is (see `s3flow invite`)",
+    )
+    acting.add_argument(
         "--request-id",
         metavar="ID",
         help="an id for this action: running the same command again with the same id "
@@ -429,17 +457,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands whose purpose is to write derived data: for them a failed flush is an error.
+STRICT_FLUSH = ("rebuild",)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run the command line; return the exit code (errors and output: :func:`terminal.guard`)."""
+    return terminal.guard(_main, list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
+    from s3engine.core.projection import best_effort  # (tinydb: not for --version)
+
     if argv and argv[0] in ("lab", "app") and not {"-h", "--help"} & set(argv):
         from s3engine.cli import jupyter as cli_jupyter
 
-        try:
+        with best_effort():
             return cli_jupyter.main(argv)
-        except S3Error as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(argv)
@@ -454,19 +488,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     func: Callable[[argparse.Namespace], int] = args.func
-    try:
+    with contextlib.nullcontext() if args.command in STRICT_FLUSH else best_effort():
         return func(args)
-    except S3Error as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted; everything acknowledged so far is saved.", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

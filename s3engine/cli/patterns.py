@@ -251,7 +251,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if many:
             print(f"[{done}/{total}] checked {path}", file=sys.stderr)
 
-    results = import_notebooks(ws, args.files, actor=args.actor, progress=progress)
+    results = import_notebooks(ws, args.files, actor=args.actor or "s3flow", progress=progress)
     ws.flush()
     if args.json:
         _print_json([r.as_dict() for r in results])

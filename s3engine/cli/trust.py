@@ -149,7 +149,7 @@ def cmd_witness_add(args: argparse.Namespace) -> int:
 
     ws = _ws(args)
     try:
-        ev = trust.add_witness(ws, args.actor, args.name, args.public_key)
+        ev = trust.add_witness(ws, args.actor or "s3flow", args.name, args.public_key)
     finally:
         ws.close()
     print(f"Recorded the witness {args.name} (key id {ev['data']['key_id']}) at event {ev['seq']}.")

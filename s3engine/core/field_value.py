@@ -44,6 +44,8 @@ def clean(
         value = value.strip()
         if t == "line" and "\n" in value:
             raise InvalidField(f.name, "must be a single line", "one line of text")
+        if t == "line" and len(value) > MAX_LINE:
+            raise InvalidField(f.name, f"is {len(value)} characters long", f"at most {MAX_LINE}")
         if len(value) > MAX_TEXT:
             raise InvalidField(f.name, f"is {len(value)} characters long", f"at most {MAX_TEXT}")
         if not value:
@@ -99,12 +101,18 @@ def clean(
             value = [v.strip() for v in value.split("\n" if t == "list" else ",") if v.strip()]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise InvalidField(f.name, "must be a list of texts", "one item per line")
+        if len(value) > MAX_ITEMS or any(len(v) > MAX_LINE for v in value):
+            raise InvalidField(
+                f.name, "is too long", f"at most {MAX_ITEMS} items of at most {MAX_LINE} characters"
+            )
         if t == "patterns":
             check_patterns(value, f.name)
         return [v.strip() for v in value if v.strip()]
     if t == "mapping":
         if not isinstance(value, dict):
             raise InvalidField(f.name, "must be a mapping", "name: value pairs")
+        if len(value) > MAX_ITEMS:
+            raise InvalidField(f.name, "has too many entries", f"at most {MAX_ITEMS}")
         return value
     raise InvalidField(f.name, f"unknown field type {t}")  # pragma: no cover
 

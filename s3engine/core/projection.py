@@ -6,9 +6,13 @@ write only rewrites the table that changed) when :meth:`Projection.flush` runs: 
 command, after interactive actions (throttled), on close, and by ``s3flow rebuild``. TinyDB's
 default storage rewrites the whole file on every insert, so it is never used per event. Files are
 written to a temporary name and moved into place, so a crash never leaves a half-written table.
-``meta.json`` records the journal head (seq and hash) the tables reflect.
+``meta.json`` records the journal head (seq and hash) the tables reflect. When a flush fails (disk
+full, read-only folder) the tables stay marked as changed and are written at the next flush;
+until then :meth:`Projection.open_table` answers queries from memory, so they are never stale.
+Inside :func:`best_effort` (the CLI's commands other than ``rebuild``) a failed flush only warns
+with a :class:`~s3engine.errors.DerivedStateWarning` instead of raising.
 
-Allowed imports: standard library, ``tinydb``.
+Allowed imports: standard library, ``tinydb``, ``s3engine.errors``.
 """
 
 from __future__ import annotations
@@ -18,11 +22,16 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from tinydb import Storage, TinyDB
+from tinydb.storages import MemoryStorage
+
+from s3engine.errors import DerivedStateWarning, FileWriteError, S3Error
 
 TABLES = (
     "processes",
@@ -42,6 +51,8 @@ TABLES = (
     "imported_patterns",
     "settings",
 )
+REBUILT = "they will be rebuilt from the journal at the next flush or by `s3flow rebuild`"
+_BEST_EFFORT: ContextVar[bool] = ContextVar("best_effort", default=False)
 
 
 class AtomicJSONStorage(Storage):
@@ -70,19 +81,41 @@ class AtomicJSONStorage(Storage):
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``.
+
+    Raises:
+        FileWriteError: The file could not be written (it is also an ``OSError``); ``path`` is
+            then unchanged and no temporary file is left behind.
+    """
+    data = text.encode("utf-8")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from exc
         raise
+
+
+def _write_error(path: Path, exc: OSError) -> FileWriteError:
+    return FileWriteError(
+        f"Cannot write {path}: {exc.strerror or exc}.",
+        "Free some disk space or use a folder you can write to.",
+        exc,
+    )
 
 
 class Projection:
@@ -119,34 +152,118 @@ class Projection:
     def flush(self, head: tuple[int, str], everything: bool = False) -> int:
         """Write the changed tables to TinyDB files.
 
+        Inside :func:`best_effort` a failure only warns (``DerivedStateWarning``) and returns 0.
+
         Args:
             head: The journal head (seq, hash) the tables reflect, recorded in ``meta.json``.
             everything: Write every table, changed or not.
 
         Returns:
             How many tables were written.
+
+        Raises:
+            FileWriteError: A file could not be written (it is also an ``OSError``). The tables
+                not yet written stay marked as changed, so the next flush writes them.
         """
-        names: Iterable[str] = self.tables if everything else sorted(self.dirty)
+        names: Iterable[str] = list(self.tables if everything else sorted(self.dirty))
         count = 0
-        for name in names:
-            db = TinyDB(str(self.folder / f"{name}.json"), storage=AtomicJSONStorage)
-            docs = self.tables[name]
-            # One storage write per table: TinyDB's own insert_multiple would read-modify-write.
-            db.storage.write({name: {str(i): doc for i, doc in enumerate(docs.values(), 1)}})
-            db.close()
-            count += 1
-        self.dirty.clear()
+        try:
+            for name in names:
+                db = TinyDB(str(self.folder / f"{name}.json"), storage=AtomicJSONStorage)
+                # One storage write per table: TinyDB's own insert_multiple would read-modify-write.
+                db.storage.write({name: _numbered(self.tables[name])})
+                db.close()
+                self.dirty.discard(name)
+                count += 1
+            atomic_write(
+                self.folder / "meta.json", json.dumps({"seq": head[0], "hash": head[1]}, indent=1)
+            )
+        except OSError as exc:
+            if _BEST_EFFORT.get():
+                why = f"The query tables could not be written to {self.folder}"
+                why += f" ({exc.strerror or exc})"
+                warnings.warn(DerivedStateWarning(f"{why}; {REBUILT}."), stacklevel=3)
+                return 0
+            raise FileWriteError(
+                f"Cannot write the query tables in {self.folder}: {exc.strerror or exc}.",
+                "They are derived from the journal and are written again at the next flush; "
+                "free some disk space, or run `s3flow rebuild`.",
+                exc,
+            ) from exc
         self.head = head
-        atomic_write(
-            self.folder / "meta.json", json.dumps({"seq": head[0], "hash": head[1]}, indent=1)
-        )
         return count
 
     def open_table(self, name: str) -> Any:
-        """A TinyDB table over the materialised file, for queries by front ends and the CLI."""
-        db = TinyDB(str(self.folder / f"{name}.json"), storage=AtomicJSONStorage)
+        """A TinyDB table for queries by front ends and the CLI.
+
+        It reads the materialised file, or, while the table has changes not yet written (a flush
+        failed, or the folder is read-only), a copy of the in-memory table.
+        """
+        if name in self.dirty:
+            db = TinyDB(storage=MemoryStorage)
+            db.storage.write(json.loads(json.dumps({name: _numbered(self.tables[name])})))
+        else:
+            db = TinyDB(str(self.folder / f"{name}.json"), storage=AtomicJSONStorage)
         return db.table(name)
 
     def wipe(self) -> None:
-        """Delete the materialised files (``s3flow rebuild`` then writes them anew)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Delete the materialised files (``s3flow rebuild`` then writes them anew).
+
+        Raises:
+            FileWriteError: The files cannot be deleted, or the folder cannot be written again
+                (for example the workspace is read-only).
+        """
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(self.folder)
+            if self.folder.parent.is_dir():
+                self.folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise FileWriteError(
+                f"Cannot rewrite the query tables in {self.folder}: {exc.strerror or exc}.",
+                "Use a workspace folder you can write to; the journal is unchanged.",
+                exc,
+            ) from exc
+
+
+@contextlib.contextmanager
+def best_effort() -> Iterator[None]:
+    """While active, a query-side flush that fails warns instead of raising.
+
+    The journal is the authority, so a command that only reads, or has already recorded its
+    events, still succeeds; queries are answered from memory (see :meth:`Projection.open_table`).
+    """
+    token = _BEST_EFFORT.set(True)
+    try:
+        yield
+    finally:
+        _BEST_EFFORT.reset(token)
+
+
+@contextlib.contextmanager
+def derived_write(what: str, then: str = REBUILT, quiet: bool = False) -> Iterator[None]:
+    """Run a write of derived data (query tables, snapshot) whose failure loses nothing.
+
+    The journal already holds everything, so a failure is not an error: it becomes a
+    :class:`DerivedStateWarning` saying ``what`` failed, why, and ``then`` what happens.
+
+    Args:
+        what: What could not be done, e.g. "Event 7 was recorded, but the query tables could not
+            be updated".
+        then: What happens next.
+        quiet: Neither warn nor raise (used when the program ends).
+    """
+    try:
+        with warnings.catch_warnings() if quiet else contextlib.nullcontext():
+            if quiet:
+                warnings.simplefilter("ignore", DerivedStateWarning)
+            yield
+    except (S3Error, OSError) as exc:
+        if not quiet:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            warnings.warn(DerivedStateWarning(f"{what} ({why}); {then}."), stacklevel=3)
+
+
+def _numbered(docs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A table's records as TinyDB stores them (document ids 1, 2, 3 ...)."""
+    return {str(i): doc for i, doc in enumerate(docs.values(), 1)}

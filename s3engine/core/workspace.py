@@ -15,7 +15,6 @@ Allowed imports: standard library, s3engine.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import functools
 import gc
 import os
@@ -26,15 +25,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from s3engine.core import keyring, request
-from s3engine.core.credential import SYSTEM_CREDENTIAL, Credential, operator
+from s3engine.core import keyring
 from s3engine.core.process import Process
-from s3engine.core.projection import Projection
+from s3engine.core.projection import Projection, derived_write
+from s3engine.core.recorder import Recorder
 from s3engine.core.registry import Registry, default_registry
-from s3engine.core.request import Draft
+from s3engine.core.sealed import SealedStore
 from s3engine.errors import (
     InvalidField,
-    S3Error,
     UnknownProcessError,
     WorkspaceError,
 )
@@ -56,7 +54,7 @@ def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(env).expanduser() if env else Path.cwd() / DEFAULT_DIR
 
 
-class Workspace:
+class Workspace(Recorder):
     """A workspace folder and everything derived from its journal.
 
     Args:
@@ -100,6 +98,7 @@ class Workspace:
         self.extensions: dict[str, Any] = {}
         #: The workspace key's record (first ``workspace.key_added`` event), None before it.
         self.key_record: dict[str, Any] | None = None
+        self._sealed: tuple[str | None, SealedStore] | None = None
         #: Request ids of recorded actions -> their event (or its seq, after a snapshot).
         self.requests: dict[str, dict[str, Any] | int] = {}
         self._last_flush = 0.0
@@ -164,182 +163,19 @@ class Workspace:
         return self.catch_up()
 
     @property
+    def sealed(self) -> SealedStore:
+        """The sealed answers of hidden rounds (see :mod:`s3engine.core.sealed`)."""
+        key = keyring.existing_key(self.path, self.key_record)
+        marker = key.public_b64 if key else None
+        if self._sealed is None or self._sealed[0] != marker:
+            secret = key.private.private_bytes_raw() if key else None
+            self._sealed = (marker, SealedStore(self.path, secret))
+        return self._sealed[1]
+
+    @property
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the last applied event."""
         return self.journal.last_seq, self.journal.last_hash
-
-    # -- writing -----------------------------------------------------------------------------------
-
-    def write(
-        self,
-        actor: str,
-        process: str,
-        type_: str,
-        data: dict[str, Any],
-        check: Callable[[], dict[str, Any] | None] | None = None,
-        credential: Credential | None = None,
-    ) -> dict[str, Any]:
-        """Append one event after ``check`` passed against the caught-up state, then apply it.
-
-        Args:
-            actor: Who acts.
-            process: The id of the process the event belongs to ("" for none).
-            type_: The event type (``<kind>.<action>``, ``workspace.configured`` ...).
-            data: The event data.
-            check: Validation run under the journal lock, after other programs' events have been
-                applied, so it sees the real current state. It may return replacement data
-                (cleaned fields); an ``S3Error`` it raises means nothing is written.
-            credential: Who is authenticated (default: the operator, as ``actor``).
-
-        Returns:
-            The event, once it is durably in the journal and applied.
-        """
-        cred = credential or (
-            SYSTEM_CREDENTIAL if actor == SYSTEM_CREDENTIAL.person else operator(actor)
-        )
-
-        def prepare() -> Draft:
-            body = data
-            if check is not None:
-                cleaned = check()
-                if cleaned is not None:
-                    body = cleaned
-            return Draft(actor, process, type_, body, cred.auth())
-
-        return self._commit(prepare, add_key=type_ != keyring.KEY_EVENT)
-
-    def _commit(
-        self, prepare: Callable[[], Draft | dict[str, Any]], add_key: bool = True
-    ) -> dict[str, Any]:
-        """Under the journal lock: catch up, validate, append the event; then apply it.
-
-        ``prepare`` validates against the caught-up state and returns the draft of the event (or
-        the event recorded before for a retried request). Nothing is written when it raises.
-        """
-        self.ensure_folder()
-        with self.journal.transaction() as new:
-            for ev in new:
-                self.apply(ev)
-            if self.journal.last_seq == 0 and add_key:
-                # A new workspace: its key comes first, so the record vouches for all it holds.
-                # The action is validated as if it followed the key event (ids count events),
-                # and nothing at all is written when it is refused.
-                first = self.journal.make_event(
-                    SYSTEM_CREDENTIAL.person,
-                    "",
-                    keyring.KEY_EVENT,
-                    keyring.new_identity(self.path),
-                    auth=SYSTEM_CREDENTIAL.auth(),
-                )
-                self.journal.last_seq, self.journal.last_hash = 1, first["hash"]
-                try:
-                    draft = prepare()
-                finally:
-                    self.journal.last_seq, self.journal.last_hash = 0, first["prev"]
-                if not isinstance(draft, Draft):
-                    return draft
-                self.journal.append_locked(first)
-                self.apply(first)
-            else:
-                draft = prepare()
-                if not isinstance(draft, Draft):
-                    return draft  # a retried request, recorded before: nothing new is written
-            event = self.journal.make_event(*draft)
-            self.journal.append_locked(event)
-        self.apply(event)
-        self.maybe_flush()
-        return event
-
-    def start(
-        self,
-        kind: str,
-        actor: str,
-        /,
-        *,
-        credential: Credential | None = None,
-        request_id: str | None = None,
-        **fields: Any,
-    ) -> Process:
-        """Start a new top-level process of type ``kind``.
-
-        Args:
-            kind: The process kind (``consent``, ``role-selection`` ...).
-            actor: Who starts it.
-            credential: Who is authenticated (default: the operator, as ``actor``).
-            request_id: The caller's id for this action: a retry with the same id returns the
-                process started the first time instead of starting another.
-            **fields: The start fields.
-
-        Raises:
-            UnknownProcessError: No such process type.
-            InvalidField: A start field is missing or wrong (nothing is written).
-        """
-        cls = self.registry.process_type(kind)
-        if not isinstance(actor, str) or not actor.strip():
-            raise InvalidField("actor", "nobody is named as starting the process", "a name")
-        cred = credential or operator(actor)
-        type_ = f"{kind}.started"
-
-        def prepare() -> Draft | dict[str, Any]:
-            done = self._retried(request_id, type_, actor)
-            if done is not None:
-                return done
-            cred.check_may_act_for(actor, (actor,))
-            data = cls.validate_start(self, fields)
-            return Draft(actor, "", type_, data, cred.auth(), request_id)
-
-        event = self._commit(prepare)
-        return self.processes[event["data"]["id"]]
-
-    def act(
-        self,
-        pid: str,
-        action: str,
-        actor: str,
-        /,
-        *,
-        credential: Credential | None = None,
-        request_id: str | None = None,
-        **fields: Any,
-    ) -> dict[str, Any]:
-        """Take an action in process ``pid`` (or the child it is waiting on).
-
-        Args:
-            pid: The process.
-            action: The action's name.
-            actor: On whose behalf the action is taken.
-            credential: Who is authenticated (default: the operator, as ``actor``). Someone else
-                than ``actor`` may record the action only as an operator facilitating the process.
-            request_id: The caller's id for this action: a retry with the same id (after a crash
-                or a lost answer) returns the event recorded the first time.
-            **fields: The action's fields.
-
-        Returns:
-            The recorded event.
-
-        Raises:
-            UnknownProcessError: No process ``pid``.
-            ProcessError: The action is refused (unknown, not possible now, not for this actor, or
-                a field is wrong); nothing is written.
-            ImpersonationRefused: The credential may not act for ``actor``.
-            DuplicateRequestError: ``request_id`` was used for a different action.
-        """
-        cred = credential or operator(actor)
-
-        def prepare() -> Draft | dict[str, Any]:
-            leaf = self.get(pid).leaf()
-            done = self._retried(request_id, f".{action}", actor)
-            if done is not None:
-                return done
-            cred.check_may_act_for(actor, leaf.facilitators())
-            data = leaf.validate(action, actor, fields)
-            return Draft(actor, leaf.id, f"{leaf.kind}.{action}", data, cred.auth(), request_id)
-
-        return self._commit(prepare)
-
-    def _retried(self, request_id: str | None, type_: str, actor: str) -> dict[str, Any] | None:
-        """The event already recorded for ``request_id`` (None when it is new)."""
-        return request.retried(self.requests, request_id, type_, actor, self.events)
 
     # -- applying ----------------------------------------------------------------------------------
 
@@ -381,21 +217,7 @@ class Workspace:
     def on_changed(self, proc: Process, event: dict[str, Any]) -> None:
         """Update the query side for the root of ``proc``."""
         root = proc.root
-        row = {
-            "id": root.id,
-            "kind": root.kind,
-            "title": root.title,
-            "state": root.state,
-            "step": root.step.title,
-            "active": root.leaf().id,
-            "active_step": root.leaf().step.title,
-            "finished": root.finished,
-            "outcome": root.outcome,
-            "started": root.started,
-            "updated": event["time"],
-            "facilitator": root.data.get("facilitator"),
-            "events": len(root.history),
-        }
+        row = root.summary_row(event)
         self.projection.put("processes", root.id, row)
         chain: list[Process] = []
         p: Process | None = proc
@@ -458,7 +280,11 @@ class Workspace:
     # -- query side persistence --------------------------------------------------------------
 
     def flush(self, everything: bool = False, snapshot_due: bool = False) -> None:
-        """Materialise the query-side tables into TinyDB files (and a snapshot when due)."""
+        """Materialise the query side into TinyDB files (and a snapshot when due, or a warning).
+
+        Raises:
+            FileWriteError: The tables could not be written (inside ``best_effort``: a warning).
+        """
         if not self.path.exists():
             return
         self.projection.flush(self.head, everything)
@@ -467,16 +293,18 @@ class Workspace:
             from s3engine.core import snapshot
 
             if self.head[0] - self.snapshot_seq >= snapshot.EVERY:
-                snapshot.save(self)
+                with derived_write("The snapshot could not be saved", "the journal is replayed"):
+                    snapshot.save(self)
 
     def maybe_flush(self) -> None:
-        """Flush changed tables when the last flush is older than ``autoflush_seconds``."""
+        """Flush changed tables if the last flush is older than ``autoflush_seconds`` (or warn)."""
         if self.projection.dirty and time.monotonic() - self._last_flush >= self.autoflush_seconds:
-            self.flush()
+            with derived_write(f"Event {self.head[0]} is recorded but the query tables are stale"):
+                self.flush()
 
     def close(self) -> None:
-        """Flush the query side."""
-        with contextlib.suppress(OSError, S3Error):
+        """Flush the query side (silently: nothing is lost when that fails)."""
+        with derived_write("", quiet=True):
             self.flush(snapshot_due=True)
         atexit.unregister(self._exit_hook)
 

@@ -6,7 +6,8 @@ in :mod:`s3engine.journal.event`.
 Appending: under an inter-process file lock (``journal.jsonl.lock``) the writer first reads any tail
 written by other processes, then writes its line with one ``os.write`` on an ``O_APPEND`` descriptor
 and ``os.fsync``s it. Only then is the event acknowledged (returned). If the write fails the file is
-cut back to its previous length, so nothing is ever half-written.
+cut back to its previous length, so nothing is ever half-written; if even that fails, the error says
+that the event may or may not be recorded (a retry with the same request id is always safe).
 
 Reading: a reader remembers the byte offset it has read up to and reads only what follows. A last
 line without its newline is either a write in progress or a torn tail left by a crash; the reader
@@ -22,6 +23,7 @@ import contextlib
 import errno
 import json
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +31,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from s3engine.errors import CorruptJournalError, JournalWriteError, TornTailError, WorkspaceError
+from s3engine.errors import CorruptJournalError, JournalReadError, JournalWriteError, TornTailError
 from s3engine.journal.event import (
     GENESIS,
     Clock,
@@ -95,18 +97,29 @@ class Journal:
 
     def _read_tail(self) -> bytes:
         try:
-            if os.stat(self.path).st_size == self.offset:
+            st = os.stat(self.path)
+            if not stat.S_ISREG(st.st_mode):
+                raise _not_a_file(self.path)
+            if st.st_size == self.offset:
                 return b""  # nothing new: skip opening and reading the file
             with open(self.path, "rb") as fh:
                 fh.seek(self.offset)
                 return fh.read()
         except FileNotFoundError:
             return b""
-        except PermissionError as exc:
-            raise WorkspaceError(
-                f"Cannot read the journal {self.path}: permission denied.",
-                "Check the folder's permissions.",
-            ) from exc
+        except OSError as exc:
+            raise _read_error(self.path, exc) from exc
+
+    def _read_all(self) -> bytes | None:
+        """The whole file (None when there is none yet), with typed errors."""
+        try:
+            if not stat.S_ISREG(os.stat(self.path).st_mode):
+                raise _not_a_file(self.path)
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise _read_error(self.path, exc) from exc
 
     def _parse(self, data: bytes) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
@@ -129,7 +142,7 @@ class Journal:
             problem = shape_problem(ev)
             if problem:
                 raise CorruptJournalError(seq + 1, problem)
-            if event_hash(ev) != ev["hash"]:
+            if _hash(ev) != ev["hash"]:
                 raise CorruptJournalError(
                     seq + 1, "its content does not match its hash (the event was changed)"
                 )
@@ -162,12 +175,11 @@ class Journal:
                 "Use a workspace folder you can write to (--workspace DIR).",
             ) from exc
         except OSError as exc:
-            if exc.errno in (errno.EROFS, errno.EACCES, errno.ENOSPC):
-                raise JournalWriteError(
-                    f"Cannot lock the workspace: {exc.strerror}.",
-                    "Use a workspace folder on a writable disk with free space.",
-                ) from exc
-            raise
+            raise JournalWriteError(
+                f"Cannot lock the workspace ({self.lock.lock_file}): {exc.strerror or exc}. "
+                "Nothing was written.",
+                "Use a workspace folder on a writable disk with free space, then try again.",
+            ) from exc
 
     @contextmanager
     def transaction(self) -> Iterator[list[dict[str, Any]]]:
@@ -210,7 +222,14 @@ class Journal:
             ev["auth"] = auth
         if request is not None:
             ev["request"] = request
-        ev["hash"] = event_hash(ev)
+        try:
+            ev["hash"] = event_hash(ev)
+        except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+            why = "text that is not valid UTF-8" if isinstance(exc, UnicodeError) else str(exc)
+            raise JournalWriteError(
+                f"The event cannot be recorded: its data holds {why}. Nothing was written.",
+                "Give every value as valid UTF-8 text.",
+            ) from exc
         return ev
 
     def append_locked(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -231,28 +250,51 @@ class Journal:
         fd = self._append_fd()
         try:
             size = os.fstat(fd).st_size
+            if size != self.offset:  # bytes this reader has not seen: never write after them
+                raise JournalWriteError(
+                    f"The journal {self.path} changed unexpectedly ({size} bytes where "
+                    f"{self.offset} were read). Nothing was written.",
+                    "Run `s3flow verify`, then try again.",
+                )
+            if new_file:  # the new file's name must be durable before any event in it
+                _fsync_dir(self.path.parent, strict=True)
             try:
                 written = os.write(fd, line)
                 if written != len(line):
                     raise OSError(errno.EIO, "short write")
                 os.fsync(fd)
             except OSError as exc:
-                with contextlib.suppress(OSError):  # leave nothing half-written
-                    os.ftruncate(fd, size)
-                    os.fsync(fd)
-                raise JournalWriteError(
-                    f"The event could not be saved: {exc.strerror or exc}. Nothing was written.",
-                    "Free some disk space or fix the folder's permissions, then try again.",
-                ) from exc
+                raise self._undo(fd, size, exc) from exc
+        except OSError as exc:
+            self.close()
+            raise JournalWriteError(
+                f"The event could not be saved: {exc.strerror or exc}. Nothing was written.",
+                "Free some disk space or fix the folder's permissions, then try again.",
+            ) from exc
         except BaseException:
             self.close()
             raise
-        if new_file:
-            _fsync_dir(self.path.parent)
         self.offset += len(line)
         self.last_seq = event["seq"]
         self.last_hash = event["hash"]
         return event
+
+    def _undo(self, fd: int, size: int, exc: OSError) -> JournalWriteError:
+        """Cut the file back to ``size`` after a failed write; the error to raise."""
+        try:  # leave nothing half-written
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        except OSError:
+            return JournalWriteError(
+                f"The event could not be saved: {exc.strerror or exc}, and the journal could not "
+                "be cut back; it may or may not hold the event.",
+                "Run `s3flow verify` (and `s3flow repair` if it reports an incomplete line); "
+                "retrying with the same --request-id never records an action twice.",
+            )
+        return JournalWriteError(
+            f"The event could not be saved: {exc.strerror or exc}. Nothing was written.",
+            "Free some disk space or fix the folder's permissions, then try again.",
+        )
 
     def _append_fd(self) -> int:
         """The append descriptor, reopened if the journal file was replaced or removed."""
@@ -295,10 +337,13 @@ class Journal:
     # -- checking and repairing ----------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
-        """Check the whole file: JSON, seq order, prev links and every hash."""
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
+        """Check the whole file: JSON, seq order, prev links and every hash.
+
+        Raises:
+            JournalReadError: The journal is not a file or cannot be read.
+        """
+        data = self._read_all()
+        if data is None:
             return VerifyReport(True, 0)
         torn = 0
         if data and not data.endswith(b"\n"):
@@ -311,35 +356,17 @@ class Journal:
                 ev = json.loads(raw)
             except ValueError:
                 return VerifyReport(False, count, n, "the line is not valid JSON", torn)
-            problem = shape_problem(ev)
-            if problem:
-                return VerifyReport(False, count, n, problem, torn)
-            if ev["seq"] != n:
-                return VerifyReport(
-                    False,
-                    count,
-                    n,
-                    f"seq is {ev['seq']!r} where {n} was expected "
-                    "(an event was removed, duplicated or moved)",
-                    torn,
-                )
-            if ev["prev"] != prev:
-                return VerifyReport(
-                    False,
-                    count,
-                    n,
-                    "prev does not match the previous event's hash "
-                    "(an event was removed, duplicated or moved)",
-                    torn,
-                )
-            if event_hash(ev) != ev["hash"]:
-                return VerifyReport(
-                    False,
-                    count,
-                    n,
-                    "its content does not match its hash (the event was changed)",
-                    torn,
-                )
+            why = shape_problem(ev)
+            if why is None and ev["seq"] != n:
+                why = f"seq is {ev['seq']!r} where {n} was expected (an event was removed, "
+                why += "duplicated or moved)"
+            elif why is None and ev["prev"] != prev:
+                why = "prev does not match the previous event's hash (an event was removed, "
+                why += "duplicated or moved)"
+            elif why is None and _hash(ev) != ev["hash"]:
+                why = "its content does not match its hash (the event was changed)"
+            if why:
+                return VerifyReport(False, count, n, why, torn)
             prev = ev["hash"]
             count += 1
         return VerifyReport(
@@ -353,40 +380,118 @@ class Journal:
     def repair(self) -> tuple[int, Path | None]:
         """Cut an incomplete last line off the journal, saving it beside the journal.
 
+        The saved copy (and its name) is durable before the journal is cut, and it is removed
+        again only when the journal was not cut; after a failure ``repair`` can be run again.
+
         Returns:
             (number of bytes removed, path of the saved bytes or None when nothing was torn).
+
+        Raises:
+            JournalReadError: The journal is not a file or cannot be read.
+            JournalWriteError: The copy could not be saved or the journal could not be cut.
         """
         with self._lock():
-            try:
-                data = self.path.read_bytes()
-            except FileNotFoundError:
-                return 0, None
+            data = self._read_all()
             if not data or data.endswith(b"\n"):
                 return 0, None
             cut = data.rfind(b"\n") + 1
             n = 1
             while (saved := self.path.with_name(f"{self.path.name}.torn-{n}")).exists():
                 n += 1
-            with open(saved, "wb") as fh:
-                fh.write(data[cut:])
-                fh.flush()
-                os.fsync(fh.fileno())
-            with open(self.path, "r+b") as fh:
-                fh.truncate(cut)
-                fh.flush()
-                os.fsync(fh.fileno())
-            _fsync_dir(self.path.parent)
+            try:
+                _write_new(saved, data[cut:])
+            except OSError as exc:
+                raise JournalWriteError(
+                    f"Cannot save the incomplete last line as {saved}: {exc.strerror or exc}. "
+                    "The journal was not changed.",
+                    "Free some disk space or fix the folder's permissions, then run "
+                    "`s3flow repair` again.",
+                ) from exc
+            try:
+                _cut(self.path, cut)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    if os.stat(self.path).st_size == len(data):  # not cut: no copy needed
+                        os.unlink(saved)
+                raise JournalWriteError(
+                    f"Cannot cut the incomplete last line off {self.path}: "
+                    f"{exc.strerror or exc}. Every complete event is still in it.",
+                    "Fix the disk or the folder's permissions, then run `s3flow repair` again.",
+                ) from exc
             return len(data) - cut, saved
 
 
-def _fsync_dir(path: Path) -> None:
-    """Fsync a directory so a newly created file's entry is durable (POSIX only)."""
+def _hash(ev: dict[str, Any]) -> str | None:
+    """The event's hash, or None when its text cannot be encoded (e.g. an escaped surrogate)."""
+    try:
+        return event_hash(ev)
+    except ValueError:
+        return None
+
+
+def _not_a_file(path: Path) -> JournalReadError:
+    return JournalReadError(
+        f"The journal {path} is not a file (a folder or something else has its name).",
+        f"Move {path} away and restore journal.jsonl from a backup or an export.",
+    )
+
+
+def _read_error(path: Path, exc: OSError) -> JournalReadError:
+    if isinstance(exc, JournalReadError):
+        return exc
+    if isinstance(exc, IsADirectoryError):
+        return _not_a_file(path)
+    return JournalReadError(
+        f"Cannot read the journal {path}: {exc.strerror or exc}.",
+        "Check the folder's permissions and the disk, then try again.",
+    )
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` holding ``data``, durably (content and name); removed on failure."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _fsync_dir(path.parent, strict=True)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
+def _cut(path: Path, length: int) -> None:
+    """Truncate ``path`` to ``length`` bytes, durably."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.ftruncate(fd, length)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path, strict: bool = False) -> None:
+    """Fsync a directory so a newly created file's entry is durable (POSIX only).
+
+    Args:
+        path: The directory.
+        strict: Raise the ``OSError`` when it fails (otherwise ignore it).
+    """
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
+        if strict:
+            raise
         return
     try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
+        os.fsync(fd)
+    except OSError:
+        if strict:
+            raise
     finally:
         os.close(fd)
