@@ -240,3 +240,25 @@ def test_an_open_round_closes_at_its_time_by_the_recorded_rule(tmp_path: Path) -
     assert p.state == "celebrate"
     assert p.round["signals"]["Dario"] == "absent" and p.round["signals"]["Carla"] == "concern"
     assert run_due(ws) == []  # done once
+
+
+def test_minutes_show_absence_and_who_recorded_for_whom_and_carry_a_checkpoint(
+    ws: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from s3engine.reports.minutes import to_html, to_markdown
+
+    p = start_consent(ws)
+    run_to_check(p)
+    p.act("mark_absent", "Ana", person="Dario")
+    p.act("signal", "Bruno", credential=operator("Ana"), signal="no objection")
+    p.act("signal", "Carla", signal="no objection")
+    p.act("signal", "Ana", signal="no objection")
+    md = to_markdown(ws)
+    assert "Absent: Dario" in md and "Bruno, recorded by Ana" in md
+    assert "Taking part: Ana, Bruno, Carla" in md  # s3flow itself is not a participant
+    out = tmp_path / "minutes.md"
+    out.write_text(md, encoding="utf-8")
+    (tmp_path / "minutes.html").write_text(to_html(ws), encoding="utf-8")
+    for name in ("minutes.md", "minutes.html"):
+        assert main(["verify", "-w", str(ws.path), "--checkpoint", str(tmp_path / name)]) == 0
+    capsys.readouterr()

@@ -33,7 +33,20 @@ QUERY_KEY = "invite"
 
 
 class InviteError(S3Error):
-    """A personal link is unknown, revoked, expired, or for another process."""
+    """A personal link cannot be used, or links cannot be given out.
+
+    Attributes:
+        status: Why a link does not work — ``unknown``, ``revoked``, ``replaced``, ``expired``,
+            ``other-process`` — or ``refused`` for a request about links. Refusals name nobody:
+            whoever holds a stale link learns nothing about whose it was.
+    """
+
+    def __init__(self, message: str, hint: str = "", status: str = "refused") -> None:
+        self.status = status
+        super().__init__(message, hint)
+
+
+_ASK = "Ask the facilitator for your personal link."
 
 
 @dataclass(frozen=True)
@@ -189,31 +202,25 @@ def authenticate(ws: Workspace, token: str, pid: str | None = None) -> tuple[str
         InviteError: The token is unknown, revoked, expired or for another process.
     """
     ws.refresh()
-    if not isinstance(token, str) or not 16 <= len(token) <= 200:
-        raise InviteError(
-            "This is not a personal link of this workspace.", "Ask the facilitator for your link."
+    row = None
+    if isinstance(token, str) and 16 <= len(token) <= 200:
+        digest = token_hash(token)
+        row = next(
+            (r for r in ws.projection.all(TABLE) if hmac.compare_digest(r["hash"], digest)), None
         )
-    digest = token_hash(token)
-    row = next(
-        (r for r in ws.projection.all(TABLE) if hmac.compare_digest(r["hash"], digest)), None
-    )
     if row is None:
-        raise InviteError(
-            "This is not a personal link of this workspace.", "Ask the facilitator for your link."
-        )
+        raise InviteError("This is not a personal link for a decision here.", _ASK, "unknown")
+    if row["status"] == "replaced":
+        raise InviteError("This link was replaced by a newer one.", _ASK, "replaced")
     if row["status"] != "active":
-        raise InviteError(
-            f"This link of {row['person']} was revoked.", "Ask the facilitator for a new link."
-        )
+        raise InviteError("This link was revoked by the facilitator.", _ASK, "revoked")
     if row["expires"] <= _now(ws).strftime("%Y-%m-%dT%H:%M:%SZ"):
-        raise InviteError(
-            f"This link of {row['person']} expired on {row['expires'][:10]}.",
-            "Ask the facilitator for a new link.",
-        )
+        raise InviteError("This link has expired.", _ASK, "expired")
     if pid is not None and ws.get(pid).root.id != row["process"]:
         raise InviteError(
-            f"The link of {row['person']} is for {row['process']}, not for {pid}.",
-            "Use the link given for this decision.",
+            "This link is for another decision.",
+            "Use the link given for this one.",
+            "other-process",
         )
     return row["process"], Credential(row["person"], "link", row["link"])
 
