@@ -38,21 +38,21 @@ def decision_html(proc: Process) -> str:
         if isinstance(value, str) and value.strip():
             rows.append(
                 f"<dt style='font-weight:bold'>{esc(_(label))}</dt>"
-                f"<dd style='margin:0 0 6px 0'>{esc(value)}</dd>"
+                f"<dd style='margin:0'>{esc(value)}</dd>"
             )
     leaf = proc.leaf()
     argument = leaf.data.get("argument") if leaf.kind == "objection-test" else None
     if isinstance(argument, str) and argument:
         rows.append(
             f"<dt style='font-weight:bold'>{esc(_('Objection being tested'))}</dt>"
-            f"<dd style='margin:0 0 6px 0'>{esc(leaf.data.get('objector', ''))}: "
+            f"<dd style='margin:0'>{esc(leaf.data.get('objector', ''))}: "
             f"{esc(argument)}</dd>"
         )
     amendment = getattr(leaf, "amendment", None) if leaf is not root else None
     if isinstance(amendment, dict) and amendment.get("text"):
         rows.append(
             f"<dt style='font-weight:bold'>{esc(_('Amendment under discussion'))}</dt>"
-            f"<dd style='margin:0 0 6px 0'>{esc(amendment['text'])}</dd>"
+            f"<dd style='margin:0'>{esc(amendment['text'])}</dd>"
         )
     if not rows:
         return ""
@@ -61,7 +61,8 @@ def decision_html(proc: Process) -> str:
         + esc(_("What is being decided"))
         + "' style='border:1px solid #c8d6ce;border-radius:6px;padding:6px 10px;margin:6px 0'>"
         + f"<h3 style='margin:2px 0 6px 0;font-size:1.05em'>{esc(_('What is being decided'))}</h3>"
-        + "<dl style='margin:0'>"
+        + "<dl style='margin:0;display:grid;grid-template-columns:minmax(6em,max-content) 1fr;"
+        + "gap:2px 10px'>"
         + "".join(rows)
         + "</dl></section>"
     )

@@ -22,10 +22,12 @@ import os
 import weakref
 from typing import Any, Protocol
 
+from s3engine.core.schedule import run_due
 from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
 
 INTERVAL_S = 0.2
+DUE_EVERY = 25  # look for due actions (closing times) about every 5 s
 log = logging.getLogger(__name__)
 
 
@@ -62,13 +64,22 @@ class Watcher:
         return (st.st_size, st.st_mtime_ns)
 
     async def _run(self) -> None:
+        ticks = 0
         while True:
             await asyncio.sleep(INTERVAL_S)
+            ticks += 1
             try:
+                if ticks % DUE_EVERY == 0:
+                    self.run_due()
                 if self._stamp() != self._seen:
                     self.poll()
             except Exception:  # never let one bad look end live updates for good
                 log.exception("live update failed; trying again")
+
+    def run_due(self) -> None:
+        """Take what is due now (a round whose closing time came) when this kernel can."""
+        if self.ws.sealed.usable:
+            run_due(self.ws)
 
     def poll(self) -> None:
         """Apply new events now and redraw every view."""

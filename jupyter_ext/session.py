@@ -132,6 +132,8 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
         if not pid:
             return
         try:
+            if self.stepper is not None:
+                self.stepper.close()  # stops its live updates too
             self.stepper = ProcessStepper(self.ws, pid, actor=self.actor)
         except S3Error as err:
             self.message.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"

@@ -488,7 +488,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
 
 def _short(data: dict[str, Any]) -> str:
     if "commitment" in data:  # a hidden-round answer: nothing to show before the reveal
-        return _("sealed until everyone present has signalled")
+        return _("sealed until the reveal")
     if isinstance(data.get("revealed"), dict):
         return "; ".join(f"{k}: {_(str(v.get('value')))}" for k, v in data["revealed"].items())
     parts = []
