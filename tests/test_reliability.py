@@ -133,3 +133,43 @@ def test_one_changed_byte_is_found_with_the_right_seq(tmp_path: Path) -> None:
         assert not rep.ok and rep.first_bad_seq == k + 1, (k, pos, chr(old), chr(new), rep)
     path.write_bytes(good)
     assert Journal(path).verify().ok
+
+
+def test_a_killed_cli_action_retried_with_its_request_id_is_recorded_once(tmp_path: Path) -> None:
+    """SIGKILL a real `s3flow act` at random moments, then run the same command again."""
+    from conftest import fixed_clock, start_consent
+
+    rng = random.Random(77)
+    exe = str(Path(sys.executable).with_name("s3flow"))
+    trials = max(10, TRIALS // 2)
+    recorded_before_kill = 0
+    for trial in range(trials):
+        folder = tmp_path / f"ws{trial}"
+        ws = Workspace(folder, clock=fixed_clock())
+        pid = start_consent(ws).id
+        ws.close()
+        cmd = [
+            exe,
+            "act",
+            pid,
+            "consent_driver",
+            "-w",
+            str(folder),
+            "--as",
+            "Ana",
+            "--request-id",
+            f"retry-{trial}",
+        ]
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 1.2))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        before = [e for e in Workspace(folder).events() if e["type"] == "consent.consent_driver"]
+        recorded_before_kill += len(before)
+        again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+        after = [e for e in Workspace(folder).events() if e["type"] == "consent.consent_driver"]
+        assert len(after) == 1, trial  # never twice, never lost
+        assert after[0]["request"] == f"retry-{trial}"
+        assert Journal(folder / "journal.jsonl").verify().ok
+    print(f"\nkill-and-retry: {trials} trials, {recorded_before_kill} recorded before the kill")

@@ -89,3 +89,30 @@ def test_rebuild_removes_snapshot_and_close_writes_one(tmp_path: Path, capsys) -
     finally:
         snapshot.EVERY = old
     assert not (ws.path / "snapshot.json").exists() or Workspace(ws.path).snapshot_seq == ws.head[0]
+
+
+def test_a_forged_snapshot_with_a_recomputed_digest_changes_nothing_shown(
+    tmp_path: Path, capsys
+) -> None:
+    """The attack of the audit: forged text, digest recomputed, the old signature kept."""
+    import hashlib
+
+    from s3engine.cli.main import main
+
+    ws = demo(tmp_path)
+    assert snapshot.save(ws)
+    assert Workspace(ws.path).snapshot_seq == ws.head[0]  # a genuine snapshot is used
+    path = ws.path / "snapshot.json"
+    seal_line, _, body = path.read_text().partition("\n")
+    forged = body.replace("Saturday", "Sunday")
+    assert forged != body
+    seal = json.loads(seal_line)
+    seal["digest"] = hashlib.sha256(forged.encode()).hexdigest()
+    path.write_text(json.dumps(seal) + "\n" + forged)
+    reopened = Workspace(ws.path)
+    assert reopened.snapshot_seq == 0 and state(reopened) == state(ws)
+    capsys.readouterr()
+    assert main(["agreements", "-w", str(ws.path)]) == 0
+    out = capsys.readouterr().out
+    assert "Saturday" in out and "Sunday" not in out
+    assert main(["verify", "-w", str(ws.path)]) == 0
