@@ -225,16 +225,17 @@ def authenticate(ws: Workspace, token: str, pid: str | None = None) -> tuple[str
     return row["process"], Credential(row["person"], "link", row["link"])
 
 
-def on_issued(ws: Workspace, event: dict[str, Any]) -> None:
-    """Apply ``invite.issued``: the new link is active, the person's older ones are revoked."""
-    d = event["data"]
+def _end_active(ws: Workspace, process: str, person: str, change: dict[str, Any]) -> None:
+    """Apply ``change`` to every active link of ``person`` for ``process``."""
     for row in ws.projection.all(TABLE):
-        if (
-            row["process"] == d["process"]
-            and row["person"] == d["person"]
-            and (row["status"] == "active")
-        ):
-            ws.projection.put(TABLE, row["link"], row | {"status": "replaced"})
+        if row["process"] == process and row["person"] == person and row["status"] == "active":
+            ws.projection.put(TABLE, row["link"], row | change)
+
+
+def on_issued(ws: Workspace, event: dict[str, Any]) -> None:
+    """Apply ``invite.issued``: the new link is active, the person's older ones are replaced."""
+    d = event["data"]
+    _end_active(ws, d["process"], d["person"], {"status": "replaced"})
     ws.projection.put(
         TABLE,
         d["link"],
@@ -254,12 +255,4 @@ def on_issued(ws: Workspace, event: dict[str, Any]) -> None:
 def on_revoked(ws: Workspace, event: dict[str, Any]) -> None:
     """Apply ``invite.revoked``: every active link of the person for the process stops working."""
     d = event["data"]
-    for row in ws.projection.all(TABLE):
-        if (
-            row["process"] == d["process"]
-            and row["person"] == d["person"]
-            and (row["status"] == "active")
-        ):
-            ws.projection.put(
-                TABLE, row["link"], row | {"status": "revoked", "revoked": event["time"]}
-            )
+    _end_active(ws, d["process"], d["person"], {"status": "revoked", "revoked": event["time"]})
