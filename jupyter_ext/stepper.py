@@ -24,7 +24,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from s3engine.core.credential import Credential, recorded_by
+from s3engine.core.credential import Credential
 from s3engine.core.process import ActionView, Process
 from s3engine.core.workspace import Workspace
 from s3engine.errors import InvalidField, S3Error
@@ -32,6 +32,7 @@ from s3engine.errors import InvalidField, S3Error
 from . import boards
 from .content import decision_html
 from .form import FieldForm
+from .history import history_html
 from .i18n import _
 from .live import follow
 
@@ -189,7 +190,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         if index == 0:
             self.board.value = boards.board_html(p)
         elif index == 1:
-            self.history.value = self._history(p)
+            self.history.value = history_html(self.ws, p)
         elif index == 2 and self._diagram_key != (leaf.id, leaf.state):
             self._diagram_key = (leaf.id, leaf.state)
             self.diagram.clear_output()
@@ -264,40 +265,6 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             f"<table>{''.join(cells)}</table></div>"
         )
 
-    def _history(self, p: Process) -> str:
-        rows = []
-        events = [e for q in self._tree(p) for e in q.history]
-        events.sort(key=lambda e: e["seq"])
-        for e in events[-40:]:
-            name = e["type"].split(".", 1)[1]
-            owner = self.ws.processes.get(e["process"] or e["data"].get("id", ""))
-            action = owner.definition.action_map.get(name) if owner else None
-            label = _(action.title) if action else _("Started") if name == "started" else name
-            by = recorded_by(e)
-            who = e["actor"] + (f", {_('recorded by')} {by}" if by else "")
-            rows.append(
-                f"<tr><td>{e['seq']}</td><td>{esc(e['time'][11:19])}</td>"
-                f"<td>{esc(who)}</td><td>{esc(label)}"
-                f"</td><td>{esc(_short(e['data']))}</td></tr>"
-            )
-        return (
-            "<table class='s3-history'><tr><th>#</th><th>"
-            + esc(_("Time"))
-            + "</th><th>"
-            + esc(_("Who"))
-            + "</th><th>"
-            + esc(_("Action"))
-            + "</th><th></th></tr>"
-            + "".join(rows)
-            + "</table>"
-        )
-
-    def _tree(self, p: Process) -> list[Process]:
-        out = [p]
-        for c in p.children:
-            out += self._tree(c)
-        return out
-
     def render_actions(self) -> None:
         """Buttons for what the person acting may do now; others' actions listed below."""
         actor = self.actor.value
@@ -366,6 +333,8 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             self.do(name, {action.fields[0].name: choice})
         elif action.fields:
             self.open_form(action)
+        elif action.confirm:
+            self.open_confirm(action)
         else:
             self.do(name, {})
 
@@ -401,6 +370,27 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         guidance = w.HTML(f"<i>{esc(_(a.guidance))}</i>")
         self.form_box.children = [guidance, self._form, w.HBox([ok, cancel])]
         self.form_box.add_class("s3-open-form")
+
+    def open_confirm(self, a: ActionView) -> None:
+        """Ask before an action that cannot be undone (what happens is said in plain words)."""
+        self._form = None
+        self._form_action, self._form_process = a.name, a.process
+        yes = w.Button(
+            description=_("Yes") + ": " + _(a.title),
+            button_style="warning",
+            layout=w.Layout(width="auto"),
+        )
+        yes.add_class("s3-confirm")
+        no = w.Button(description=_("Cancel"))
+        no.add_class("s3-cancel")
+        yes.on_click(lambda _b: self.do(a.name, {}))
+        no.on_click(lambda _b: self.close_form())
+        text = w.HTML(
+            "<div class='s3-confirm-text' role='alert'><b>"
+            + esc(_("This cannot be undone."))
+            + f"</b> {esc(_(a.confirm))}</div>"
+        )
+        self.form_box.children = [text, w.HBox([yes, no])]
 
     def close_form(self) -> None:
         """Close the open form."""
@@ -484,17 +474,3 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 b.click()
                 return
         raise LookupError(f"no button {cls!r} for {self.actor.value}")
-
-
-def _short(data: dict[str, Any]) -> str:
-    if "commitment" in data:  # a hidden-round answer: nothing to show before the reveal
-        return _("sealed until the reveal")
-    if isinstance(data.get("revealed"), dict):
-        return "; ".join(f"{k}: {_(str(v.get('value')))}" for k, v in data["revealed"].items())
-    parts = []
-    for k, v in data.items():
-        if k == "id":
-            continue
-        s = ", ".join(map(str, v)) if isinstance(v, list) else str(v)
-        parts.append(f"{k}: {s[:60]}")
-    return "; ".join(parts)[:160]

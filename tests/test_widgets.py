@@ -336,3 +336,27 @@ def test_evaluation_grid_saves_a_draft_resumes_and_submits(ws: Workspace) -> Non
     assert ev["responses"][member]["scores"][item_ids[0]] == 4
     g.send("submit_scores")  # a second submission is refused with the engine's message
     assert "already submitted" in g.message.value
+
+
+def test_an_irreversible_step_asks_first_and_the_decision_is_on_screen(ws: Workspace) -> None:
+    from conftest import run_to_check, start_consent
+
+    p = start_consent(ws)
+    st = ProcessStepper(ws, p.id, live=False)
+    assert "What is being decided" in st.decision.value and "energy advice" in st.decision.value
+    run_to_check(p)
+    for who in PEOPLE[:3]:
+        p.act("signal", who, signal="no objection")
+    next((ws.path / "sealed").rglob("*.bin")).write_bytes(b"x" * 40)  # the own reveal fails
+    p.act("signal", "Dario", signal="no objection")
+    st.refresh()
+    before = ws.journal.path.read_bytes()
+    st.click("close_round")
+    assert ws.journal.path.read_bytes() == before  # nothing happens on the first press
+    text = st.form_box.children[0].value
+    assert "cannot be undone" in text and "nobody can change theirs" in text
+    st.form_box.children[1].children[1].click()  # Cancel
+    assert st.form_box.children == ()
+    st.click("close_round")
+    st.form_box.children[1].children[0].click()  # Yes: the engine is asked, and says why not
+    assert "was changed" in st.message.value and ws.journal.path.read_bytes() == before

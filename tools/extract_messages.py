@@ -54,7 +54,7 @@ def engine_texts() -> set[str]:
         for s in d.steps:
             texts.update({s.title, s.guidance})
         for a in d.actions:
-            texts.update({a.title, a.guidance})
+            texts.update({a.title, a.guidance, a.confirm})
             for f in (*a.fields, *d.start_fields):
                 texts.update({f.help, f.label or f.name.replace("_", " ").capitalize(), *f.choices})
         for f in d.start_fields:

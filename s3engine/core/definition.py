@@ -93,6 +93,8 @@ class Action:
         fields: Inputs.
         guidance: What the tutor can say when offering this action.
         guard: Name of a method ``(fields) -> str | None`` returning why the action is refused now.
+        confirm: For an action that cannot be undone, the sentence front ends show before taking
+            it ("" for none).
     """
 
     name: str
@@ -103,6 +105,7 @@ class Action:
     fields: tuple[Field, ...] = ()
     guidance: str = ""
     guard: str | None = None
+    confirm: str = ""
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ class ActionView:
     who: tuple[str, ...] | None
     fields: tuple[Field, ...]
     guidance: str
+    confirm: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data view."""
@@ -100,6 +101,7 @@ class ActionView:
             "who": list(self.who) if self.who is not None else None,
             "fields": [f.as_dict() for f in self.fields],
             "guidance": self.guidance,
+            "confirm": self.confirm,
         }
 
 
@@ -225,7 +227,14 @@ class Process:
                 continue
             out.append(
                 ActionView(
-                    leaf.id, a.name, a.title, a.role, who, leaf.fields_for(a), leaf.guidance_for(a)
+                    leaf.id,
+                    a.name,
+                    a.title,
+                    a.role,
+                    who,
+                    leaf.fields_for(a),
+                    leaf.guidance_for(a),
+                    a.confirm,
                 )
             )
         return out

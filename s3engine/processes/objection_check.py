@@ -82,6 +82,7 @@ def check_actions(
             "hand only if that did not happen (e.g. after a power cut). Silence is never "
             "consent: mark people who are not here as absent.",
             guard="g_round_complete",
+            confirm="Everyone will see every signal, and nobody can change theirs afterwards.",
         ),
         Action(
             "set_closing_time",
