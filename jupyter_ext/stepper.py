@@ -284,8 +284,13 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             mine_txt = esc(_("Nothing for this person to do now; choose who is acting."))
         else:
             mine_txt = ""
+        blocked = "".join(
+            f"<div class='s3-blocked'>{esc(_(title))}: {esc(_('not possible now'))} — "
+            f"{esc(reason)}</div>"
+            for title, reason in self.proc.blocked()
+        )
         self.others.value = (
-            f"<div class='s3-others' style='color:#555'>{mine_txt}"
+            f"<div class='s3-others' style='color:#555'>{mine_txt}{blocked}"
             + (
                 f"<div>{esc(_('Others can now'))}: " + "; ".join(others) + "</div>"
                 if others
@@ -367,7 +372,13 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         cancel.add_class("s3-cancel")
         ok.on_click(lambda _b: self.submit())
         cancel.on_click(lambda _b: self.close_form())
-        guidance = w.HTML(f"<i>{esc(_(a.guidance))}</i>")
+        missing = (
+            f"<div class='s3-missing' role='note'><b>{esc(_('To fill in'))}:</b> "
+            f"{esc(a.missing)}</div>"
+            if a.missing
+            else ""
+        )
+        guidance = w.HTML(f"<i>{esc(_(a.guidance))}</i>{missing}")
         self.form_box.children = [guidance, self._form, w.HBox([ok, cancel])]
         self.form_box.add_class("s3-open-form")
 

@@ -360,3 +360,23 @@ def test_an_irreversible_step_asks_first_and_the_decision_is_on_screen(ws: Works
     st.click("close_round")
     st.form_box.children[1].children[0].click()  # Yes: the engine is asked, and says why not
     assert "was changed" in st.message.value and ws.journal.path.read_bytes() == before
+
+
+def test_no_dead_end_when_the_proposal_was_left_empty(ws: Workspace) -> None:
+    p = ws.start(
+        "consent",
+        "Ana",
+        title="T",
+        facilitator="Ana",
+        participants=PEOPLE,
+        proposers=["Carla"],
+        driver="d",
+        requirement="r",
+    )
+    p.act("consent_driver", "Ana")
+    st = ProcessStepper(ws, p.id, actor="Carla", live=False)
+    st.click("present_proposal")  # offered although the proposal is missing: the form supplies it
+    assert "the proposal text is missing" in st.form_box.children[0].value
+    st._form.set_values({"proposal": "A desk twice a month.", "review_date": "2027-01-01"})
+    st.submit()
+    assert p.state == "understand"

@@ -78,6 +78,14 @@ class Field:
         }
 
 
+class Missing(str):
+    """A guard's refusal that the action's own form can cure ("the review date is missing").
+
+    Front ends still offer such an action, with the reason, so the group fills in what is
+    missing instead of meeting a dead end; the guard is checked again with the fields given.
+    """
+
+
 @dataclass(frozen=True)
 class Action:
     """One thing that can be done in a process.

@@ -49,6 +49,7 @@ from s3engine.core.definition import (
     PARTICIPANT,
     Action,
     Field,
+    Missing,
     ProcessDef,
     Step,
 )
@@ -90,6 +91,8 @@ class ActionView:
     fields: tuple[Field, ...]
     guidance: str
     confirm: str = ""
+    #: What the form must supply before the action is possible ("" when nothing is missing).
+    missing: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data view."""
@@ -102,6 +105,7 @@ class ActionView:
             "fields": [f.as_dict() for f in self.fields],
             "guidance": self.guidance,
             "confirm": self.confirm,
+            "missing": self.missing,
         }
 
 
@@ -220,7 +224,10 @@ class Process:
         leaf = self.leaf()
         out = []
         for a in leaf.definition.actions:
-            if leaf.state not in a.source or leaf.refusal(a, {}) is not None:
+            if leaf.state not in a.source:
+                continue
+            refused = leaf.refusal(a, {})
+            if refused is not None and not (isinstance(refused, Missing) and a.fields):
                 continue
             who = leaf.people_for(a.role)
             if actor is not None and who is not None and actor not in who:
@@ -235,8 +242,28 @@ class Process:
                     leaf.fields_for(a),
                     leaf.guidance_for(a),
                     a.confirm,
+                    str(refused or ""),
                 )
             )
+        return out
+
+    def blocked(self) -> list[tuple[str, str]]:
+        """Actions of the current step nobody can take now, with why: ``(title, reason)``.
+
+        Front ends show these when nothing (or not what was expected) is possible, so a group is
+        never stuck without knowing what is missing.
+        """
+        leaf = self.leaf()
+        out = []
+        for a in leaf.definition.actions:
+            if leaf.state in a.source:
+                reason = leaf.refusal(a, {})
+                if (
+                    reason
+                    and not isinstance(reason, Missing)
+                    and (reason != "its conditions are not met")
+                ):
+                    out.append((a.title, reason))
         return out
 
     def fields_for(self, action: Action) -> tuple[Field, ...]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from s3engine.core.definition import PROPOSER
+from s3engine.core.definition import PROPOSER, Missing
 from s3engine.errors import InvalidField
 from s3engine.processes.consent_definition import DEFINITION
 from s3engine.processes.driver_step import DriverStepMixin
@@ -89,9 +89,9 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
     def g_proposal_complete(self, f: dict[str, Any]) -> str | None:
         """Guard of ``present_proposal``: the proposal has a text and a review date."""
         if not (f.get("proposal") or self.data.get("proposal")):
-            return "the proposal text is missing"
+            return Missing("the proposal text is missing")
         if not (f.get("review_date") or self.data.get("review_date")):
-            return "a proposal needs a review date"
+            return Missing("a proposal needs a review date")
         return None
 
     # -- effects -----------------------------------------------------------------------------------
