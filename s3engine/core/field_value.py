@@ -17,7 +17,7 @@ from s3engine.core.definition import MAX_TEXT, Field
 from s3engine.errors import InvalidField
 
 MAX_LINE = 2_000
-MAX_ITEMS = 500
+MAX_ITEMS = 5_000  # a regional assembly can have a thousand participants
 
 
 def clean(
