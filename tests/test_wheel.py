@@ -140,6 +140,34 @@ def test_core_install_runs_the_readme_commands(installed: dict[str, Path]) -> No
     assert "Traceback" not in rep.stderr
 
 
+def test_core_install_runs_every_other_readme_command(installed: dict[str, Path]) -> None:
+    """The README's command table, each command once, in the new user's folder."""
+    w = ["-w", "every"]
+    _s3flow(installed, "init", *w, "--language", "it")
+    _s3flow(installed, "demo", *w)
+    assert json.loads(_s3flow(installed, "agreements", "--json", *w).stdout)
+    _s3flow(installed, "status", *w)
+    _s3flow(installed, "status", "consent-1", *w)
+    _s3flow(installed, "log", *w)
+    cp = installed["home"] / "every.cp"
+    _s3flow(installed, "checkpoint", *w, "-o", str(cp))
+    assert "OK" in _s3flow(installed, "verify", *w, "--checkpoint", str(cp)).stdout
+    _s3flow(installed, "repair", *w)
+    _s3flow(installed, "rebuild", *w)
+    _s3flow(installed, "roles", "--json", *w)
+    _s3flow(installed, "domains", "--json", *w)
+    links = json.loads(_s3flow(installed, "invite", "consent-1", *w, "--json").stdout)
+    assert len(links) == 4 and all(x["token"] for x in links)
+    _s3flow(installed, "patterns", "list")
+    _s3flow(installed, "patterns", "show", "consent-decision-making")
+    export = installed["home"] / "every.jsonl"
+    _s3flow(installed, "export", "-o", str(export), *w)
+    _s3flow(installed, "import", str(export), "-w", "copy")
+    assert _s3flow(installed, "verify", "-w", "copy").returncode == 0
+    bench = _s3flow(installed, "bench", "--quick", "--json")
+    assert json.loads(bench.stdout)
+
+
 def test_core_install_names_the_extra_a_command_needs(installed: dict[str, Path]) -> None:
     for cmd in (["lab", "--no-browser"], ["app", "consent-decision"]):
         res = _s3flow(installed, *cmd, ok=False)
