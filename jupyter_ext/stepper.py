@@ -24,8 +24,9 @@ from typing import Any
 
 import ipywidgets as w
 
+from s3engine.core.action_view import ActionView
 from s3engine.core.credential import Credential
-from s3engine.core.process import ActionView, Process
+from s3engine.core.process import Process
 from s3engine.core.workspace import Workspace
 from s3engine.errors import InvalidField, S3Error
 

@@ -23,8 +23,7 @@ Allowed imports: standard library, ``s3engine.core.definition``, ``s3engine.erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from transitions.core import EventData
@@ -41,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.workspace import Workspace
 
 from s3engine.core import field_value
+from s3engine.core.action_view import ActionView, Lazy
 from s3engine.core.credential import SYSTEM
 from s3engine.core.definition import (
     ANYONE,
@@ -53,60 +53,6 @@ from s3engine.core.definition import (
     ProcessDef,
     Step,
 )
-
-
-class _Lazy(list[str]):
-    """A list computed only when an error message needs it (keeps validation cheap)."""
-
-    def __init__(self, fn: Callable[[], list[str]]) -> None:
-        super().__init__()
-        self._fn: Callable[[], list[str]] | None = fn
-
-    def _fill(self) -> None:
-        if self._fn is not None:
-            fn, self._fn = self._fn, None
-            self.extend(fn())
-
-    def __iter__(self) -> Iterator[str]:
-        self._fill()
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        self._fill()
-        return super().__len__()
-
-    def __bool__(self) -> bool:
-        return len(self) > 0
-
-
-@dataclass(frozen=True)
-class ActionView:
-    """An action available now, as front ends show it."""
-
-    process: str
-    name: str
-    title: str
-    role: str
-    who: tuple[str, ...] | None
-    fields: tuple[Field, ...]
-    guidance: str
-    confirm: str = ""
-    #: What the form must supply before the action is possible ("" when nothing is missing).
-    missing: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain-data view."""
-        return {
-            "process": self.process,
-            "name": self.name,
-            "title": self.title,
-            "role": self.role,
-            "who": list(self.who) if self.who is not None else None,
-            "fields": [f.as_dict() for f in self.fields],
-            "guidance": self.guidance,
-            "confirm": self.confirm,
-            "missing": self.missing,
-        }
 
 
 class Process:
@@ -348,8 +294,20 @@ class Process:
             The cleaned field values that will be journaled.
         """
         action = self.definition.action_map.get(name)
-        allowed = _Lazy(lambda: [a.name for a in self.available_actions()])
+        allowed = Lazy(lambda: [a.name for a in self.available_actions()])
         if action is None:
+            waiting = self.parent
+            while waiting is not None and name not in waiting.definition.action_map:
+                waiting = waiting.parent
+            if waiting is not None:  # an action of a process waiting for this one to end
+                raise ActionNotAllowedNow(
+                    name,
+                    waiting.step.title,
+                    allowed,
+                    f"{waiting.definition.title} waits until its sub-process "
+                    f"{self.definition.title} ({self.id}) ends, which is now in step "
+                    f"'{self.step.title}'",
+                )
             raise UnknownActionError(
                 f"A {self.definition.title} has no action '{name}'.",
                 f"Possible now: {', '.join(allowed) or 'none'}.",
