@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.workspace import Workspace
 
 log = logging.getLogger(__name__)
-FORMAT = 3
+FORMAT = 4  # 4: sealed rounds, deferrals kept in nested resolutions
 NAME = "snapshot.json"
 EVERY = 500  # write a new snapshot when this many events were applied since the last one
 REFS = ("ws", "parent", "children", "waiting_on", "history")

@@ -200,14 +200,6 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
         """Integrate an agreed amendment: new text, deferral, monitoring or a task."""
         am = resolution.amendment
         obj = self.objections[-1]
-        if self.subject == "requirement":
-            if am.get("amended_text"):
-                self.data["requirement"] = am["amended_text"]
-            return
-        if am.get("amended_text"):
-            self._new_version(
-                f"amended to resolve {obj['objector']}'s objection", am["amended_text"]
-            )
         if am.get("kind") == "defer the objection":
             self.data.setdefault("deferred_objections", []).append(
                 {
@@ -217,6 +209,17 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
                     "due": am.get("due"),
                     "next_step": am.get("next_step", ""),
                 }
+            )
+        # Objections to the amendment, deferred while resolving it (nested resolutions).
+        for deferral in resolution.deferred:
+            self.data.setdefault("deferred_objections", []).append(dict(deferral))
+        if self.subject == "requirement":
+            if am.get("amended_text"):
+                self.data["requirement"] = am["amended_text"]
+            return
+        if am.get("amended_text"):
+            self._new_version(
+                f"amended to resolve {obj['objector']}'s objection", am["amended_text"]
             )
         if am.get("kind") == "leave unchanged but monitor":
             self.data["evaluation_criteria"] = [
@@ -257,11 +260,12 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
             versions, people, patterns and links to the agreements it supersedes.
         """
         d = copy.deepcopy(self.data)
+        old = self.ws.projection.get("agreements", d["supersedes"]) if d.get("supersedes") else None
         return copy.deepcopy(
             {
                 "id": self.id,
                 "title": d["title"],
-                "version": 1,
+                "version": old["version"] + 1 if old is not None else 1,
                 "status": "active",
                 "driver": d["driver"],
                 "requirement": d["requirement"],
@@ -291,6 +295,7 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
         """The driver, the proposal, its objections and concerns, for views."""
         d = self.data
         return {
+            **super().details(),
             "driver": d["driver"],
             "requirement": d.get("requirement"),
             "proposal": d.get("proposal"),
@@ -370,8 +375,11 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
             )
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """Objections, concerns, the agreement, the patterns used and the superseded agreement."""
-        out: list[tuple[str, str, dict[str, Any]]] = []
+        """Objections, concerns, the agreement, the patterns used and the superseded agreement.
+
+        A driver passed on to another domain is in the ``drivers`` table.
+        """
+        out: list[tuple[str, str, dict[str, Any]]] = super().project()
         for n, o in enumerate(self.objections, 1):
             out.append(
                 (
@@ -412,7 +420,6 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
             if sup:
                 old = self.ws.projection.get("agreements", sup)
                 if old is not None and old.get("superseded_by") != self.id:
-                    self.agreement["version"] = old["version"] + 1
                     out.append(
                         (
                             "agreements",

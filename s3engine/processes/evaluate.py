@@ -143,6 +143,12 @@ DEFINITION = ProcessDef(
                 Field("reason", "text"),
                 Field("responsibilities", "list", required=False),
                 Field("evaluation_criteria", "list", required=False),
+                Field(
+                    "proposers",
+                    "people",
+                    required=False,
+                    help="Who proposes the changed version (default: the facilitator).",
+                ),
             ),
             "Take a changed version through consent decision-making.",
             guard="g_future_date",
@@ -262,7 +268,8 @@ class EvaluateAgreement(Process):
                 "domain": a.get("domain"),
                 "cycle": a.get("cycle"),
                 "supersedes": a["id"],
-                "proposers": [],
+                # Those proposing the evolved agreement present it (consent step 2).
+                "proposers": list(d.get("proposers") or [self.facilitator]),
             },
         )
 

@@ -1,10 +1,10 @@
 """Test If Arguments Qualify as Objections (S3 guide §3.2), a child process.
 
-Present the argument, understand it, check for disagreement that it qualifies, investigate each
-disagreement (recursively: a counter-argument can itself be disputed, down to an argument nobody
-disputes, then the investigation unwinds level by level), and integrate what was learned: the
-objector refines the argument (check again) or drops it, optionally keeping it as a concern.
-Outcome ``objection`` or ``not an objection``.
+Present the argument, understand it, check whether anyone else (not the objector) disagrees that
+it qualifies, investigate each disagreement (recursively: a counter-argument can itself be disputed,
+down to an argument nobody disputes, then the investigation unwinds level by level), and integrate
+what was learned: the objector refines the argument (check again) or drops it, optionally keeping
+it as a concern. Outcome ``objection`` or ``not an objection``.
 
 Allowed imports: standard library, ``s3engine.core``.
 """
@@ -25,6 +25,8 @@ from s3engine.core.definition import (
 from s3engine.core.process import Process
 
 DISPUTER = "disputer"
+#: Everyone but the objector: only others disagree that an argument qualifies (S3 guide §3.2).
+OTHERS = "other participants"
 
 DEFINITION = ProcessDef(
     kind="objection-test",
@@ -110,10 +112,9 @@ DEFINITION = ProcessDef(
             "I disagree that it qualifies",
             ("check_disagreement",),
             None,
-            PARTICIPANT,
+            OTHERS,
             (Field("reason", "text", required=False),),
             "Raise your hand if you disagree, fully or partly.",
-            guard="g_not_objector",
         ),
         Action(
             "close_check",
@@ -223,13 +224,13 @@ class ObjectionTest(Process):
             return (self.data["objector"],)
         if role == DISPUTER:
             return (self.stack[-1]["by"],) if self.stack else ()
+        if role == OTHERS:
+            if getattr(self.ws, "revalidating", False):
+                return tuple(self.participants)  # journals from before this rule
+            return tuple(p for p in self.participants if p != self.data["objector"])
         return super().role_holders(role)
 
     # guards
-    def g_not_objector(self, _f: dict[str, Any]) -> str | None:
-        """Guard of ``disagree``: refuses nobody, the objector included."""
-        return None
-
     def g_has_disagreement(self, _e: Any) -> bool:
         """Branch condition: someone disagrees that the argument qualifies."""
         return bool(self.disagreeing)

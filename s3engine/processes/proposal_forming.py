@@ -391,6 +391,7 @@ class ProposalForming(DriverStepMixin):
     def details(self) -> dict[str, Any]:
         """The driver, the answers, the board, the ideas, the tuners and the proposal."""
         return {
+            **super().details(),
             "driver": self.data["driver"],
             "requirement": self.data["requirement"],
             "answers": self.answers,
@@ -402,7 +403,8 @@ class ProposalForming(DriverStepMixin):
         }
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """The formed proposal, in the ``proposals`` table."""
+        """The formed proposal, in the ``proposals`` table (a passed-on driver in ``drivers``)."""
+        out = super().project()
         if self.proposal is None:
-            return []
-        return [("proposals", self.id, dict(self.proposal))]
+            return out
+        return [*out, ("proposals", self.id, dict(self.proposal))]

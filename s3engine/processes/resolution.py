@@ -174,6 +174,8 @@ class Resolution(ObjectionCheckMixin):
         self.amendment: dict[str, Any] = {}
         self.questions: list[dict[str, Any]] = []
         self.amendment_history: list[dict[str, Any]] = []
+        #: Objections to the amendment that were deferred (here or in deeper resolutions).
+        self.deferred: list[dict[str, Any]] = []
 
     def resolution_type(self) -> type[Resolution]:
         """Objections to an amendment are resolved by this same process."""
@@ -182,8 +184,18 @@ class Resolution(ObjectionCheckMixin):
     def g_amendment_complete(self, f: dict[str, Any]) -> str | None:
         """Guard of ``propose_amendment``: the amendment has what its kind needs."""
         kind = f.get("kind")
+        # A deferral says what happens next (S3 guide §3.3); journals imported from versions
+        # before this rule are judged without it.
+        no_next = (
+            kind == "defer the objection"
+            and not f.get("next_step")
+            and not getattr(self.ws, "revalidating", False)
+        )
         if kind in NEEDS_OWNER and (not f.get("owner") or not f.get("due")):
-            return f"an amendment that will '{kind}' needs an owner and a due date"
+            also = ", and what happens next (next_step)" if no_next else ""
+            return f"an amendment that will '{kind}' needs an owner and a due date{also}"
+        if no_next:
+            return f"an amendment that will '{kind}' needs what happens next (next_step)"
         if kind in NEEDS_TEXT and not f.get("amended_text"):
             return f"an amendment that will '{kind}' needs the full amended text"
         if kind == "propose another nominee" and not f.get("nominee"):
@@ -215,9 +227,25 @@ class Resolution(ObjectionCheckMixin):
         self.amendment["text"] = (
             f"{self.amendment.get('text', '')}\n[amended: {new.get('text', '')}]"
         )
-        for key in ("owner", "due", "next_step", "nominee"):
-            if new.get(key):
-                self.amendment[key] = new[key]
+        if new.get("kind") == "defer the objection":
+            # The objection to the amendment is deferred: who, by when and what next are the
+            # deferral's, carried up to the record (not this amendment's owner and date).
+            self.deferred.append(
+                {
+                    "objector": resolution.data["objector"],
+                    "objection": resolution.data["objection"],
+                    "owner": new.get("owner"),
+                    "due": new.get("due"),
+                    "next_step": new.get("next_step", ""),
+                    "subject": "amendment",
+                    "resolution": resolution.id,
+                }
+            )
+        else:
+            for key in ("owner", "due", "next_step", "nominee"):
+                if new.get(key):
+                    self.amendment[key] = new[key]
+        self.deferred.extend(dict(d) for d in resolution.deferred)
         self.amendment_history.append(dict(self.amendment))
 
     def enter_resolved(self, _e: Any) -> None:
@@ -241,6 +269,7 @@ class Resolution(ObjectionCheckMixin):
             "amendment": dict(self.amendment),
             "history": list(self.amendment_history),
             "objections_to_amendment": list(self.objections),
+            "deferred_objections": [dict(d) for d in self.deferred],
             "questions": list(self.questions),
             "time": self.last_time,
         }

@@ -53,6 +53,7 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
         self.proposals: list[dict[str, Any]] = []
         self.declined: list[dict[str, Any]] = []
         self.withdrawn: list[dict[str, Any]] = []
+        self.deferred: list[dict[str, Any]] = []
         self.conditions: list[str] = []
         self.nominee: str | None = None
         self.suggested: str | None = None
@@ -231,14 +232,27 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
         ):
             obj = self.objections[-1]
             obj["resolution"] = child.record()
+            # Others who signalled a possible objection to this nominee are not heard now (the
+            # next round is about another nominee): keep who they were with the withdrawal.
+            untested = [p for p in (self.round or {}).get("pending", []) if p != obj["objector"]]
             self.withdrawn.append(
                 {
                     "nominee": self.nominee,
                     "objector": obj["objector"],
                     "objection": obj["argument"],
+                    "other_objections": [
+                        {
+                            "objector": p,
+                            "signal": "possible objection",
+                            "round": (self.round or {}).get("no"),
+                            "status": "not tested: the nominee was withdrawn",
+                        }
+                        for p in untested
+                    ],
                     "time": self.last_time,
                 }
             )
+            self.record_deferrals(child)
             self.suggested = child.amendment.get("nominee")
             self.nominee = None
             self.fire("back_to_propose")
@@ -249,6 +263,7 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
         """Integrate an agreed amendment: a new role description or a condition."""
         am = resolution.amendment
         obj = self.objections[-1]
+        self.record_deferrals(resolution)
         if am.get("kind") == "change the role description" and am.get("amended_text"):
             self._new_description(
                 am["amended_text"], f"amended to resolve {obj['objector']}'s objection"
@@ -256,9 +271,31 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
         elif am.get("text"):
             owner = f"owner {am['owner']}" if am.get("owner") else ""
             due = f"by {am['due']}" if am.get("due") else ""
-            extra = ", ".join(x for x in (owner, due) if x)
+            nxt = f"next: {am['next_step']}" if am.get("next_step") else ""
+            extra = ", ".join(x for x in (owner, due, nxt) if x)
             self.conditions.append(
                 f"{am.get('kind')}: {am['text']}" + (f" ({extra})" if extra else "")
+            )
+
+    def record_deferrals(self, resolution: Resolution) -> None:
+        """Keep the objections deferred in ``resolution``, its own and those to its amendment."""
+        am = resolution.amendment
+        obj = self.objections[-1]
+        if am.get("kind") == "defer the objection":
+            self.deferred.append(
+                {
+                    "objector": obj["objector"],
+                    "objection": obj["argument"],
+                    "owner": am.get("owner"),
+                    "due": am.get("due"),
+                    "next_step": am.get("next_step", ""),
+                }
+            )
+        for d in resolution.deferred:
+            self.deferred.append(dict(d))
+            self.conditions.append(
+                f"deferred objection of {d['objector']} to the amendment: {d['objection']} "
+                f"(owner {d['owner']}, by {d['due']}, next: {d['next_step'] or '-'})"
             )
 
     def do_decline(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
@@ -320,6 +357,7 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
             "declined": [dict(x) for x in self.declined],
             "withdrawn": [dict(x) for x in self.withdrawn],
             "objections": [dict(o) for o in self.objections],
+            "deferred_objections": [dict(x) for x in self.deferred],
             "conditions": list(self.conditions),
             "information": [dict(i) for i in self.information],
             "description_versions": [dict(v) for v in self.descriptions],
@@ -352,6 +390,7 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
             "nominee": self.nominee,
             "suggested": self.suggested,
             "declined": [x["nominee"] for x in self.declined],
+            "withdrawn": [dict(x) for x in self.withdrawn],
             "objections": [
                 {
                     "objector": o["objector"],

@@ -228,7 +228,17 @@ class NavigateTension(Process):
 
     def do_pass_on(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
         """Route the driver to whoever holds the domain."""
-        self._route("passed on", data["to"], {"note": data.get("note", "")})
+        self._route(
+            "passed on",
+            data["to"],
+            {
+                "note": data.get("note", ""),
+                "passed_to": data["to"],
+                "reason": data.get("note", ""),
+                "passed_on": self.last_time,
+                "passed_by": actor,
+            },
+        )
 
     def do_just_do_it(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
         """Route the driver to the facilitator, who deals with it directly."""
@@ -255,8 +265,18 @@ class NavigateTension(Process):
         self.finish("handled directly")
 
     def details(self) -> dict[str, Any]:
-        """The tension, the findings and the driver."""
-        return {"tension": self.data["tension"], "findings": self.findings, "driver": self.driver}
+        """The tension, the findings and the driver (and where it was passed on to)."""
+        out = {"tension": self.data["tension"], "findings": self.findings, "driver": self.driver}
+        if self.driver and self.driver.get("passed_to"):
+            out.update({k: self.driver[k] for k in ("passed_to", "reason", "passed_on")})
+        return out
+
+    def summary_row(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The ``processes`` row, naming where a passed-on driver went."""
+        row = super().summary_row(event)
+        if self.driver and self.driver.get("passed_to"):
+            row["passed_to"] = self.driver["passed_to"]
+        return row
 
     def project(self) -> list[tuple[str, str, dict[str, Any]]]:
         """The described driver, in the ``drivers`` table."""

@@ -1,4 +1,4 @@
-"""Plain-text records for the terminal: an agreement, a role.
+"""Plain-text records for the terminal: an agreement, a driver, a role.
 
 Allowed imports: standard library.
 """
@@ -35,6 +35,9 @@ def format_agreement(a: dict[str, Any]) -> str:
             res = (o.get("resolution") or {}).get("amendment") or {}
             tail = f" -> resolved: {res.get('kind')}: {res.get('text')}" if res else ""
             lines.append(f'    - {o["objector"]}: "{o["argument"]}" ({o["verdict"]}){tail}')
+    if a.get("deferred_objections"):
+        lines.append("  Deferred objections:")
+        lines += [_deferral(d) for d in a["deferred_objections"]]
     lines.append(
         f"  Facilitator:  {a['facilitator']}; participants: {', '.join(a['participants'])}"
     )
@@ -42,6 +45,41 @@ def format_agreement(a: dict[str, Any]) -> str:
         lines.append(f"  Patterns:     {', '.join(a['patterns'])}")
     if a.get("supersedes"):
         lines.append(f"  Supersedes:   {a['supersedes']}")
+    if a.get("superseded_by"):
+        lines.append(f"  Superseded by: {a['superseded_by']}")
+    return "\n".join(lines)
+
+
+def _deferral(d: dict[str, Any]) -> str:
+    """One deferred objection: whose, what, who takes responsibility by when, what happens next."""
+    about = " (to an amendment)" if d.get("subject") == "amendment" else ""
+    line = f'    - {d.get("objector")}: "{d.get("objection")}"{about}'
+    line += f" -> owner {d.get('owner') or '-'}, by {d.get('due') or '-'}"
+    if d.get("next_step"):
+        line += f"\n      Next step: {d['next_step']}"
+    return line
+
+
+def format_driver(d: dict[str, Any]) -> str:
+    """A readable record of one driver: what it is, its status and where it went."""
+    what = d.get("driver") or " ".join(
+        x for x in (d.get("situation"), d.get("effect"), d.get("relevance")) if x
+    )
+    lines = [
+        f"DRIVER {d['id']}  [{d.get('status', '-')}]",
+        f"  Driver:       {what}",
+    ]
+    if d.get("requirement"):
+        lines.append(f"  Requirement:  {d['requirement']}")
+    if d.get("passed_to"):
+        lines.append(
+            f"  Passed on to: {d['passed_to']} on {str(d.get('passed_on') or '')[:10]}"
+            + (f" by {d['passed_by']}" if d.get("passed_by") else "")
+        )
+        if d.get("reason"):
+            lines.append(f"  Reason:       {d['reason']}")
+    elif d.get("where"):
+        lines.append(f"  Where:        {d['where']}")
     return "\n".join(lines)
 
 
