@@ -379,7 +379,14 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             if a.missing
             else ""
         )
-        guidance = w.HTML(f"<i>{esc(_(a.guidance))}</i>{missing}")
+        warn = (
+            "<div class='s3-confirm-text' role='alert'><b>"
+            + esc(_("This cannot be undone."))
+            + f"</b> {esc(_(a.confirm))}</div>"
+            if a.confirm
+            else ""
+        )
+        guidance = w.HTML(f"<i>{esc(_(a.guidance))}</i>{missing}{warn}")
         self.form_box.children = [guidance, self._form, w.HBox([ok, cancel])]
         self.form_box.add_class("s3-open-form")
 

@@ -274,6 +274,8 @@ DEFINITION = ProcessDef(
             FACILITATOR,
             (Field("title", "line", required=False),),
             "Write the agreement into the logbook with its review date.",
+            confirm="The proposal becomes the group's agreement, recorded for good; to change it "
+            "later, evolve it through a new decision.",
         ),
     ),
     internal=(

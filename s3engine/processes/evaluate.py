@@ -161,6 +161,7 @@ DEFINITION = ProcessDef(
             FACILITATOR,
             (Field("reason", "text"),),
             "It is no longer needed or no longer works.",
+            confirm="The agreement stops applying and is recorded as dropped.",
         ),
         Action(
             "complete",

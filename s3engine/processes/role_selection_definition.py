@@ -328,6 +328,8 @@ DEFINITION = ProcessDef(
                 Field("note", "text", required=False),
             ),
             "Acknowledge the new role keeper; the assignment is recorded with its term.",
+            confirm="The nominee becomes the role keeper for the whole term; a change later "
+            "needs a new selection.",
             guard="g_term_after_selection",
         ),
     ),
