@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +206,7 @@ class SealedRounds(RuleBasedStateMachine):
 
 
 SealedRounds.TestCase.settings = settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "25")),
     stateful_step_count=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
