@@ -23,7 +23,7 @@ from typing import Any
 from s3engine.cli import terminal
 from s3engine.core.credential import Credential, operator, recorded_by
 from s3engine.errors import ImpersonationRefused, S3Error
-from s3engine.reports.text import format_agreement
+from s3engine.reports.text import format_agreement, format_driver
 from s3engine.version import __version__
 
 PLUGINS = [
@@ -330,6 +330,9 @@ def _show(proc: Any) -> None:
     acts = proc.available_actions()
     if not acts:
         print(f"  Finished: {proc.outcome}")
+    driver = proc.ws.projection.get("drivers", proc.id)
+    if driver and driver.get("passed_to"):
+        print("  " + format_driver(driver).replace("\n", "\n  "))
     for a in acts:
         who = ", ".join(a.who) if a.who is not None else "anyone"
         fields = " ".join(f"{f.name}={'…' if f.required else '[…]'}" for f in a.fields)
