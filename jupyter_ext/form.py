@@ -3,17 +3,19 @@
 One input widget per field, with its validation message shown right under it. Values are read back
 as plain Python values for ``process.act(...)``; the engine does all checking.
 
-Allowed imports: ipywidgets, s3engine, jupyter_ext.
+Allowed imports: ipywidgets, traitlets, s3engine, jupyter_ext.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ipywidgets as w
+from traitlets import TraitError
 
 from s3engine.core.definition import Field
 
@@ -110,6 +112,18 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             elif f.type == "people":
                 v = tuple(v)
             self.inputs[name].value = v
+
+    def prefill(self, known: Mapping[str, Any]) -> None:
+        """Fill the inputs the process already has a value for (the proposal, the review date ...).
+
+        A value that does not fit its input is left out: the field stays empty to fill in.
+        """
+        for f in self.fields:
+            value = known.get(f.name)
+            if value in (None, "", []):
+                continue
+            with contextlib.suppress(ValueError, TypeError, KeyError, TraitError):
+                self.set_values({f.name: value})
 
     def show_error(self, field: str | None, message: str) -> bool:
         """Show an engine message next to ``field``, clearing earlier messages.

@@ -362,6 +362,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         if self._form_action == a.name and self._form_process == a.process and self._form:
             return
         self._form = FieldForm(a.fields, self.proc.participants)
+        self._form.prefill(self.proc.leaf().data)  # what the engine knows already
         self._form_action, self._form_process = a.name, a.process
         ok = w.Button(
             description=_("Confirm") + ": " + _(a.title),

@@ -380,3 +380,15 @@ def test_no_dead_end_when_the_proposal_was_left_empty(ws: Workspace) -> None:
     st._form.set_values({"proposal": "A desk twice a month.", "review_date": "2027-01-01"})
     st.submit()
     assert p.state == "understand"
+
+
+def test_forms_start_from_what_the_engine_knows(ws: Workspace) -> None:
+    from conftest import start_consent
+
+    p = start_consent(ws)
+    p.act("consent_driver", "Ana")
+    st = ProcessStepper(ws, p.id, actor="Carla", live=False)
+    st.click("present_proposal")
+    values = st._form.values()
+    assert values["proposal"] == "Open a help desk twice a month."
+    assert values["review_date"] == "2027-03-01"
