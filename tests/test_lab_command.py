@@ -52,6 +52,8 @@ def test_s3flow_lab_serves_the_tutor_notebooks(tmp_path: Path) -> None:
                 time.sleep(0.5)
         assert {"00-getting-started.ipynb", "consent-decision.ipynb"} <= set(names)
         assert (tmp_path / "ws" / "journal.jsonl").exists()  # the workspace was set up
+        # Lab opens working copies in the workspace, never the shipped notebooks
+        assert (tmp_path / "ws" / "notebooks" / "consent-decision.ipynb").is_file()
     finally:
         proc.terminate()
         out = proc.communicate(timeout=20)[0]

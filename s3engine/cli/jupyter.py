@@ -22,15 +22,13 @@ from s3engine.shipped import notebooks_dir
 
 
 def tutor_notebooks(workspace: Path) -> Path:
-    """The folder of tutor notebooks to open.
+    """The folder of tutor notebooks to open: working copies kept in the workspace.
 
-    In a checkout this is the editable ``notebooks/`` folder. From an installed package the shipped
-    notebooks are copied once into ``WORKSPACE/notebooks`` (notebooks already there are kept, so a
-    tutor's edits survive an upgrade), because the package folder is not the place to save work.
+    The shipped notebooks (the checkout's ``notebooks/`` or the installed package's copy) are never
+    opened themselves, so running and autosaving never changes them: each one is copied once into
+    ``WORKSPACE/notebooks``, and copies already there are kept (a tutor's notes survive upgrades).
     """
     shipped = notebooks_dir()
-    if shipped.parent.name != "_data":
-        return shipped
     target = workspace / "notebooks"
     target.mkdir(parents=True, exist_ok=True)
     for nb in sorted(shipped.glob("*.ipynb")):
