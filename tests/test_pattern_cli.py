@@ -187,3 +187,17 @@ def test_validate_ok_and_broken(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_patterns_without_subcommand_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "patterns")
     assert code == 0 and "for-step" in out
+
+
+def test_an_exported_pattern_notebook_carries_a_checkpoint(tmp_path: Path) -> None:
+    import json
+
+    from s3engine.cli.main import main
+
+    w = str(tmp_path / "w")
+    assert main(["demo", "-w", w]) == 0
+    out = tmp_path / "shared.ipynb"
+    assert main(["patterns", "export", "consent-decision-making", "-o", str(out), "-w", w]) == 0
+    note = json.loads(out.read_text())["metadata"]["s3flow"]["checkpoint"]
+    assert note.startswith("s3flow.local/")
+    assert main(["verify", "-w", w, "--checkpoint", str(out)]) == 0

@@ -222,11 +222,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     Returns:
         The exit code (0).
     """
+    from s3engine.core import trust
+    from s3engine.errors import S3Error
     from s3engine.patterns.notebook import export_patterns
 
     ws, db = _open(args)
+    try:
+        note: str | None = trust.checkpoint(ws)
+    except S3Error:  # e.g. a workspace whose key this program cannot read: export without it
+        note = None
     path = export_patterns(
-        db, args.ids, args.output, community=args.community, author=args.author, date=args.date
+        db,
+        args.ids,
+        args.output,
+        community=args.community,
+        author=args.author,
+        date=args.date,
+        checkpoint=note,
     )
     _close(ws)
     print(f"Exported {len(args.ids)} pattern(s) to {path}.")

@@ -154,6 +154,7 @@ def export_patterns(
     community: str | None = None,
     author: str | None = None,
     date: str | None = None,
+    checkpoint: str | None = None,
 ) -> Path:
     """Export the patterns with these ids (or ``id@revision`` keys) to a notebook file.
 
@@ -164,6 +165,8 @@ def export_patterns(
         community: Community sharing them (provenance).
         author: Who exports them (provenance).
         date: ISO date of the export (default: today).
+        checkpoint: The signed checkpoint of the workspace's journal now, kept in the notebook's
+            metadata (``s3flow.checkpoint``) so ``s3flow verify --checkpoint`` can read it later.
 
     Returns:
         The path written.
@@ -173,9 +176,10 @@ def export_patterns(
         NotebookError: The file cannot be written.
     """
     pats = [db.get(k) for k in keys]
-    return write_notebook(
-        export_notebook(pats, community=community, author=author, date=date), path
-    )
+    nb = export_notebook(pats, community=community, author=author, date=date)
+    if checkpoint:
+        nb.metadata["s3flow"]["checkpoint"] = checkpoint
+    return write_notebook(nb, path)
 
 
 # --- import ---------------------------------------------------------------------------------------
