@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from browser_support import free_port
 
 
@@ -58,3 +59,32 @@ def test_s3flow_lab_serves_the_tutor_notebooks(tmp_path: Path) -> None:
         proc.terminate()
         out = proc.communicate(timeout=20)[0]
     assert "Starting JupyterLab" in out and str(tmp_path / "ws") in out
+
+
+def test_app_listens_on_loopback_unless_lan_and_prints_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import fixed_clock, start_consent
+
+    from s3engine.cli import jupyter as cli_jupyter
+    from s3engine.core.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws", clock=fixed_clock())
+    pid = start_consent(ws).id
+    ws.close()
+    seen: list[list[str]] = []
+
+    def fake_exec(path: str, cmd: list[str], env: dict[str, str]) -> None:
+        seen.append(cmd)
+
+    monkeypatch.setattr(cli_jupyter.os, "execve", fake_exec)
+    base = ["app", "participant", "--workspace", str(tmp_path / "ws")]
+    cli_jupyter.main([*base, "--port", "9911"])
+    assert "--Voila.ip=127.0.0.1" in seen[-1] and "--port" in seen[-1]
+    cli_jupyter.main([*base, "--lan", "--process", pid])
+    assert "--Voila.ip=0.0.0.0" in seen[-1] and "--port=8866" in seen[-1]
+    out = capsys.readouterr().out
+    assert "every network interface" in out
+    for person in ("Ana", "Bruno", "Carla", "Dario"):
+        assert f"{person}: http://" in out and "?invite=" in out
+    assert "█" in out or "▀" in out  # the QR codes, drawn in the terminal
