@@ -16,30 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from s3engine.errors import PatternError
-from s3engine.patterns.model import Pattern
+from s3engine.patterns.model import FIELDS, Pattern
 from s3engine.patterns.schema import make_pattern
 
 #: Layout version of the rows written to the query side.
 SCHEMA = 1
 
 #: The structured fields a row holds (those :func:`shipped_from_row` reads back).
-FIELD_KEYS = (
-    "id",
-    "name",
-    "aliases",
-    "kind",
-    "category",
-    "category_2021",
-    "source",
-    "source_url",
-    "summary",
-    "related",
-    "phases",
-    "tags",
-    "version",
-    "license",
-    "attribution",
-)
+FIELD_KEYS = FIELDS
 
 
 def row(p: Pattern, stamp: tuple[int, int]) -> dict[str, Any]:
