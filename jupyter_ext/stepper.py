@@ -165,8 +165,10 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.header.value = (
             f"<div class='s3-header' style='border-left:6px solid {ACCENT};padding-left:8px'>"
             f"<div style='font-size:1.3em;font-weight:bold'>{esc(p.title)}</div>"
-            f"<div>{esc(_(p.definition.title))} · <code>{esc(p.id)}</code> · "
-            f"{esc(_('Facilitator'))}: {esc(p.facilitator)}{esc(state)}</div></div>"
+            f"<div>{esc(_(p.definition.title))} · "
+            # the id is for the facilitator's command line; a participant never needs it
+            + (f"<code>{esc(p.id)}</code> · " if self.credential is None else "")
+            + f"{esc(_('Facilitator'))}: {esc(p.facilitator)}{esc(state)}</div></div>"
         )
         self.steps.value = self._step_bar(p) + (
             self._step_bar(leaf, nested=True) if leaf is not p else ""
