@@ -36,8 +36,8 @@ from .form import FieldForm
 from .history import history_html
 from .i18n import _
 from .live import follow
-
-ACCENT = "#2f6f4f"
+from .progress import people_html, step_bar
+from .theme import stylesheet
 
 
 def slug(text: str) -> str:
@@ -133,6 +133,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self._form_process: str | None = None
         super().__init__(
             [
+                stylesheet(),
                 self.header,
                 self.steps,
                 self.guidance,
@@ -163,25 +164,21 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.details.set_title(2, _("Process diagram"))
         state = " · " + _("finished") + f": {_(p.outcome or '')}" if p.finished else ""
         self.header.value = (
-            f"<div class='s3-header' style='border-left:6px solid {ACCENT};padding-left:8px'>"
-            f"<div style='font-size:1.3em;font-weight:bold'>{esc(p.title)}</div>"
+            f"<div class='s3-header'><div class='s3-title'>{esc(p.title)}</div>"
             f"<div>{esc(_(p.definition.title))} · "
             # the id is for the facilitator's command line; a participant never needs it
             + (f"<code>{esc(p.id)}</code> · " if self.credential is None else "")
             + f"{esc(_('Facilitator'))}: {esc(p.facilitator)}{esc(state)}</div></div>"
         )
-        self.steps.value = self._step_bar(p) + (
-            self._step_bar(leaf, nested=True) if leaf is not p else ""
-        )
+        self.steps.value = step_bar(p) + (step_bar(leaf, nested=True) if leaf is not p else "")
         self.decision.value = decision_html(p)
         step = leaf.step
         num = f"{_('Step')} {step.number}: " if step.number else ""
         self.guidance.value = (
-            f"<div class='s3-guidance' style='background:#f3f8f5;padding:8px;border-radius:6px'>"
-            f"<div class='s3-current-step' style='font-weight:bold'>{esc(num + _(step.title))}"
+            f"<div class='s3-guidance'><div class='s3-current-step'>{esc(num + _(step.title))}"
             f"</div><div>{esc(_(step.guidance))}</div></div>"
         )
-        self.people.value = self._people(leaf)
+        self.people.value = people_html(leaf, self.credential.person if self.credential else None)
         self.render_details()
         self.render_actions()
 
@@ -212,62 +209,6 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             f"<span class='s3-seq-{self.ws.head[0]}'></span>"
         )
 
-    def _step_bar(self, p: Process, nested: bool = False) -> str:
-        seen: list[tuple[str, str]] = []
-        for s in p.definition.steps:
-            if s.number and s.number not in [n for n, _t in seen]:
-                seen.append((s.number, s.title))
-        cur = p.step.number
-        chips = []
-        for n, title in seen:
-            on = n == cur and not p.finished
-            style = f"background:{ACCENT};color:white" if on else "background:#e8ece9;color:#333"
-            chips.append(
-                f"<span class='s3-chip{' s3-chip-current' if on else ''}' "
-                f"title='{esc(_(title))}' style='{style};padding:2px 8px;"
-                f"border-radius:10px;margin:2px;display:inline-block'>"
-                f"{esc(n)} {esc(_(title)) if on else ''}</span>"
-            )
-        label = f"{esc(_(p.definition.title))}: " if nested else ""
-        return (
-            f"<div class='s3-stepbar{' s3-nested' if nested else ''}'>{label}{''.join(chips)}</div>"
-        )
-
-    def _people(self, leaf: Process) -> str:
-        # Only a screen signed in as one person (a personal link) shows that person's own hidden
-        # answer: on a shared screen "Acting as" would otherwise show anyone's before the reveal.
-        rnd = leaf.round_view(self.credential.person if self.credential else None)
-        names = leaf.participants
-        if not rnd:
-            return f"<div class='s3-people'>{esc(_('Participants'))}: {esc(', '.join(names))}</div>"
-        cells = []
-        for n in names:
-            if rnd["revealed"]:
-                mark = esc(_(rnd["signals"].get(n, "")))
-            elif n in rnd.get("absent", []):
-                mark = esc(_("absent"))
-            else:
-                mark = "✔ " + esc(_("signalled")) if n in rnd["signalled"] else "…"
-            by = rnd.get("recorded_by", {}).get(n)
-            if by:
-                mark += " (" + esc(_("recorded by")) + " " + esc(by) + ")"
-            cells.append(f"<tr><td>{esc(n)}</td><td class='s3-signal'>{mark}</td></tr>")
-        mine = rnd.get("mine")
-        if mine:
-            cells.append(
-                f"<tr class='s3-mine'><td><b>{esc(_('Your signal'))}</b></td>"
-                f"<td>{esc(_(mine))}</td></tr>"
-            )
-        head = (
-            esc(_("Signals revealed"))
-            if rnd["revealed"]
-            else esc(_("Hidden round")) + f": {rnd['count']} / {rnd['of']} " + esc(_("signalled"))
-        )
-        return (
-            f"<div class='s3-people s3-round'><b>{head}</b> — {esc(_(rnd['about']))}"
-            f"<table>{''.join(cells)}</table></div>"
-        )
-
     def render_actions(self) -> None:
         """Buttons for what the person acting may do now; others' actions listed below."""
         actor = self.actor.value
@@ -293,7 +234,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             for title, reason in self.proc.blocked()
         )
         self.others.value = (
-            f"<div class='s3-others' style='color:#555'>{mine_txt}{blocked}"
+            f"<div class='s3-others'>{mine_txt}{blocked}"
             + (
                 f"<div>{esc(_('Others can now'))}: " + "; ".join(others) + "</div>"
                 if others
@@ -463,9 +404,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         return True
 
     def _show_error(self, text: str) -> None:
-        self.message.value = (
-            f"<div class='s3-error' style='color:#b00020;font-weight:bold'>{esc(text)}</div>"
-        )
+        self.message.value = f"<div class='s3-error'>{esc(text)}</div>"
 
     def refresh(self) -> None:
         """Pick up events from other programs; keep an open form and what was typed in it."""
