@@ -24,6 +24,13 @@ class S3Error(Exception):
         self.hint = hint
         super().__init__(f"{message} {hint}".strip() if hint else message)
 
+    def script_text(self) -> str:
+        """The message for a command line: ``str(self)`` plus the internal ids scripts need.
+
+        Subclasses that name an action by its title add its name in parentheses.
+        """
+        return str(self)
+
 
 # --- workspace and journal ------------------------------------------------------------------------
 
@@ -98,30 +105,77 @@ class UnknownActionError(ProcessError):
 
 
 class ActionNotAllowedNow(ProcessError):
-    """The action exists but cannot be taken in the current step."""
+    """The action exists but cannot be taken in the current step.
 
-    def __init__(self, action: str, state: str, allowed: Iterable[str], reason: str = "") -> None:
+    Args:
+        action: The action's name (kept as :attr:`action` for scripts).
+        state: The current step's title.
+        allowed: Titles of what is possible now.
+        reason: Why not, in words.
+        title: The action's title, used in the message (default: ``action``).
+        allowed_ids: Names of what is possible now, in the order of ``allowed`` (for scripts).
+    """
+
+    def __init__(
+        self,
+        action: str,
+        state: str,
+        allowed: Iterable[str],
+        reason: str = "",
+        title: str = "",
+        allowed_ids: Iterable[str] = (),
+    ) -> None:
         self.action = action
+        self.title = title or action
         self.state = state
         self.allowed = list(allowed)
-        allowed_txt = ", ".join(self.allowed) if self.allowed else "none (the process has ended)"
-        msg = f"'{action}' is not possible in step '{state}'"
-        msg += f": {reason}." if reason else "."
-        super().__init__(msg, f"Possible now: {allowed_txt}.")
+        self._allowed_ids = allowed_ids
+        self.reason = reason
+        super().__init__(*self._texts(False))
+
+    def _texts(self, ids: bool) -> tuple[str, str]:
+        titles = self.allowed
+        if ids:
+            names = list(self._allowed_ids)
+            if len(names) == len(titles):
+                titles = [f"{t} ({n})" for t, n in zip(titles, names, strict=True)]
+        allowed_txt = ", ".join(titles) if titles else "nothing (the process has ended)"
+        name = f"'{self.title}'" + (
+            f" ({self.action})" if ids and self.title != self.action else ""
+        )
+        msg = f"{name} is not possible now (step '{self.state}')"
+        msg += f": {self.reason}." if self.reason else "."
+        return msg, f"Possible now: {allowed_txt}."
+
+    def script_text(self) -> str:
+        """The message with action names in parentheses (``'Sign' (signal) is not ...``)."""
+        return " ".join(self._texts(True))
 
 
 class NotAllowedForActor(ProcessError):
     """The person acting does not hold the role the action needs."""
 
-    def __init__(self, action: str, actor: str, role: str, who: str = "") -> None:
+    def __init__(self, action: str, actor: str, role: str, who: str = "", title: str = "") -> None:
         self.action = action
+        self.title = title or action
         self.actor = actor
         self.role = role
-        extra = f" ({who})" if who else ""
-        super().__init__(
-            f"'{actor}' cannot do '{action}': only the {role}{extra} may.",
-            f"Ask the {role}{extra} to do it.",
+        self.who = who
+        super().__init__(*self._texts(False))
+
+    def _texts(self, ids: bool) -> tuple[str, str]:
+        extra = f" ({self.who})" if self.who else ""
+        name = f"'{self.title}'" + (
+            f" ({self.action})" if ids and self.title != self.action else ""
         )
+        return (
+            f"'{self.actor}' cannot do {name}: only the {self.role}{extra} may.",
+            f"Ask the {self.role}{extra} to do it.",
+        )
+
+    def script_text(self) -> str:
+        """The message with the action's name in parentheses."""
+        return " ".join(self._texts(True))
 
 
 class ImpersonationRefused(ProcessError):
@@ -133,15 +187,58 @@ class DuplicateRequestError(ProcessError):
 
 
 class InvalidField(ProcessError):
-    """A field of an action is missing or has a wrong value."""
+    """A field of an action is missing or has a wrong value.
 
-    def __init__(self, field: str, problem: str, expected: str = "") -> None:
+    Args:
+        field: The field's name (kept as :attr:`field` for front ends and scripts).
+        problem: What is wrong ("is required", "'Zed' is not a participant").
+        expected: What would be right.
+        label: The field's label as forms show it, used in the message (default: the name in
+            words).
+    """
+
+    def __init__(self, field: str, problem: str, expected: str = "", label: str = "") -> None:
         self.field = field
+        self.label = label or field.replace("_", " ").capitalize()
         self.problem = problem
         self.expected = expected
-        super().__init__(
-            f"Field '{field}': {problem}.",
-            f"Expected: {expected.rstrip('.')}." if expected else "",
+        super().__init__(*self._texts(False))
+
+    def _texts(self, ids: bool) -> tuple[str, str]:
+        name = f"{self.label} ({self.field})" if ids else self.label
+        sep = " " if self.problem.startswith(("is ", "must ", "has ", "names ")) else ": "
+        return (
+            f"{name}{sep}{self.problem}.",
+            f"Expected: {self.expected.rstrip('.')}." if self.expected else "",
+        )
+
+    def script_text(self) -> str:
+        """The message with the field's name in parentheses (``Review date (review_date) ...``)."""
+        return " ".join(t for t in self._texts(True) if t)
+
+
+class InvalidFields(InvalidField):
+    """Several fields of one action are missing or wrong; each is in :attr:`errors`.
+
+    It is an :class:`InvalidField` about the first of them, so a front end that shows one field's
+    message still shows something right; forms show every one next to its field.
+    """
+
+    def __init__(self, errors: list[InvalidField]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        InvalidField.__init__(self, first.field, first.problem, first.expected, first.label)
+        ProcessError.__init__(
+            self,
+            f"{len(self.errors)} fields need attention: "
+            + " ".join(e.message for e in self.errors),
+            "",
+        )
+
+    def script_text(self) -> str:
+        """Every field's message, each with the field's name in parentheses."""
+        return f"{len(self.errors)} fields need attention: " + " ".join(
+            e.script_text() for e in self.errors
         )
 
 

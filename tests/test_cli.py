@@ -119,7 +119,9 @@ def test_walkthrough_start_act_status(tmp_path: Path, capsys: pytest.CaptureFixt
     code, out, _ = run(capsys, "act", "consent-1", "consent_driver", "-w", w, "--as", "Ana")
     assert code == 0 and "Present the Proposal" in out
     code, _, err = run(capsys, "act", "consent-1", "present_proposal", "-w", w, "--as", "Bo")
-    assert code == 2 and err.startswith("error: 'Bo' cannot do 'present_proposal'")
+    assert code == 2 and err.startswith(
+        "error: 'Bo' cannot do 'Present the proposal' (present_proposal)"
+    )
     code, out, _ = run(capsys, "status", "consent-1", "-w", w, "--json")
     view = json.loads(out)
     assert view["state"] == "present" and view["actions"][0]["name"] == "present_proposal"

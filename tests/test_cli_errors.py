@@ -294,7 +294,7 @@ def test_an_oversized_text_field_is_refused_naming_the_limit(
         capsys, "start", "consent", "-w", str(w), "--as", "Ana", "title=t", f"driver={big}", *fields
     )
     assert_refused(code, err)
-    assert "'driver'" in err and str(MAX_TEXT) in err and big not in err
+    assert "Driver (driver) is" in err and str(MAX_TEXT) in err and big not in err
     assert journal_bytes(w) == before
 
 
@@ -314,7 +314,7 @@ def test_an_oversized_line_field_is_refused_naming_the_limit(
         *START,
     )
     assert_refused(code, err)
-    assert "'title'" in err and str(MAX_LINE) in err
+    assert "Title (title) is" in err and str(MAX_LINE) in err
     assert journal_bytes(w) == before
 
 
@@ -327,5 +327,5 @@ def test_a_list_with_too_many_items_is_refused_naming_the_limit(
         capsys, "start", "consent", "-w", str(w), "--as", "Ana", "title=t", *START, *many
     )
     assert_refused(code, err)
-    assert "'responsibilities'" in err and str(MAX_ITEMS) in err
+    assert "Responsibilities (responsibilities)" in err and str(MAX_ITEMS) in err
     assert journal_bytes(w) == before

@@ -326,7 +326,10 @@ def test_wrong_actor_state_and_fields_raise_and_write_nothing(ws: Workspace) -> 
     p.act("consent_driver", "Ana")
     with pytest.raises(ActionNotAllowedNow) as err2:
         p.act("consent_driver", "Ana")
-    assert "Possible now: present_proposal" in str(err2.value)
+    # people read titles; scripts get the names in parentheses (the CLI prints that form)
+    assert "Possible now: Present the proposal," in str(err2.value)
+    assert "present_proposal" not in str(err2.value) and "consent_driver" not in str(err2.value)
+    assert "Present the proposal (present_proposal)" in err2.value.script_text()
 
 
 def test_invalid_signal_and_date_values(ws: Workspace) -> None:
@@ -344,7 +347,7 @@ def test_invalid_signal_and_date_values(ws: Workspace) -> None:
 
 
 def test_start_field_errors(ws: Workspace) -> None:
-    with pytest.raises(InvalidField, match="participants"):
+    with pytest.raises(InvalidField, match="Participants"):
         ws.start(
             "consent",
             "Ana",
@@ -354,7 +357,7 @@ def test_start_field_errors(ws: Workspace) -> None:
             driver="d",
             requirement="r",
         )
-    with pytest.raises(InvalidField, match="driver"):
+    with pytest.raises(InvalidField, match="Driver"):
         ws.start(
             "consent",
             "Ana",

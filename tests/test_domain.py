@@ -159,7 +159,7 @@ def test_direct_assignments_terms_history_and_queries(ws: Workspace) -> None:
 
 def test_assignment_needs_a_term_after_selection(ws: Workspace) -> None:
     before = head(ws)
-    with pytest.raises(InvalidField, match="term_end"):
+    with pytest.raises(InvalidField, match="Term end"):
         org.assign_role(ws, "Ana", role="Host", keeper="Bruno")
     with pytest.raises(InvalidField, match="not after the selection date"):
         org.assign_role(

@@ -392,8 +392,8 @@ def test_parent_action_while_a_sub_process_runs_is_not_possible_now(ws: Workspac
     with pytest.raises(ActionNotAllowedNow) as err:
         p.act("record_agreement", "Ana")
     msg = str(err.value)
-    assert "Test If Arguments Qualify as Objections" in msg and p.leaf().id in msg
-    assert "Possible now: present_argument" in msg
+    assert "Test If Arguments Qualify as Objections" in msg and p.leaf().id not in msg
+    assert "Possible now: Present the argument" in msg and "present_argument" not in msg
     assert ws.journal.path.read_bytes() == before
 
 

@@ -246,7 +246,7 @@ FORGERIES: dict[str, tuple[Callable[[Events], int], tuple[str, ...]]] = {
     "ballot stuffing: a non-participant signals": (mallory_signals, ("Mallory", "participant")),
     "ballot stuffing: a second signal after the count": (
         second_signal_after_the_count,
-        ("'signal' is not possible",),
+        ("'Give my signal' is not possible",),
     ),
     "a veto signal": (veto, ("veto", "signal")),
     "ballot stuffing: a reveal unlike the commitment": (
@@ -254,13 +254,16 @@ FORGERIES: dict[str, tuple[Callable[[Events], int], tuple[str, ...]]] = {
         ("does not match their commitment",),
     ),
     "a process that never started": (never_started, ("consent-9", "never started")),
-    "an impossible transition": (impossible_transition, ("'record_agreement' is not possible",)),
+    "an impossible transition": (
+        impossible_transition,
+        ("'Record the agreement' is not possible",),
+    ),
     "an action without the role": (without_the_role, ("Bruno", "facilitator")),
     "recorded for someone else": (recorded_for_someone_else, ("Mallory", "record")),
     "a reused request id": (reused_request_id, ("req-driver",)),
     "a pattern with a script link": (pattern_with_script_link, ("body", "sanitiser")),
     "a pattern with raw HTML": (pattern_with_raw_html, ("summary", "sanitiser")),
-    "an empty role term": (empty_role_term, ("term_end", "not after")),
+    "an empty role term": (empty_role_term, ("Term end", "not after")),
     "an unknown event type": (unknown_event, ("bench.tick", "not an event")),
     "a personal link not given by the facilitator": (link_from_a_stranger, ("facilitator",)),
     "a second workspace key": (second_workspace_key, ("key", "already")),
@@ -301,8 +304,9 @@ def test_refusal_names_the_seq_and_the_rule(source: Source) -> None:
             "x.jsonl", journal, handler_checks(), start_fields={"mits": mits_start_fields}
         )
     assert info.value.seq == i + 1 and "Mallory" in info.value.rule
-    assert f"event {i + 1} (consent.signal by Mallory): 'Mallory' cannot do 'signal'" in str(
-        info.value
+    assert (
+        f"event {i + 1} (consent.signal by Mallory): 'Mallory' cannot do 'Give my signal'"
+        in str(info.value)
     )
 
 

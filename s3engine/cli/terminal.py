@@ -132,7 +132,8 @@ def guard(command: Callable[[list[str]], int], argv: list[str]) -> int:
 
 def error_line(exc: S3Error) -> int:
     """Print ``exc`` as one ``error:`` line on stderr; return the exit code 2."""
-    print(f"error: {safe_text(str(exc), one_line=True)}", file=sys.stderr)
+    # titles for people, with the names scripts use in parentheses
+    print(f"error: {safe_text(exc.script_text(), one_line=True)}", file=sys.stderr)
     return 2
 
 

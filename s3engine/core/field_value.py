@@ -9,12 +9,12 @@ Allowed imports: standard library, ``s3engine.core.definition``, ``s3engine.erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
 from s3engine.core.definition import MAX_TEXT, Field
-from s3engine.errors import InvalidField
+from s3engine.errors import InvalidField, InvalidFields
 
 MAX_LINE = 2_000
 MAX_ITEMS = 5_000  # a regional assembly can have a thousand participants
@@ -115,6 +115,56 @@ def clean(
             raise InvalidField(f.name, "has too many entries", f"at most {MAX_ITEMS}")
         return value
     raise InvalidField(f.name, f"unknown field type {t}")  # pragma: no cover
+
+
+def clean_all(
+    specs: Iterable[Field], given: dict[str, Any], clean_one: Callable[[Field, Any], Any]
+) -> dict[str, Any]:
+    """Check every given value against its field; report every wrong or missing field at once.
+
+    Args:
+        specs: The fields of the action (or of the start form).
+        given: What was given, by field name.
+        clean_one: Checks one value (``Process.clean_value``).
+
+    Returns:
+        The clean values (empty optional fields left out).
+
+    Raises:
+        InvalidField: One field is wrong or missing, or a field is unknown.
+        InvalidFields: Several are (each one in ``errors``, named by its label).
+    """
+    specs = list(specs)
+    known = {f.name for f in specs}
+    errors: list[InvalidField] = [
+        InvalidField(key, "this action has no such field", ", ".join(sorted(known)) or "no fields")
+        for key in given
+        if key not in known
+    ]
+    out: dict[str, Any] = {}
+    for f in specs:
+        value = given.get(f.name)
+        try:
+            if value is None or value == "" or value == []:
+                if f.required:
+                    raise InvalidField(f.name, "is required", f.help or f.type)
+                continue
+            out[f.name] = clean_one(f, value)
+        except InvalidField as err:
+            errors.append(with_label(err, f))
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InvalidFields(errors)
+    return out
+
+
+def with_label(err: InvalidField, f: Field) -> InvalidField:
+    """``err`` naming field ``f`` by its label, as forms show it."""
+    label = f.label or f.name.replace("_", " ").capitalize()
+    if err.field == f.name and err.label != label and not isinstance(err, InvalidFields):
+        return InvalidField(f.name, err.problem, err.expected, label)
+    return err
 
 
 # -- starting ----------------------------------------------------------------------------------

@@ -294,7 +294,8 @@ class Process:
             The cleaned field values that will be journaled.
         """
         action = self.definition.action_map.get(name)
-        allowed = Lazy(lambda: [a.name for a in self.available_actions()])
+        allowed = Lazy(lambda: [a.title for a in self.available_actions()])
+        ids = Lazy(lambda: [a.name for a in self.available_actions()])
         if action is None:
             waiting = self.parent
             while waiting is not None and name not in waiting.definition.action_map:
@@ -305,15 +306,21 @@ class Process:
                     waiting.step.title,
                     allowed,
                     f"{waiting.definition.title} waits until its sub-process "
-                    f"{self.definition.title} ({self.id}) ends, which is now in step "
+                    f"{self.definition.title} ends, which is now in step "
                     f"'{self.step.title}'",
+                    title=waiting.definition.action_map[name].title,
+                    allowed_ids=ids,
                 )
             raise UnknownActionError(
                 f"A {self.definition.title} has no action '{name}'.",
-                f"Possible now: {', '.join(allowed) or 'none'}.",
+                "Possible now: "
+                + (", ".join(f"{t} ({n})" for t, n in zip(allowed, ids, strict=False)) or "none")
+                + ".",
             )
         if self.state not in action.source:
-            raise ActionNotAllowedNow(name, self.step.title, allowed)
+            raise ActionNotAllowedNow(
+                name, self.step.title, allowed, title=action.title, allowed_ids=ids
+            )
         if not isinstance(actor, str) or not actor.strip():
             raise InvalidField("actor", "nobody is named as acting", "the name of a participant")
         who = self.people_for(action.role)
@@ -322,12 +329,31 @@ class Process:
             and actor not in who
             and not (actor == SYSTEM and name in self.system_actions)
         ):
-            raise NotAllowedForActor(name, actor, action.role, ", ".join(who))
+            raise NotAllowedForActor(name, actor, action.role, ", ".join(who), title=action.title)
         clean = self.clean_fields(self.fields_for(action), fields)
         reason = self.refusal(action, clean)
         if reason:
-            raise ActionNotAllowedNow(name, self.step.title, allowed, reason)
+            raise ActionNotAllowedNow(
+                name, self.step.title, allowed, reason, title=action.title, allowed_ids=ids
+            )
         return clean
+
+    def refuse(self, name: str, reason: str) -> ActionNotAllowedNow:
+        """The error for action ``name`` refused now for ``reason`` (it names the action's title).
+
+        Args:
+            name: The action's name.
+            reason: Why, in words.
+        """
+        action = self.definition.action_map.get(name)
+        return ActionNotAllowedNow(
+            name,
+            self.step.title,
+            Lazy(lambda: [a.title for a in self.available_actions()]),
+            reason,
+            title=action.title if action else name,
+            allowed_ids=Lazy(lambda: [a.name for a in self.available_actions()]),
+        )
 
     def refusal(self, action: Action, fields: dict[str, Any]) -> str | None:
         """Why ``action`` is refused now with these fields, or None."""
@@ -345,22 +371,7 @@ class Process:
 
     def clean_fields(self, specs: Iterable[Field], given: dict[str, Any]) -> dict[str, Any]:
         """Type-check and normalise field values; unknown or missing fields raise InvalidField."""
-        specs = list(specs)
-        known = {f.name for f in specs}
-        for key in given:
-            if key not in known:
-                raise InvalidField(
-                    key, "this action has no such field", ", ".join(sorted(known)) or "no fields"
-                )
-        out: dict[str, Any] = {}
-        for f in specs:
-            value = given.get(f.name)
-            if value is None or value == "" or value == []:
-                if f.required:
-                    raise InvalidField(f.name, "is required", f.help or f.type)
-                continue
-            out[f.name] = self.clean_value(f, value)
-        return out
+        return field_value.clean_all(specs, given, self.clean_value)
 
     def clean_value(self, f: Field, value: Any) -> Any:
         """Check one value against its field type (see :func:`s3engine.core.field_value.clean`)."""

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from s3engine.core import sealed
 from s3engine.core.credential import SYSTEM, recorded_by
 from s3engine.core.process import Process
-from s3engine.errors import ActionNotAllowedNow, InvalidField
+from s3engine.errors import InvalidField
 
 NO_OBJECTION = "no objection"
 POSSIBLE_OBJECTION = "possible objection"
@@ -91,7 +91,7 @@ class HiddenRoundMixin(Process):
             super().validate(name, actor, {})
             problem = self.reveal_problem(fields["revealed"])
             if problem:
-                raise ActionNotAllowedNow(name, self.step.title, [], problem)
+                raise self.refuse(name, problem)
             return {"revealed": fields["revealed"]}
         clean = super().validate(name, actor, fields)
         if name == "set_closing_time":
@@ -124,10 +124,10 @@ class HiddenRoundMixin(Process):
             return Process.validate(self, name, actor, fields)
         if name == "close_round" and not fields:
             if self.g_round_open({}) is not None:
-                raise ActionNotAllowedNow(name, self.step.title, [], "there is no open round")
+                raise self.refuse(name, "there is no open round")
             action = self.definition.action_map[name]
             if actor not in (self.people_for(action.role) or ()):
-                raise ActionNotAllowedNow(name, self.step.title, [], f"{actor} may not reveal")
+                raise self.refuse(name, f"{actor} may not reveal")
             return {}
         return None
 
@@ -148,10 +148,8 @@ class HiddenRoundMixin(Process):
             else:
                 opened[person] = found.as_dict()
         if missing:
-            raise ActionNotAllowedNow(
+            raise self.refuse(
                 "close_round",
-                self.step.title,
-                [],
                 f"the hidden signals of {', '.join(missing)} are not on this computer "
                 "(ask them to signal again here)",
             )

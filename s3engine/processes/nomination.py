@@ -17,7 +17,6 @@ from typing import Any
 
 from s3engine.core import sealed
 from s3engine.core.process import Process
-from s3engine.errors import ActionNotAllowedNow
 
 PASS = "pass"
 NO_NOMINATION = "no nomination"
@@ -155,7 +154,7 @@ class NominationMixin(Process):
             clean = super().validate(name, actor, {"absent": fields.get("absent") or []})
             problem = self.slips_problem(fields["revealed"])
             if problem:
-                raise ActionNotAllowedNow(name, self.step.title, [], problem)
+                raise self.refuse(name, problem)
             return {"revealed": fields["revealed"], "absent": clean.get("absent", [])}
         clean = super().validate(name, actor, fields)
         if name == "nominate":
@@ -166,10 +165,8 @@ class NominationMixin(Process):
             for person, committed in self.slip_commitments.items():
                 found = self.ws.sealed.open(self.id, SLIPS_ROUND, person, committed)
                 if found is None:
-                    raise ActionNotAllowedNow(
+                    raise self.refuse(
                         name,
-                        self.step.title,
-                        [],
                         f"the slip of {person} is not on this computer (ask them to write it "
                         "again here)",
                     )

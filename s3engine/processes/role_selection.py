@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from s3engine.core.definition import NOMINEE, Action, Field
 from s3engine.core.process import Process
 from s3engine.core.workspace import ID_RE, Workspace
-from s3engine.errors import ActionNotAllowedNow, InvalidField
+from s3engine.errors import InvalidField
 from s3engine.org.domain import revise_description, summary
 from s3engine.org.role import record_assignment, role_id_for
 from s3engine.processes.nomination import PASS, NominationMixin
@@ -113,12 +113,7 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
         """Validate as usual, and refuse a change to the nomination one already has."""
         clean = super().validate(name, actor, fields)
         if name == "change_nomination" and clean["nominee"] == self.nomination(actor):
-            raise ActionNotAllowedNow(
-                name,
-                self.step.title,
-                [a.name for a in self.available_actions()],
-                f"{actor} already nominates {clean['nominee']}",
-            )
+            raise self.refuse(name, f"{actor} already nominates {clean['nominee']}")
         return clean
 
     def g_can_propose(self, f: dict[str, Any]) -> str | None:

@@ -113,9 +113,7 @@ class MitsRecord(Process):
     # -- helpers of the checks --------------------------------------------------------------------
 
     def _refuse(self, name: str, reason: str) -> ActionNotAllowedNow:
-        return ActionNotAllowedNow(
-            name, self.step.title, [a.name for a in self.available_actions()], reason
-        )
+        return self.refuse(name, reason)
 
     def _check_sections(self, field: str, ids: list[str]) -> None:
         known = [s.id for s in self.inst.sections]
