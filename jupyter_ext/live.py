@@ -57,8 +57,11 @@ class Watcher:
         self.task = loop.create_task(self._run())
 
     def _stamp(self) -> tuple[int, int]:
+        path = getattr(self.ws.journal, "path", None)  # a PostgreSQL journal has no file
+        if path is None:
+            return (self.ws.journal.position, 0)
         try:
-            st = os.stat(self.ws.journal.path)
+            st = os.stat(path)
         except OSError:
             return (0, 0)
         return (st.st_size, st.st_mtime_ns)

@@ -5,6 +5,8 @@ Allowed imports: s3engine, jupyter_ext.i18n.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from s3engine.core.workspace import Workspace, resolve_path
 from s3engine.errors import S3Error
 
@@ -17,11 +19,12 @@ def workspace(path: str | None = None) -> Workspace:
     """The workspace of this kernel, opened once per folder.
 
     Args:
-        path: The workspace folder (default: ``$S3FLOW_WORKSPACE``).
+        path: The workspace folder or ``postgresql://`` URL (default: ``$S3FLOW_WORKSPACE``).
     """
-    key = str(resolve_path(path).resolve())
+    where = resolve_path(path)
+    key = str(where.resolve()) if isinstance(where, Path) else where.conninfo + "#" + str(where)
     if key not in _WS:
-        ws = Workspace.open(key)
+        ws = Workspace(where)
         ws.autoflush_seconds = 0.5
         _WS[key] = ws
         if ws.settings.get("language") and i18n.language() == "en":

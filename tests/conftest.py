@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+# A real PostgreSQL server (one per session); ``store`` runs a test on both journal stores.
+from pg_support import pg_server, pg_url, store  # noqa: F401  (pytest fixtures)
+
 from s3engine.core.workspace import Workspace
 
 PEOPLE = ["Ana", "Bruno", "Carla", "Dario"]

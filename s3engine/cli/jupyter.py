@@ -58,7 +58,8 @@ def find_notebook(name: str) -> Path:
 def _env(args: argparse.Namespace) -> dict[str, str]:
     from s3engine.core.workspace import Workspace, resolve_path
 
-    path = resolve_path(args.workspace).resolve()
+    where = resolve_path(args.workspace)
+    path = where.resolve() if isinstance(where, Path) else where
     ws = Workspace(path)
     if ws.journal.last_seq == 0:
         ws.write(args.actor or "s3flow", "", "workspace.created", {"s3flow": "lab"})

@@ -93,8 +93,7 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check the whole hash chain; exit code 1 when the journal is damaged."""
-    from s3engine.core.workspace import resolve_path
-    from s3engine.journal.file_store import Journal
+    from s3engine.core.workspace import open_journal, resolve_path
 
     if args.checkpoint:
         from s3engine.cli.trust import verify_checkpoint
@@ -106,8 +105,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             as_json=args.json,
         )
 
-    path = resolve_path(args.workspace) / "journal.jsonl"
-    rep = Journal(path).verify()
+    journal = open_journal(resolve_path(args.workspace))
+    rep = journal.verify()
     if args.json:
         _print_json(
             {
@@ -119,7 +118,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             }
         )
     elif rep.ok:
-        print(f"OK: {rep.events} events, hash chain intact ({path}).")
+        print(f"OK: {rep.events} events, hash chain intact ({journal.describe()}).")
     else:
         print(
             f"DAMAGED: event {rep.first_bad_seq}: {rep.reason}. "
@@ -132,16 +131,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_repair(args: argparse.Namespace) -> int:
     """Set an incomplete last line of the journal aside and re-check the chain."""
-    from s3engine.core.workspace import resolve_path
-    from s3engine.journal.file_store import Journal
+    from s3engine.core.workspace import open_journal, resolve_path
 
-    path = resolve_path(args.workspace) / "journal.jsonl"
-    removed, saved = Journal(path).repair()
+    journal = open_journal(resolve_path(args.workspace))
+    removed, saved = journal.repair()
     if removed:
         print(f"Removed an incomplete last line of {removed} bytes; saved it as {saved}.")
     else:
         print("Nothing to repair: the journal ends with a complete event.")
-    rep = Journal(path).verify()
+    rep = journal.verify()
     print(
         f"The journal now holds {rep.events} complete events; chain "
         f"{'intact' if rep.ok else 'DAMAGED at event ' + str(rep.first_bad_seq)}."
@@ -154,10 +152,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from s3engine.core.projection import Projection
     from s3engine.core.workspace import Workspace, resolve_path
 
-    path = resolve_path(args.workspace)
-    Projection(path / "query").wipe()
-    (path / "snapshot.json").unlink(missing_ok=True)
-    ws = Workspace(path, create=False, use_snapshot=False)
+    where = resolve_path(args.workspace)
+    ws = Workspace(where, create=False, use_snapshot=False)
+    ws.close()
+    Projection(ws.path / "query").wipe()
+    (ws.path / "snapshot.json").unlink(missing_ok=True)
+    ws = Workspace(where, create=False, use_snapshot=False)
     ws.flush(everything=True)
     print(f"Rebuilt the query side from {ws.journal.last_seq} events.")
     return 0

@@ -31,19 +31,19 @@ LINK_DRIFT_S = 120
 def cmd_export(args: argparse.Namespace) -> int:
     """Verify the journal and write it, with a signed checkpoint, to the output file."""
     from s3engine.core import keyring, trust
-    from s3engine.core.workspace import Workspace, resolve_path
+    from s3engine.core.workspace import Workspace, open_journal, resolve_path
 
     out = Path(args.output)
     if out.exists() and not args.force:
         raise S3Error(f"{out} already exists.", "Choose another name or add --force.")
-    path = resolve_path(args.workspace)
-    _verified(path / "journal.jsonl")
-    ws = Workspace(path, create=False)
+    where = resolve_path(args.workspace)
+    _verified(open_journal(where))
+    ws = Workspace(where, create=False)
     with ws.journal.transaction():  # nobody appends while the copy and its checkpoint are made
-        rep = _verified(path / "journal.jsonl")
-        data = (path / "journal.jsonl").read_bytes() if rep.events else b""
+        rep = _verified(ws.journal)
+        data = ws.journal.export_bytes() if rep.events else b""
         ident = trust.identity(ws)
-        key = keyring.existing_key(path, vars(ident) if ident else None)
+        key = keyring.existing_key(ws.keys, vars(ident) if ident else None)
         note = trust.checkpoint(ws) if key is not None and data else None
     header: dict[str, Any] = {"s3flow_export": 1}
     if note is not None:
@@ -71,10 +71,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verified(journal: Path) -> Any:
-    from s3engine.journal.file_store import Journal
-
-    rep = Journal(journal).verify()
+def _verified(journal: Any) -> Any:
+    rep = journal.verify()
     if not rep.ok:
         raise S3Error(
             f"The journal is damaged at event {rep.first_bad_seq}: {rep.reason}.",

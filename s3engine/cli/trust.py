@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from s3engine.errors import S3Error
+from s3engine.journal.pg_store import PgTarget
 
 if TYPE_CHECKING:
     from s3engine.core.workspace import Workspace
@@ -176,7 +177,7 @@ def cmd_witness_list(args: argparse.Namespace) -> int:
 
 
 def verify_checkpoint(
-    ws: Workspace | str | os.PathLike[str],
+    ws: Workspace | str | os.PathLike[str] | PgTarget,
     path: str | os.PathLike[str],
     witnesses: Mapping[str, str] | None = None,
     as_json: bool = False,
@@ -199,7 +200,7 @@ def verify_checkpoint(
     from s3engine.core.workspace import Workspace
 
     note = read_checkpoint_file(path)
-    src = ws if isinstance(ws, Workspace) else Path(ws)
+    src = ws if isinstance(ws, (Workspace, PgTarget)) else Path(ws)
     rep = trust.verify_against(src, note, witnesses)
     cp, res = rep.checkpoint, rep.result
     if as_json:

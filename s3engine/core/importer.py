@@ -33,6 +33,7 @@ from s3engine.core.registry import Registry
 from s3engine.core.revalidation import Check, ImportRefused, StartFields, check_journal
 from s3engine.errors import WorkspaceError
 from s3engine.journal.file_store import Journal
+from s3engine.journal.pg_store import PgJournal, PgTarget
 
 HEADER_KEY = "s3flow_export"
 EXPORT_VERSION = 1
@@ -270,9 +271,34 @@ def place(dest: Path, journal: bytes, work: Path | None) -> None:
         ) from exc
 
 
+def _pg_destination(dest: PgTarget, export: ExportFile) -> bool:
+    """Whether the PostgreSQL workspace holds this journal already (True) or nothing (False).
+
+    Raises:
+        ImportRefused: It holds another journal.
+    """
+    journal = PgJournal(dest)
+    try:
+        if journal.head_row()[0] == 0:
+            return False
+        mine = journal.verify()
+        theirs = _hashes(export.journal)
+        if mine.ok and _hashes(journal.export_bytes()) == theirs and theirs:
+            return True
+    finally:
+        journal.close()
+    raise ImportRefused(
+        export.name,
+        None,
+        f"the workspace {dest} already has a journal ({mine.events} events) that is not this one; "
+        "an import only fills an empty workspace",
+        hint="Nothing was imported; import into a new workspace (another ?workspace= name).",
+    )
+
+
 def import_export(
     path: Path,
-    dest: Path,
+    dest: Path | PgTarget,
     checks: Mapping[str, Check],
     registry: Registry | None = None,
     start_fields: Mapping[str, StartFields] | None = None,
@@ -281,8 +307,8 @@ def import_export(
 
     Args:
         path: The export (or a bare journal file).
-        dest: The workspace folder: missing, empty, or holding this very journal (then nothing
-            is done).
+        dest: The workspace folder (or PostgreSQL workspace): missing, empty, or holding this
+            very journal (then nothing is done).
         checks: Checks of the registry's handler events, by event type.
         registry: The process kinds and handlers (default: those installed).
         start_fields: Per process kind, further start fields to try for recorded start data.
@@ -295,14 +321,18 @@ def import_export(
         WorkspaceError: The destination cannot be written; nothing changed.
     """
     export = read_export(path)
-    dest = dest.absolute()
-    if _destination(dest, export):
+    if isinstance(dest, PgTarget):
+        already = _pg_destination(dest, export)
+    else:
+        dest = dest.absolute()
+        already = _destination(dest, export)
+    if already:
         rep = trust.verify_against(dest, export.checkpoint) if export.checkpoint else None
         if rep is not None and not rep.ok:
             why = rep.problems[0]
             raise ImportRefused(export.name, None, f"its checkpoint does not vouch for it: {why}")
         return ImportReport(export.events, True, rep)
-    work = _work_folder(dest)
+    work = None if isinstance(dest, PgTarget) else _work_folder(dest)
     try:
         with contextlib.ExitStack() as stack:
             scratch = work or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="s3f-")))
@@ -318,7 +348,14 @@ def import_export(
                     raise ImportRefused(
                         export.name, None, f"its checkpoint does not vouch for it: {why}"
                     )
-            place(dest, export.journal, work)
+            if isinstance(dest, PgTarget):
+                target = PgJournal(dest)
+                try:
+                    target.load(export.journal)  # one transaction: all events or none
+                finally:
+                    target.close()
+            else:
+                place(dest, export.journal, work)
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from s3engine.errors import S3Error
 from s3engine.journal.checkpoint import ORIGIN_PREFIX
@@ -22,28 +22,68 @@ KEY_EVENT = "workspace.key_added"
 KEY_FILE = Path("keys") / "workspace.key"
 
 
-def new_identity(folder: Path) -> dict[str, Any]:
-    """Create the key file of a new workspace; return the data of its ``workspace.key_added``.
+class KeyVault(Protocol):
+    """Where a workspace's private key is kept: its folder, or its database (PostgreSQL)."""
+
+    def has_key(self) -> bool:
+        """True when a key is kept there."""
+        ...
+
+    def load_or_create(self, name: str) -> SigningKey:
+        """The key, created when there is none (two programs at once end up with one key)."""
+        ...
+
+    def describe(self) -> str:
+        """Where the key is, for messages."""
+        ...
+
+
+class FolderVault:
+    """The key file ``keys/workspace.key`` of a workspace folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / KEY_FILE
+
+    def has_key(self) -> bool:
+        """True when the key file exists."""
+        return self.path.is_file()
+
+    def load_or_create(self, name: str) -> SigningKey:
+        """Read (or create) the key file (see :func:`s3engine.journal.signing.load_or_create`)."""
+        return load_or_create(self.path, name)
+
+    def describe(self) -> str:
+        """The key file's path."""
+        return str(self.path)
+
+
+def vault(where: Path | KeyVault) -> KeyVault:
+    """The key vault of a workspace folder (or ``where`` itself when it is one)."""
+    return FolderVault(where) if isinstance(where, Path) else where
+
+
+def new_identity(where: Path | KeyVault) -> dict[str, Any]:
+    """Create the key of a new workspace; return the data of its ``workspace.key_added``.
 
     Raises:
         SigningKeyError: The key file cannot be written, or one exists that others can read.
     """
     workspace_id = uuid.uuid4().hex
-    key = load_or_create(folder / KEY_FILE, ORIGIN_PREFIX + workspace_id)
+    key = vault(where).load_or_create(ORIGIN_PREFIX + workspace_id)
     return {"name": key.name, "public_key": key.public_b64, "workspace_id": workspace_id}
 
 
-def existing_key(folder: Path, identity: dict[str, Any] | None) -> SigningKey | None:
+def existing_key(where: Path | KeyVault, identity: dict[str, Any] | None) -> SigningKey | None:
     """The workspace's private key when this program may read it and it matches the journal.
 
     Returns None (never raises) when there is no identity yet, no key file, or a key file that
     cannot be used: callers then do without what the key would sign (e.g. a snapshot).
     """
-    path = folder / KEY_FILE
-    if identity is None or not path.is_file():
-        return None
+    keys = vault(where)
     try:
-        key = load_or_create(path, str(identity["name"]))
+        if identity is None or not keys.has_key():
+            return None
+        key = keys.load_or_create(str(identity["name"]))
     except (S3Error, OSError, KeyError):
         return None
     return key if key.public_b64 == identity.get("public_key") else None

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.process import Process
     from s3engine.core.registry import Registry
     from s3engine.core.workspace import Workspace
-    from s3engine.journal.file_store import Journal
+    from s3engine.journal.store import JournalStore
 
 
 class Recorder:
@@ -35,7 +35,8 @@ class Recorder:
     """
 
     path: Path
-    journal: Journal
+    journal: JournalStore
+    keys: keyring.KeyVault
     registry: Registry
     processes: dict[str, Process]
     requests: dict[str, dict[str, Any] | int]
@@ -120,7 +121,7 @@ class Recorder:
                     SYSTEM_CREDENTIAL.person,
                     "",
                     keyring.KEY_EVENT,
-                    keyring.new_identity(self.path),
+                    keyring.new_identity(self.keys),
                     auth=SYSTEM_CREDENTIAL.auth(),
                 )
                 head = (self.journal.last_seq, self.journal.last_hash)

@@ -132,9 +132,10 @@ class Replay(Workspace):
         """Append a checked event unchanged to the scratch journal and apply it."""
         self.ensure_folder()
         line = encode_line(event)
-        with open(self.journal.path, "ab") as fh:  # scratch: no fsync, it is thrown away
-            fh.write(line)
         j = self.journal
+        assert isinstance(j, Journal)  # a scratch workspace is always a folder
+        with open(j.path, "ab") as fh:  # scratch: no fsync, it is thrown away
+            fh.write(line)
         j.start_at(j.offset + len(line), event["seq"], event["hash"])
         self.apply(event)
 

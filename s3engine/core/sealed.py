@@ -30,7 +30,7 @@ import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -85,8 +85,9 @@ class SealedStore:
             this program cannot read the key (it can then neither seal nor open).
     """
 
-    def __init__(self, folder: Path, secret: bytes | None) -> None:
+    def __init__(self, folder: Path, secret: bytes | None, blobs: Blobs | None = None) -> None:
         self.root = folder / FOLDER
+        self.blobs: Blobs = blobs if blobs is not None else FileBlobs(self.root)
         self._aead: AESGCM | None = None
         if secret is not None:
             key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(secret)
@@ -105,9 +106,6 @@ class SealedStore:
             )
         return self._aead
 
-    def _path(self, process: str, round_no: int, committed: str) -> Path:
-        return self.root / process / f"round-{round_no}" / f"{committed}.bin"
-
     def seal(self, process: str, round_no: int, person: str, value: Any) -> str:
         """Store ``value`` sealed and durably; return its commitment (to be journaled next).
 
@@ -121,6 +119,71 @@ class SealedStore:
         aad = canonical([person, process, round_no, committed])
         plain = json.dumps({"value": value, "salt": salt}).encode()
         blob = nonce + aead.encrypt(nonce, plain, aad)
+        self.blobs.put(process, round_no, committed, blob)
+        return committed
+
+    def open(self, process: str, round_no: int, person: str, committed: str) -> Opened | None:
+        """The sealed answer behind ``committed``, or None when it is not on this computer.
+
+        Raises:
+            SealedError: The sealed file exists but was changed or belongs to someone else.
+        """
+        aead = self._need()
+        blob = self.blobs.get(process, round_no, committed)
+        if blob is None:
+            return None
+        aad = canonical([person, process, round_no, committed])
+        try:
+            plain = json.loads(aead.decrypt(blob[:12], blob[12:], aad))
+        except (InvalidTag, ValueError) as exc:
+            raise SealedError(
+                f"The hidden answer of {person} ({committed[:12]}) was changed or is not theirs.",
+                "The round cannot be revealed with it; ask them to answer again.",
+            ) from exc
+        opened = Opened(plain["value"], plain["salt"])
+        if check(opened.as_dict(), committed, person, process, round_no):
+            raise SealedError(
+                f"The hidden answer of {person} does not match what the journal recorded.",
+                "Ask them to answer again before the reveal.",
+            )
+        return opened
+
+    def discard(self, process: str, round_no: int) -> None:
+        """Delete the sealed answers of a revealed round (best effort)."""
+        self.blobs.drop(process, round_no)
+
+
+class Blobs(Protocol):
+    """Where sealed answers are kept: files in the workspace folder, or rows in PostgreSQL."""
+
+    def put(self, process: str, round_no: int, committed: str, blob: bytes) -> None:
+        """Store a sealed answer durably (raising when it cannot be stored)."""
+        ...
+
+    def get(self, process: str, round_no: int, committed: str) -> bytes | None:
+        """The sealed answer (None when it is not there)."""
+        ...
+
+    def drop(self, process: str, round_no: int) -> None:
+        """Delete a round's sealed answers (best effort)."""
+        ...
+
+
+class FileBlobs:
+    """Sealed answers as files ``<workspace>/sealed/<process>/round-<n>/<commitment>.bin``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, process: str, round_no: int, committed: str) -> Path:
+        return self.root / process / f"round-{round_no}" / f"{committed}.bin"
+
+    def put(self, process: str, round_no: int, committed: str, blob: bytes) -> None:
+        """Write the file atomically and fsync it and its folder.
+
+        Raises:
+            SealedError: It cannot be written.
+        """
         path = self._path(process, round_no, committed)
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -143,18 +206,16 @@ class SealedStore:
                 "Free some disk space or check the workspace folder's permissions; "
                 "nothing was recorded.",
             ) from exc
-        return committed
 
-    def open(self, process: str, round_no: int, person: str, committed: str) -> Opened | None:
-        """The sealed answer behind ``committed``, or None when it is not on this computer.
+    def get(self, process: str, round_no: int, committed: str) -> bytes | None:
+        """The file's bytes (None when there is no such file).
 
         Raises:
-            SealedError: The sealed file exists but was changed or belongs to someone else.
+            SealedError: The file cannot be read.
         """
-        aead = self._need()
         path = self._path(process, round_no, committed)
         try:
-            blob = path.read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -162,23 +223,10 @@ class SealedStore:
                 f"Cannot read the hidden answer {path}: {exc.strerror or exc}.",
                 "Check the workspace folder's permissions.",
             ) from exc
-        aad = canonical([person, process, round_no, committed])
-        try:
-            plain = json.loads(aead.decrypt(blob[:12], blob[12:], aad))
-        except (InvalidTag, ValueError) as exc:
-            raise SealedError(
-                f"The hidden answer of {person} ({path.name}) was changed or is not theirs.",
-                "The round cannot be revealed with it; ask them to answer again.",
-            ) from exc
-        opened = Opened(plain["value"], plain["salt"])
-        if check(opened.as_dict(), committed, person, process, round_no):
-            raise SealedError(
-                f"The hidden answer of {person} does not match what the journal recorded.",
-                "Ask them to answer again before the reveal.",
-            )
-        return opened
 
-    def discard(self, process: str, round_no: int) -> None:
-        """Delete the sealed answers of a revealed round (best effort)."""
-        with contextlib.suppress(OSError):
-            shutil.rmtree(self.root / process / f"round-{round_no}")
+    def drop(self, process: str, round_no: int) -> None:
+        """Remove the round's folder (best effort)."""
+        folder = os.path.join(self.root, process, f"round-{round_no}")
+        if os.path.isdir(folder):  # replaying a journal: mostly removed long ago
+            with contextlib.suppress(OSError):
+                shutil.rmtree(folder)

@@ -1,12 +1,14 @@
 """Snapshots: open a large workspace without replaying the whole journal.
 
 A snapshot (``<workspace>/snapshot.json``) holds the live state after event N: every process's
-fields, the query-side tables and the settings, plus N's seq, hash and byte offset. It is derived
-data, never an authority: on open it is used only when it is verified against the journal (the line
-ending at the stored offset is event N, its recomputed hash is the stored hash) and its digest is
-signed by the workspace key (``keys/workspace.key``): a snapshot forged with a recomputed digest is
-discarded, not trusted. Otherwise the journal is replayed (and verified) in full. Events after N
-are applied as usual. A program that cannot read the key neither writes nor uses snapshots.
+fields, the query-side tables and the settings, plus N's seq, hash and position in the journal
+store (stored as ``offset``: the byte offset of a file journal, the seq in PostgreSQL). It is
+derived data, never an authority: on open it is used only when it is verified against the journal
+(the event ending at the stored position is event N, its recomputed hash is the stored hash) and
+its digest is signed by the workspace key (``keys/workspace.key``, or the database's key): a
+snapshot forged with a recomputed digest is discarded, not trusted. Otherwise the journal is
+replayed (and verified) in full. Events after N are applied as usual. A program that cannot read
+the key neither writes nor uses snapshots.
 
 Snapshots are JSON, never pickle, so a planted file cannot run code; process classes are looked up
 only among the engine's registered process types. A process's history is stored as event seqs and
@@ -23,7 +25,6 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from s3engine.core import keyring
@@ -161,7 +162,7 @@ def build(ws: Workspace) -> dict[str, Any] | None:
     body = {
         "format": FORMAT,
         "s3flow": __version__,
-        "head": {"seq": seq, "hash": head, "offset": ws.journal.offset},
+        "head": {"seq": seq, "hash": head, "offset": ws.journal.position},
         "settings": ws.settings,
         "key_record": ws.key_record,
         "requests": {r: (e["seq"] if isinstance(e, dict) else e) for r, e in ws.requests.items()},
@@ -182,7 +183,7 @@ def save(ws: Workspace) -> bool:
     Returns:
         True when written, False when the state cannot be snapshotted safely.
     """
-    key = keyring.existing_key(ws.path, ws.key_record)
+    key = keyring.existing_key(ws.keys, ws.key_record)
     if key is None:
         return False
     doc = build(ws)
@@ -195,28 +196,6 @@ def save(ws: Workspace) -> bool:
     atomic_write(ws.path / NAME, json.dumps(seal) + "\n" + doc["body"])
     ws.snapshot_seq = ws.head[0]
     return True
-
-
-def _event_ending_at(path: Path, offset: int) -> dict[str, Any] | None:
-    with open(path, "rb") as fh:
-        size = fh.seek(0, 2)
-        if offset > size or offset < 2:
-            return None
-        window = 4096
-        while True:
-            start = max(0, offset - window)
-            fh.seek(start)
-            chunk = fh.read(offset - start)
-            if not chunk.endswith(b"\n"):
-                return None
-            cut = chunk.rfind(b"\n", 0, len(chunk) - 1)
-            if cut >= 0 or start == 0:
-                try:
-                    ev = json.loads(chunk[cut + 1 :])
-                except ValueError:
-                    return None
-                return ev if isinstance(ev, dict) else None
-            window *= 4
 
 
 def load(ws: Workspace) -> bool:
@@ -246,7 +225,7 @@ def _load(ws: Workspace) -> bool:
         if seal["digest"] != digest:
             return False
         body = json.loads(text)
-        key = keyring.existing_key(ws.path, body["key_record"])
+        key = keyring.existing_key(ws.keys, body["key_record"])
         if key is None or not verify_signature(
             key.name, key.public_b64, digest.encode(), base64.b64decode(seal["signature"])
         ):
@@ -258,7 +237,7 @@ def _load(ws: Workspace) -> bool:
     if body.get("format") != FORMAT or body.get("s3flow") != __version__:
         return False
     head = body["head"]
-    ev = _event_ending_at(ws.journal.path, head["offset"])
+    ev = ws.journal.event_ending_at(head["offset"])
     if (
         not ev
         or ev.get("seq") != head["seq"]

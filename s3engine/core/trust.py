@@ -23,23 +23,22 @@ Allowed imports: standard library, s3engine.core, s3engine.journal, s3engine.err
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from s3engine.core.workspace import Workspace
+from s3engine.core.workspace import Workspace, open_journal
 from s3engine.errors import S3Error
 from s3engine.journal import checkpoint as cp_mod
 from s3engine.journal.checkpoint import Checkpoint, CheckpointResult, NoteCheck
+from s3engine.journal.pg_store import PgTarget
 from s3engine.journal.signing import (
     SigningKey,
     check_name,
     decode_public,
     key_id,
-    load_or_create,
 )
 
 KEY_EVENT = "workspace.key_added"
@@ -47,7 +46,8 @@ WITNESS_EVENT = "workspace.witness_added"
 KEY_FILE = Path("keys") / "workspace.key"
 ACTOR = "s3flow"
 
-Source = Workspace | Path
+#: A workspace, its folder, or a PostgreSQL workspace (a damaged journal need not open).
+Source = Workspace | Path | PgTarget
 
 
 class TrustError(S3Error):
@@ -80,33 +80,19 @@ class Identity:
         return cp_mod.ORIGIN_PREFIX + self.workspace_id
 
 
-def _folder(src: Source) -> Path:
-    return src.path if isinstance(src, Workspace) else Path(src)
-
-
 def read_events(src: Source) -> list[Any]:
-    """Return the journal's complete lines, decoded (``None`` for a line that is not JSON).
+    """Return the journal's complete events, decoded (``None`` for a line that is not JSON).
 
     An incomplete last line (never acknowledged) is left out; nothing else is checked.
     """
-    path = _folder(src) / "journal.jsonl"
+    if isinstance(src, Workspace):
+        journal = src.journal
+    else:
+        journal = open_journal(src if isinstance(src, PgTarget) else Path(src))
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        raise TrustError(
-            f"Cannot read the journal {path}: {exc.strerror}.", "Check the folder's permissions."
-        ) from exc
-    if data and not data.endswith(b"\n"):
-        data = data[: data.rfind(b"\n") + 1]
-    events: list[Any] = []
-    for raw in data.splitlines():
-        try:
-            events.append(json.loads(raw))
-        except ValueError:
-            events.append(None)
-    return events
+        return journal.raw_events()
+    except S3Error as exc:
+        raise TrustError(exc.message, exc.hint) from exc
 
 
 def _data(ev: Any, type_: str) -> dict[str, Any] | None:
@@ -156,11 +142,11 @@ def workspace_key(ws: Workspace) -> SigningKey:
         SigningKeyError: The key file is readable by others or malformed.
     """
     ws.ensure_folder()
-    path = ws.path / KEY_FILE
+    path = ws.keys.describe()
     ident = identity(ws)
     if ident is None:
         workspace_id = uuid.uuid4().hex
-        key = load_or_create(path, cp_mod.ORIGIN_PREFIX + workspace_id)
+        key = ws.keys.load_or_create(cp_mod.ORIGIN_PREFIX + workspace_id)
         data = {"name": key.name, "public_key": key.public_b64, "workspace_id": workspace_id}
 
         def check() -> None:
@@ -173,14 +159,14 @@ def workspace_key(ws: Workspace) -> SigningKey:
         except _AlreadyKeyed:
             ident = identity(ws)
             assert ident is not None
-    if not path.exists():
+    if not ws.keys.has_key():
         raise TrustError(
             f"The journal names the workspace key {ident.name} (event {ident.seq}), but the key "
             f"file {path} is missing.",
             "Restore keys/workspace.key from a backup of this workspace; the key does not travel "
             "with an export.",
         )
-    key = load_or_create(path, ident.name)
+    key = ws.keys.load_or_create(ident.name)
     if key.public_b64 != ident.public_key:
         raise TrustError(
             f"The key file {path} holds another key than the one the journal names "
@@ -269,9 +255,9 @@ def verify_against(
         TrustError: There is no workspace folder.
     """
     cp = cp_mod.parse(note_text)
-    if not _folder(src).is_dir():
+    if isinstance(src, Path) and not src.is_dir():
         raise TrustError(
-            f"No workspace at {_folder(src)}.", "Give the workspace folder with --workspace DIR."
+            f"No workspace at {src}.", "Give the workspace folder with --workspace DIR."
         )
     events = read_events(src)
     ident = _identity_of(events)

@@ -38,6 +38,8 @@ from s3engine.errors import (
 )
 from s3engine.journal.event import Clock, utc_now
 from s3engine.journal.file_store import Journal
+from s3engine.journal.pg_store import PgJournal, PgTarget, parse_url
+from s3engine.journal.store import JournalStore, is_url
 
 DEFAULT_DIR = "s3flow-workspace"
 ENV_VAR = "S3FLOW_WORKSPACE"
@@ -46,19 +48,37 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}\Z")
 Handler = Callable[["Workspace", dict[str, Any]], None]
 
 
-def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
-    """Return the workspace folder: the argument, else ``$S3FLOW_WORKSPACE``, else the default."""
-    if path:
-        return Path(path).expanduser()
-    env = os.environ.get(ENV_VAR)
-    return Path(env).expanduser() if env else Path.cwd() / DEFAULT_DIR
+#: Where a workspace is: its folder, or a workspace in a PostgreSQL database.
+Location = Path | PgTarget
+
+
+def resolve_path(path: str | os.PathLike[str] | PgTarget | None = None) -> Location:
+    """Return the workspace: the argument, else ``$S3FLOW_WORKSPACE``, else the default folder.
+
+    A ``postgresql://`` URL (argument or variable) names a workspace in a PostgreSQL database
+    (see :func:`s3engine.journal.pg_store.parse_url`); anything else is a folder.
+    """
+    if isinstance(path, PgTarget):
+        return path
+    given = os.fspath(path) if path else os.environ.get(ENV_VAR)
+    if given and is_url(given):
+        return parse_url(str(given))
+    return Path(given).expanduser() if given else Path.cwd() / DEFAULT_DIR
+
+
+def open_journal(where: Location, clock: Clock = utc_now) -> JournalStore:
+    """The journal store of a workspace, without opening the workspace (e.g. to verify it)."""
+    if isinstance(where, PgTarget):
+        return PgJournal(where, clock)
+    return Journal(where / "journal.jsonl", clock)
 
 
 class Workspace(Recorder):
-    """A workspace folder and everything derived from its journal.
+    """A workspace and everything derived from its journal.
 
     Args:
-        path: The folder.
+        path: The folder, or a PostgreSQL workspace (a :class:`PgTarget` or its URL); for the
+            latter, ``self.path`` is the local folder of its derived files (``PgTarget.state``).
         clock: Time source for new events (tests and demos inject a fixed clock).
         create: Create the folder when missing (otherwise raise WorkspaceError).
         use_snapshot: Start from a verified snapshot when one exists (else replay everything).
@@ -71,7 +91,7 @@ class Workspace(Recorder):
 
     def __init__(
         self,
-        path: Path,
+        path: Path | PgTarget | str,
         clock: Clock | None = None,
         create: bool = True,
         use_snapshot: bool = True,
@@ -80,17 +100,29 @@ class Workspace(Recorder):
         self.registry = registry if registry is not None else default_registry()
         self.process_types = self.registry.process_types
         self.handlers = self.registry.handlers
-        self.path = Path(path)
-        if self.path.exists() and not self.path.is_dir():
+        where = resolve_path(path) if isinstance(path, (str, PgTarget)) else Path(path)
+        self.target = where
+        self.path = where.state if isinstance(where, PgTarget) else where
+        self.journal: JournalStore = open_journal(where, clock or utc_now)
+        self.keys: keyring.KeyVault = keyring.FolderVault(self.path)
+        if isinstance(self.journal, PgJournal):
+            from s3engine.journal.pg_secrets import PgKeys
+
+            self.keys = PgKeys(self.journal)
+            if not create and not self.journal.exists():
+                raise WorkspaceError(
+                    f"No workspace {self.journal.describe()}.",
+                    "Create it with `s3flow init --workspace URL`.",
+                )
+        elif self.path.exists() and not self.path.is_dir():
             raise WorkspaceError(
                 f"{self.path} is a file, not a workspace folder.",
                 "Give a folder with --workspace DIR.",
             )
-        if not self.path.exists() and not create:
+        elif not self.path.exists() and not create:
             raise WorkspaceError(
                 f"No workspace at {self.path}.", "Create it with `s3flow init --workspace DIR`."
             )
-        self.journal = Journal(self.path / "journal.jsonl", clock or utc_now)
         self.projection = Projection(self.path / "query")
         self.processes: dict[str, Process] = {}
         self.settings: dict[str, Any] = {"language": "en"}
@@ -118,11 +150,11 @@ class Workspace(Recorder):
     @classmethod
     def open(
         cls,
-        path: str | os.PathLike[str] | None = None,
+        path: str | os.PathLike[str] | PgTarget | None = None,
         clock: Clock | None = None,
         create: bool = True,
     ) -> Workspace:
-        """Open (and on first write create) the workspace at ``path`` (see :func:`resolve_path`)."""
+        """Open (and on first write create) the workspace ``path`` (see :func:`resolve_path`)."""
         return cls(resolve_path(path), clock=clock, create=create)
 
     def ensure_folder(self) -> None:
@@ -165,11 +197,16 @@ class Workspace(Recorder):
     @property
     def sealed(self) -> SealedStore:
         """The sealed answers of hidden rounds (see :mod:`s3engine.core.sealed`)."""
-        key = keyring.existing_key(self.path, self.key_record)
+        key = keyring.existing_key(self.keys, self.key_record)
         marker = key.public_b64 if key else None
         if self._sealed is None or self._sealed[0] != marker:
             secret = key.private.private_bytes_raw() if key else None
-            self._sealed = (marker, SealedStore(self.path, secret))
+            blobs = None
+            if isinstance(self.journal, PgJournal):  # every program of a deployment reaches them
+                from s3engine.journal.pg_secrets import PgSealedBlobs
+
+                blobs = PgSealedBlobs(self.journal)
+            self._sealed = (marker, SealedStore(self.path, secret, blobs))
         return self._sealed[1]
 
     @property
@@ -260,9 +297,8 @@ class Workspace(Recorder):
         return sorted(rows, key=lambda r: (r["review_date"], r["id"]))
 
     def events(self) -> Iterator[dict[str, Any]]:
-        """Every event of the journal, read afresh from the file."""
-        fresh = Journal(self.journal.path)
-        yield from fresh.read_new()
+        """Every event of the journal, read afresh from the store."""
+        yield from self.journal.all_events()
 
     def check_pattern_ids(self, ids: list[str], field: str) -> None:
         """Check that pattern ids exist (in the pattern database when it is available)."""
@@ -286,7 +322,9 @@ class Workspace(Recorder):
             FileWriteError: The tables could not be written (inside ``best_effort``: a warning).
         """
         if not self.path.exists():
-            return
+            if not (isinstance(self.target, PgTarget) and self.head[0]):
+                return
+            self.ensure_folder()  # the local state folder of a PostgreSQL workspace
         self.projection.flush(self.head, everything)
         self._last_flush = time.monotonic()
         if snapshot_due:

@@ -41,11 +41,12 @@ from s3engine.journal.event import (
     shape_problem,
     utc_now,
 )
+from s3engine.journal.file_reads import FileReads
 
 LOCK_TIMEOUT_S = 60.0
 
 
-class Journal:
+class Journal(FileReads):
     """Append-only, hash-chained event log stored in one JSON Lines file.
 
     Args:
