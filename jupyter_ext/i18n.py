@@ -1,29 +1,51 @@
-"""Interface language for the widgets: gettext catalogues (English, Italian, Portuguese, Spanish).
+"""Interface language for the widgets: gettext catalogues, writing direction, dates and numbers.
 
 Catalogues are ``locale/<lang>/LC_MESSAGES/s3flow.po`` files; their compiled ``.mo`` files are
 committed beside them (``tools/extract_messages.py`` writes both, a test checks they match), so the
 interface needs only the standard library's gettext at run time. The language comes from the
 notebook (``set_language``) or else the workspace setting (``s3flow init --language it``); English
 is the fallback. Message ids are the English texts, so engine texts (step titles, guidance, action
-names) translate the same way.
+names) translate the same way. The supported languages are defined once, in
+:mod:`s3engine.languages`.
 
-Allowed imports: standard library.
+Dates and numbers are written the way the chosen language writes them (Babel's CLDR data):
+``format_date("2027-05-01")`` is "1 mai 2027" in French and "1 مايو 2027" in Arabic.
+
+Allowed imports: standard library, babel, s3engine.languages.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 from functools import lru_cache
 from pathlib import Path
 
-LANGUAGES = {"en": "English", "it": "Italiano", "pt": "Português", "es": "Español"}
+from babel.dates import format_date as babel_date
+from babel.dates import format_datetime as babel_datetime
+from babel.numbers import format_decimal
+
+from s3engine.languages import LANGUAGES, direction
+
+__all__ = [
+    "LANGUAGES",
+    "_",
+    "format_date",
+    "format_datetime",
+    "format_number",
+    "language",
+    "ngettext",
+    "set_language",
+    "text_direction",
+]
+
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "s3flow"
 
 _current = {"lang": "en"}
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def translations(lang: str) -> gettext.NullTranslations:
     """The compiled catalogue for ``lang`` (NullTranslations for English or a missing catalogue)."""
     if lang == "en":
@@ -35,7 +57,7 @@ def set_language(lang: str) -> None:
     """Choose the interface language for this kernel.
 
     Args:
-        lang: A language code of ``LANGUAGES`` (en, it, pt, es).
+        lang: A language code of ``LANGUAGES`` (en, it, pt, es, fr, el, ar).
 
     Raises:
         ValueError: The language is not supported.
@@ -50,6 +72,11 @@ def language() -> str:
     return _current["lang"]
 
 
+def text_direction(lang: str | None = None) -> str:
+    """``"rtl"`` or ``"ltr"``: the HTML ``dir`` of ``lang`` (default: the current language)."""
+    return direction(lang or _current["lang"])
+
+
 def _(text: str) -> str:
     """Translate an interface text into the current language."""
     if not text:
@@ -60,3 +87,65 @@ def _(text: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate with plural forms."""
     return translations(_current["lang"]).ngettext(singular, plural, n)
+
+
+def _as_date(value: object) -> dt.date | dt.datetime | None:
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) <= 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def format_date(value: object, length: str = "long") -> str:
+    """A date written the current language's way.
+
+    Args:
+        value: A ``date``/``datetime`` or an ISO text ("2027-05-01"); anything else (a text that
+            is not a date, e.g. typed by a user) is shown as it is.
+        length: Babel's format length: ``short``, ``medium``, ``long`` or ``full``.
+    """
+    d = _as_date(value)
+    if d is None:
+        return "" if value is None else str(value)
+    day = d.date() if isinstance(d, dt.datetime) else d
+    return babel_date(day, length, locale=_current["lang"])
+
+
+def format_datetime(value: object, length: str = "short") -> str:
+    """A moment (journal times are UTC) written the current language's way, in UTC.
+
+    Args:
+        value: A ``datetime`` or an ISO text ("2027-05-01T14:30:00Z"); a bare date is written as a
+            date; anything else is shown as it is.
+        length: Babel's format length: ``short``, ``medium``, ``long`` or ``full``.
+    """
+    d = _as_date(value)
+    if d is None:
+        return "" if value is None else str(value)
+    if not isinstance(d, dt.datetime):
+        return format_date(d)
+    if d.tzinfo is not None:
+        d = d.astimezone(dt.UTC).replace(tzinfo=None)
+    return babel_datetime(d, length, locale=_current["lang"])
+
+
+def format_number(value: float | int | str, digits: int = 2) -> str:
+    """A number written the current language's way (decimal separator, grouping).
+
+    Args:
+        value: The number (a numeric text is accepted; anything else is shown as it is).
+        digits: At most this many decimals.
+    """
+    try:
+        number = float(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+    return format_decimal(number, format=pattern, locale=_current["lang"])

@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 LOCALE = ROOT / "jupyter_ext" / "locale"
-LANGS = ("it", "pt", "es")
+LANGS = ("it", "pt", "es", "fr", "el", "ar")
 
 
 def engine_texts() -> set[str]:

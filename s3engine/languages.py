@@ -1,0 +1,29 @@
+"""The interface languages s3flow supports, defined once for the engine, the CLI and the widgets.
+
+Each language is a code (ISO 639-1), its name in itself (as a language menu shows it) and its
+writing direction. Translations live with the widgets (``jupyter_ext/locale``); the engine only
+needs to know which codes a workspace may be configured with.
+
+Allowed imports: standard library.
+"""
+
+from __future__ import annotations
+
+#: Code -> the language's own name, in the order a menu lists them.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "it": "Italiano",
+    "pt": "Português",
+    "es": "Español",
+    "fr": "Français",
+    "el": "Ελληνικά",
+    "ar": "العربية",
+}
+
+#: Languages written right to left.
+RIGHT_TO_LEFT = frozenset({"ar"})
+
+
+def direction(lang: str) -> str:
+    """The writing direction of ``lang``: ``"rtl"`` or ``"ltr"`` (the HTML ``dir`` values)."""
+    return "rtl" if lang in RIGHT_TO_LEFT else "ltr"
