@@ -11,15 +11,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as w
 from traitlets import TraitError
 
+from s3engine.core.choices import source_of
 from s3engine.core.definition import Field
+from s3engine.errors import InvalidField, InvalidFields, S3Error
 
 from .i18n import _
+from .pickers import MultiPicker, Option, picker
 
 
 class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
@@ -28,15 +31,30 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
     Args:
         fields: The engine's field descriptions.
         participants: Names offered for person/people fields.
+        options: What the engine offers for a field with a picker (``(value, label)`` pairs,
+            :func:`s3engine.core.choices.options`); a field offered nothing is typed freely.
     """
 
-    def __init__(self, fields: Sequence[Field], participants: Sequence[str]) -> None:
+    def __init__(
+        self,
+        fields: Sequence[Field],
+        participants: Sequence[str],
+        options: Callable[[Field], Sequence[Option]] | None = None,
+    ) -> None:
         self.fields = list(fields)
         self.inputs: dict[str, w.Widget] = {}
         self.errors: dict[str, w.HTML] = {}
+        #: What is wrong, in one line next to the button that sends the form (see show_problems).
+        self.summary = w.HTML()
+        self.summary.add_class("s3-form-summary")
         rows = []
         for f in self.fields:
-            widget = self._input(f, participants)
+            offered = list(options(f)) if options is not None and source_of(f) else []
+            widget = (
+                picker(offered, multiple=f.type in ("list", "patterns"))
+                if offered
+                else self._input(f, participants)
+            )
             widget.add_class(f"s3-field-{f.name}")
             self.inputs[f.name] = widget
             label = _(f.label or f.name.replace("_", " ").capitalize())
@@ -62,7 +80,7 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
         if f.type == "person":
             return w.Dropdown(options=[("—", None)] + [(p, p) for p in participants], value=None)
         if f.type == "people":
-            return w.SelectMultiple(options=list(participants), rows=min(6, len(participants)))
+            return MultiPicker([(p, p) for p in participants])
         if f.type == "date":
             return w.DatePicker()
         if f.type == "choice":
@@ -86,11 +104,11 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             v = self.inputs[f.name].value
             if isinstance(v, dt.date):
                 v = v.isoformat()
-            elif f.type == "people":
+            elif isinstance(v, tuple):
                 v = list(v)
-            elif f.type == "list":
+            elif f.type == "list" and isinstance(v, str):
                 v = [x.strip() for x in v.splitlines() if x.strip()]
-            elif f.type == "patterns":
+            elif f.type == "patterns" and isinstance(v, str):
                 v = [x.strip() for x in v.split(",") if x.strip()]
             elif f.type == "bool" and v is False:
                 v = None
@@ -103,14 +121,14 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
         """Fill inputs (used by tests and to prefill forms)."""
         for name, v in values.items():
             f = next(x for x in self.fields if x.name == name)
-            if f.type == "date" and isinstance(v, str):
+            if isinstance(self.inputs[name], MultiPicker):
+                v = tuple([v] if isinstance(v, str) else v)
+            elif f.type == "date" and isinstance(v, str):
                 v = dt.date.fromisoformat(v)
             elif f.type == "list" and isinstance(v, list):
                 v = "\n".join(v)
             elif f.type == "patterns" and isinstance(v, list):
                 v = ", ".join(v)
-            elif f.type == "people":
-                v = tuple(v)
             self.inputs[name].value = v
 
     def prefill(self, known: Mapping[str, Any]) -> None:
@@ -143,3 +161,51 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             ].value = f"<span class='s3-error' style='color:#b00020'>{html.escape(message)}</span>"
             return True
         return False
+
+    def show_problems(self, err: S3Error) -> bool:
+        """Show an engine refusal: each field's message next to it, a summary by the button.
+
+        A message about no field of this form is shown whole next to the button.
+
+        Args:
+            err: What the engine said.
+
+        Returns:
+            True when a message was placed next to a field (the first one is ``err.field``).
+        """
+        for e in self.errors.values():
+            e.value = ""
+        found = err.errors if isinstance(err, InvalidFields) else [err]
+        placed = []
+        for e in found:
+            if isinstance(e, InvalidField) and e.field in self.errors:
+                self.errors[
+                    e.field
+                ].value = f"<span class='s3-error' role='alert'>{html.escape(str(e))}</span>"
+                placed.append(e)
+        rest = [e for e in found if e not in placed]
+        parts = []
+        if placed:
+            names = ", ".join(
+                _(self._label(e.field)) for e in placed if isinstance(e, InvalidField)
+            )
+            parts.append(
+                _("Please check: {fields} (see the message next to each).").format(fields=names)
+            )
+        parts += [str(e) for e in rest]
+        self.summary.value = (
+            f"<span class='s3-error' role='alert'>{html.escape(' '.join(parts))}</span>"
+            if parts
+            else ""
+        )
+        return bool(placed)
+
+    def clear_problems(self) -> None:
+        """Remove every message."""
+        for e in self.errors.values():
+            e.value = ""
+        self.summary.value = ""
+
+    def _label(self, name: str) -> str:
+        f = next((x for x in self.fields if x.name == name), None)
+        return (f.label if f and f.label else name.replace("_", " ").capitalize()) if f else name

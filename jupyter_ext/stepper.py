@@ -24,6 +24,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from s3engine.core import choices
 from s3engine.core.action_view import ActionView
 from s3engine.core.credential import Credential
 from s3engine.core.process import Process
@@ -304,7 +305,10 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         """Show the form for an action that needs input."""
         if self._form_action == a.name and self._form_process == a.process and self._form:
             return
-        self._form = FieldForm(a.fields, self.proc.participants)
+        leaf = self.proc.leaf()
+        self._form = FieldForm(
+            a.fields, self.proc.participants, lambda f: choices.options(self.ws, f, leaf)
+        )
         self._form.prefill(self.proc.leaf().data)  # what the engine knows already
         self._form_action, self._form_process = a.name, a.process
         ok = w.Button(
@@ -331,7 +335,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             else ""
         )
         guidance = w.HTML(f"<i>{esc(_(a.guidance))}</i>{missing}{warn}")
-        self.form_box.children = [guidance, self._form, w.HBox([ok, cancel])]
+        self.form_box.children = [guidance, self._form, w.HBox([ok, cancel, self._form.summary])]
         self.form_box.add_class("s3-open-form")
 
     def open_confirm(self, a: ActionView) -> None:
@@ -411,7 +415,10 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         try:
             self.ws.refresh()
         except S3Error as err:
-            self._show_error(str(err))
+            if self._form is not None:  # next to the button pressed
+                self._form.show_problems(err)
+            else:
+                self._show_error(str(err))
             return
         self.render()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import PEOPLE, start_consent
@@ -64,3 +65,117 @@ def test_people_and_titles_in_refusals_of_a_person(ws: Workspace) -> None:
         p.act("present_proposal", "Bruno")
     assert str(err.value).startswith("'Bruno' cannot do 'Present the proposal': only the proposer")
     assert "Carla" in str(err.value) and PEOPLE[1] in str(err.value)
+
+
+# -- widgets ------------------------------------------------------------------------------------
+
+ipywidgets = pytest.importorskip("ipywidgets")
+
+from jupyter_ext import i18n
+from jupyter_ext.pickers import MultiPicker
+from jupyter_ext.session import Session
+
+
+@pytest.fixture
+def english() -> None:
+    i18n.set_language("en")
+
+
+def start_button(s: Session) -> Any:
+    return next(b for b in s.start_box.children[-1].children if "s3-start" in b._dom_classes)
+
+
+def test_start_form_shows_every_problem_next_to_its_field_and_the_button(
+    ws: Workspace, english: None
+) -> None:
+    s = Session("consent", ws=ws)
+    s.show_start_form()
+    s.form.set_values({"title": "Desk", "participants": ["Ana"]})
+    start_button(s).click()
+    errors = {k: v.value for k, v in s.form.errors.items() if v.value}
+    assert set(errors) == {"facilitator", "driver", "requirement"}
+    assert "Driver is required" in errors["driver"]
+    summary = s.form.summary.value
+    assert s.form.summary in s.start_box.children[-1].children  # next to the Start button
+    assert "Facilitator, Driver, Requirement" in summary and "review_date" not in summary
+    assert not ws.roots()
+    # fixing them all but one leaves one message; the rule about people is shown by the button
+    s.form.set_values({"facilitator": "Ana", "driver": "No advice.", "requirement": "Advice."})
+    start_button(s).click()
+    assert [k for k, v in s.form.errors.items() if v.value] == ["participants"]
+    assert "at least two people" in s.form.errors["participants"].value
+
+
+def test_action_form_problems_sit_next_to_the_fields_and_the_confirm_button(
+    ws: Workspace, english: None
+) -> None:
+    from jupyter_ext.stepper import ProcessStepper
+
+    p = start_consent(ws)
+    st = ProcessStepper(ws, p.id, live=False)
+    st.click("pass_on")
+    st.submit()
+    form = st._form
+    assert form is not None
+    assert "To is required" in form.errors["to"].value
+    row = st.form_box.children[-1].children
+    assert form.summary in row and "Please check: To" in form.summary.value
+    assert st.message.value == ""
+
+
+def test_pickers_offer_names_and_send_ids(ws: Workspace, english: None) -> None:
+    from s3engine.patterns import database as pattern_db
+
+    pattern_db.attach(ws)
+    p = start_consent(ws)
+    from conftest import all_sign, run_to_check
+
+    run_to_check(p)
+    all_sign(p)
+    p.act("celebrate", "Ana")
+    p.act("record_agreement", "Ana")
+    s = Session("consent", ws=ws)
+    s.show_start_form()
+    sup = s.form.inputs["supersedes"]
+    assert isinstance(sup, ipywidgets.Dropdown)
+    labels = [label for label, _v in sup.options]
+    assert "Library energy desk (review 2027-03-01)" in labels
+    assert not any(p.id in label for label in labels)  # names, not ids
+    pats = s.form.inputs["patterns"]
+    assert isinstance(pats, MultiPicker) and pats.search is not None  # many: a search box
+    pats.search.value = "Consent Decision-Making"
+    assert pats.value == ("consent-decision-making",) and pats.search.value == ""
+    assert pats.chips.children[0].description.startswith("Consent Decision-Making")
+    pats.chips.children[0].click()  # removed again
+    assert pats.value == ()
+    s.form.set_values({"patterns": ["rounds"], "supersedes": p.id})
+    values = s.form.values()
+    assert values["patterns"] == ["rounds"] and values["supersedes"] == p.id
+    # nothing known yet: no picker, free text (no dead end)
+    assert isinstance(s.form.inputs["domain"], ipywidgets.Text)
+
+
+def test_people_are_ticked_not_ctrl_clicked(ws: Workspace, english: None) -> None:
+    from jupyter_ext.stepper import ProcessStepper
+
+    ws.start(
+        "proposal-forming",
+        "Ana",
+        title="Desk",
+        facilitator="Ana",
+        participants=PEOPLE,
+        driver="No advice.",
+        requirement="Advice.",
+    )
+    p = ws.roots("proposal-forming")[0]
+    st = ProcessStepper(ws, p.id, live=False)
+    tuners = next(a for a in p.definition.actions if a.name == "choose_tuners")
+    from jupyter_ext.form import FieldForm
+
+    form = FieldForm(tuners.fields, p.participants)
+    picker = form.inputs["tuners"]
+    assert isinstance(picker, MultiPicker) and len(picker.ticks) == len(PEOPLE)
+    picker.ticks["Bruno"].value = True
+    picker.ticks["Carla"].value = True
+    assert form.values()["tuners"] == ["Bruno", "Carla"]
+    st.close()

@@ -57,6 +57,8 @@ class Field:
         help: One sentence shown next to the input.
         choices: Allowed values for ``choice`` fields.
         label: Short label for forms (defaults to the name).
+        choices_from: Where a picker finds the values to offer (``agreements``, ``domains``,
+            ``cycles`` ...; see :mod:`s3engine.core.choices`); "" for free input.
     """
 
     name: str
@@ -65,6 +67,7 @@ class Field:
     help: str = ""
     choices: tuple[str, ...] = ()
     label: str = ""
+    choices_from: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data view for front ends."""
@@ -75,6 +78,7 @@ class Field:
             "help": self.help,
             "choices": list(self.choices),
             "label": self.label or self.name.replace("_", " "),
+            "choices_from": self.choices_from,
         }
 
 

@@ -28,7 +28,12 @@ DEFINITION = ProcessDef(
     title="Evaluate And Evolve Agreements",
     patterns=("evaluate-and-evolve-agreements", "evaluation-criteria", "governance-meeting"),
     start_fields=(
-        Field("agreement", "line", help="The id of the agreement to review."),
+        Field(
+            "agreement",
+            "line",
+            help="The agreement to review.",
+            choices_from="agreements",
+        ),
         Field("facilitator", "line", help="Who facilitates."),
         Field("participants", "list", help="Those affected by or responsible for it."),
     ),

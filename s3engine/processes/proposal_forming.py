@@ -36,8 +36,15 @@ DEFINITION = ProcessDef(
         Field("participants", "list", help="Everyone taking part, one name per line."),
         Field("driver", "text", help="The situation, its effect and why it matters."),
         Field("requirement", "text", help="What is needed to respond to the driver."),
-        Field("patterns", "patterns", required=False, help="Pattern ids applied."),
-        Field("cycle", "line", required=False, help="MiTS cycle this belongs to."),
+        Field("patterns", "patterns", required=False, help="The patterns applied."),
+        Field(
+            "cycle",
+            "line",
+            required=False,
+            help="The MiTS cycle this belongs to.",
+            label="MiTS cycle",
+            choices_from="cycles",
+        ),
     ),
     steps=(
         Step(

@@ -44,10 +44,17 @@ START_FIELDS = (
         "domain",
         "line",
         required=False,
-        help="The id of the role's domain; its description is presented.",
+        help="The role's domain; its description is presented.",
+        choices_from="domains",
     ),
     Field("review_date", "date", required=False, help="When the role is reviewed."),
-    Field("circle", "line", required=False, help="The circle or team the role belongs to."),
+    Field(
+        "circle",
+        "line",
+        required=False,
+        help="The circle or team the role belongs to.",
+        choices_from="circles",
+    ),
     Field(
         "role_kind",
         "choice",
@@ -55,7 +62,14 @@ START_FIELDS = (
         choices=ROLE_KINDS,
         help="What kind of role (role, representative, facilitator ...).",
     ),
-    Field("role_id", "line", required=False, help="The role's id (made from the name if empty)."),
+    Field(
+        "role_id",
+        "line",
+        required=False,
+        help="An existing role this selection fills again (a new role when empty).",
+        label="Existing role",
+        choices_from="roles",
+    ),
     Field("title", "line", required=False, help="A title for this selection."),
 )
 
