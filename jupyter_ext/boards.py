@@ -16,7 +16,7 @@ from typing import Any
 
 from s3engine.core.process import Process
 
-from .i18n import _
+from .i18n import N_, _, format_date
 
 
 def esc(value: Any) -> str:
@@ -25,18 +25,18 @@ def esc(value: Any) -> str:
 
 
 TITLES = {
-    "consent": "Objection board",
-    "proposal-forming": "Question board",
-    "tension": "Driver",
-    "evaluate": "Review",
-    "role-selection": "Nominations",
-    "mits": "Cycle",
+    "consent": N_("Objection board"),
+    "proposal-forming": N_("Question board"),
+    "tension": N_("Driver"),
+    "evaluate": N_("Review"),
+    "role-selection": N_("Nominations"),
+    "mits": N_("Cycle"),
 }
 
 
 def board_title(p: Process) -> str:
     """The title of the board for this kind of process."""
-    return TITLES.get(p.kind, "Details")
+    return TITLES.get(p.kind, N_("Details"))
 
 
 def board_html(p: Process) -> str:
@@ -52,7 +52,7 @@ def board_html(p: Process) -> str:
 
 
 def _table(head: list[str], rows: list[list[Any]], cls: str) -> str:
-    th = "".join(f"<th style='text-align:left;padding:2px 6px'>{esc(_(h))}</th>" for h in head)
+    th = "".join(f"<th style='text-align:start;padding:2px 6px'>{esc(_(h))}</th>" for h in head)
     body = "".join(
         "<tr>"
         + "".join(f"<td style='padding:2px 6px;vertical-align:top'>{c}</td>" for c in r)
@@ -84,7 +84,14 @@ def objection_board(p: Any) -> str:
         )
     out = (
         _table(
-            ["Objector", "Argument", "About", "Verdict", "Test", "Resolution"],
+            [
+                N_("Objector"),
+                N_("Argument"),
+                N_("About"),
+                N_("Verdict"),
+                N_("Test"),
+                N_("Resolution"),
+            ],
             rows,
             "s3-objection-board",
         )
@@ -106,7 +113,7 @@ def objection_board(p: Any) -> str:
     out += (
         f"<div><b>{esc(_('Proposal'))}</b> (v{len(p.proposal_versions)}): "
         f"{esc(d.get('proposal'))}<br><b>{esc(_('Review date'))}</b>: "
-        f"{esc(d.get('review_date'))}<br><b>{esc(_('Patterns applied'))}</b>: "
+        f"{esc(format_date(d.get('review_date')))}<br><b>{esc(_('Patterns applied'))}</b>: "
         f"{esc(', '.join(d.get('patterns', [])))}</div>"
     )
     return out
@@ -156,8 +163,8 @@ def review_board(p: Any) -> str:
     return (
         f"<b>{esc(a.get('title'))}</b>: {esc(a.get('text'))}<br>"
         f"{esc(_('Evaluation criteria'))}: {esc('; '.join(a.get('evaluation_criteria', [])))}"
-        + _table(["Who", "Question", "Answer"], rows, "s3-review-board")
-        + f"<b>{esc(_('Decision'))}</b>: {esc(p.decision.get('outcome', ''))}"
+        + _table([N_("Who"), N_("Question"), N_("Answer")], rows, "s3-review-board")
+        + f"<b>{esc(_('Decision'))}</b>: {esc(_(p.decision.get('outcome', '')))}"
     )
 
 
@@ -173,7 +180,7 @@ def nominations_board(p: Any) -> str:
             rows.append([esc(who), esc(n.get("nominee", "")), esc(n.get("reason", ""))])
         else:
             rows.append([esc(who), esc(n), ""])
-    return _table(["Who", "Nominates", "Reason"], rows, "s3-nominations")
+    return _table([N_("Who"), N_("Nominates"), N_("Reason")], rows, "s3-nominations")
 
 
 def generic(p: Process) -> str:

@@ -11,7 +11,7 @@ import html
 
 from s3engine.core.process import Process
 
-from .i18n import _
+from .i18n import N_, _
 
 
 def esc(value: object) -> str:
@@ -21,11 +21,11 @@ def esc(value: object) -> str:
 
 #: (data key, label) in the order they are shown.
 FIELDS = (
-    ("tension", "Tension"),
-    ("driver", "Driver"),
-    ("requirement", "Requirement"),
-    ("proposal", "Proposal"),
-    ("description", "Role description"),
+    ("tension", N_("Tension")),
+    ("driver", N_("Driver")),
+    ("requirement", N_("Requirement")),
+    ("proposal", N_("Proposal")),
+    ("description", N_("Role description")),
 )
 
 

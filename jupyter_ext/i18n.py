@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import weakref
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
@@ -29,11 +31,13 @@ from s3engine.languages import LANGUAGES, direction
 
 __all__ = [
     "LANGUAGES",
+    "N_",
     "_",
     "format_date",
     "format_datetime",
     "format_number",
     "language",
+    "listen",
     "ngettext",
     "set_language",
     "text_direction",
@@ -43,6 +47,8 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "s3flow"
 
 _current = {"lang": "en"}
+#: Called with the new code after every language change (e.g. to set the page's lang and dir).
+_listeners: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @lru_cache(maxsize=16)
@@ -65,6 +71,13 @@ def set_language(lang: str) -> None:
     if lang not in LANGUAGES:
         raise ValueError(f"Unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}.")
     _current["lang"] = lang
+    for listener in list(_listeners):
+        listener.language_changed(lang)
+
+
+def listen(listener: Any) -> None:
+    """Call ``listener.language_changed(code)`` after each language change (held weakly)."""
+    _listeners.add(listener)
 
 
 def language() -> str:
@@ -82,6 +95,15 @@ def _(text: str) -> str:
     if not text:
         return text
     return translations(_current["lang"]).gettext(text)
+
+
+def N_(text: str) -> str:  # the gettext convention: "mark now, translate later"
+    """Mark ``text`` for the catalogues without translating it now (``_()`` translates it later).
+
+    For texts kept in tables at import time, before a language is chosen: board titles, column
+    headings. ``tools/extract_messages.py`` collects ``N_("...")`` like ``_("...")``.
+    """
+    return text
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -23,6 +23,7 @@ from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
 
 from .i18n import _
+from .language_menu import PageLanguage
 from .stepper import esc
 from .workspace import workspace
 
@@ -86,6 +87,7 @@ class EvaluationGrid(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 w.HBox([save, submit]),
                 self.message,
                 self.progress,
+                PageLanguage(),
             ]
         )
         self.add_class("s3-evaluation-grid")
@@ -172,7 +174,7 @@ class CycleView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
         self.actions = w.HTML()
         refresh = w.Button(description=_("Refresh"), icon="refresh")
         refresh.on_click(lambda _b: self.render(True))
-        super().__init__([refresh, self.table, self.chart, self.actions])
+        super().__init__([refresh, self.table, self.chart, self.actions, PageLanguage()])
         self.add_class("s3-cycle-view")
         self.render()
 

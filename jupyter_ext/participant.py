@@ -84,7 +84,7 @@ def refusal_page(status: str) -> Any:
     }
     reason = reasons.get(status, _("This is not a personal link for a decision here."))
     box = w.HTML(
-        "<div class='s3-link-refused' role='alert' style='border-left:6px solid #b00020;"
+        "<div class='s3-link-refused' role='alert' style='border-inline-start:6px solid #b00020;"
         "padding:8px 12px;font-size:1.1em'>"
         f"<h2 style='margin:0 0 6px 0'>{html.escape(_('This link does not work'))}</h2>"
         f"<p>{html.escape(reason)}</p>"

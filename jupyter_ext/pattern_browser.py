@@ -20,7 +20,7 @@ from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
 
 from .i18n import _
-from .language_menu import LanguageMenu
+from .language_menu import LanguageMenu, PageLanguage
 from .stepper import esc
 from .workspace import workspace
 
@@ -142,6 +142,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                     [
                         w.HTML(f"<h3 style='margin:4px 0'>{esc(_('Pattern browser'))}</h3>"),
                         self.language,
+                        PageLanguage(),
                     ]
                 ),
                 w.HBox([self.box, self.kind]),

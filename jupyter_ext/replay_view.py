@@ -15,6 +15,7 @@ from s3engine.core.workspace import Workspace
 from s3engine.reports.replay import compare_with_guide, replay
 
 from .i18n import _
+from .language_menu import PageLanguage
 from .stepper import esc
 from .workspace import workspace
 
@@ -49,6 +50,7 @@ class ReplayView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type inform
                 self.slider,
                 self.now,
                 self.comparison,
+                PageLanguage(),
             ]
         )
         self.add_class("s3-replay")

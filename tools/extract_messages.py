@@ -98,11 +98,11 @@ def engine_texts() -> set[str]:
     return {t for t in texts if t and t.strip()}
 
 
-LITERAL = re.compile(r"""\b_\(\s*(["'])((?:(?!\1).)+)\1\s*\)""")
+LITERAL = re.compile(r"""(?<![\w.])N?_\(\s*(["'])((?:(?!\1).)+)\1\s*\)""")
 
 
 def ui_texts() -> dict[str, tuple[str, int]]:
-    """Every ``_("literal")`` in jupyter_ext, also inside f-strings (which Babel skips)."""
+    """Every ``_("literal")`` and ``N_("literal")`` in jupyter_ext, also inside f-strings."""
     found: dict[str, tuple[str, int]] = {}
     for path in sorted((ROOT / "jupyter_ext").glob("*.py")):
         text = path.read_text(encoding="utf-8")
