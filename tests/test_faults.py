@@ -1,8 +1,8 @@
 """Fault injection in the style of SQLite's tests, in-process.
 
 The n-th I/O call (``os.write``, ``os.fsync``, ``os.replace``, ``os.truncate``, ``os.ftruncate``,
-``os.open``, ``os.mkdir``, ``os.link`` or the journal lock's acquire) raises ``OSError`` (EIO, or
-ENOSPC), once or from then on (or, for a write, writes only half: a full disk's short write), for
+``os.open``, ``os.mkdir``, ``os.link`` or taking the journal lock with ``fcntl.flock``) raises
+``OSError`` (EIO, or ENOSPC), once or from then on (or, for a write, writes only half: a full disk's short write), for
 n = 1, 2, 3 ... until the operation runs without meeting a fault.
 After every fault: every event acknowledged before is still in the journal, the journal verifies,
 nothing is half-applied (the live state, a fresh open and a fresh replay agree), the failed call
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import io
 import json
 import os
@@ -34,7 +35,6 @@ from typing import Any
 
 import pytest
 from conftest import PEOPLE, fixed_clock
-from filelock import FileLock
 
 from s3engine.cli.main import main
 from s3engine.core import snapshot
@@ -149,13 +149,14 @@ def faults(monkeypatch: pytest.MonkeyPatch) -> Iterator[Faults]:
             return result
 
         monkeypatch.setattr(os, name, wrapper)
-    real_acquire = FileLock.acquire
+    real_flock = fcntl.flock
 
-    def acquire(self: FileLock, *args: Any, **kw: Any) -> Any:
-        f.tick("lock")
-        return real_acquire(self, *args, **kw)
+    def flock(fd: Any, operation: int) -> Any:
+        if operation & fcntl.LOCK_EX:  # taking the journal lock (releasing it is not counted)
+            f.tick("lock")
+        return real_flock(fd, operation)
 
-    monkeypatch.setattr(FileLock, "acquire", acquire)
+    monkeypatch.setattr(fcntl, "flock", flock)
     monkeypatch.setattr(file_store, "LOCK_TIMEOUT_S", 2.0)
     yield f
     f.disarm()

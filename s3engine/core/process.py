@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.credential import Credential
     from s3engine.core.workspace import Workspace
 
-from s3engine.core import field_value
+from s3engine.core import field_value, transition
 from s3engine.core.action_view import ActionView, Lazy
 from s3engine.core.credential import SYSTEM
 from s3engine.core.definition import (
@@ -459,8 +459,8 @@ class Process:
         self.ws.on_changed(self, event)
 
     def fire(self, trigger: str, **kwargs: Any) -> None:
-        """Fire a trigger of the shared machine on this process."""
-        self.definition.machine.events[trigger].trigger(self, **kwargs)
+        """Fire a trigger of the shared machine on this process (see :mod:`.transition`)."""
+        transition.fire(self.definition.machine, self, trigger, kwargs)
 
     def spawn(self, cls: type[Process], data: dict[str, Any]) -> Process:
         """Start a child process and wait for it (ids are deterministic: ``<parent>.<n>``)."""

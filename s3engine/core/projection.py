@@ -12,7 +12,7 @@ until then :meth:`Projection.open_table` answers queries from memory, so they ar
 Inside :func:`best_effort` (the CLI's commands other than ``rebuild``) a failed flush only warns
 with a :class:`~s3engine.errors.DerivedStateWarning` instead of raising.
 
-Allowed imports: standard library, ``tinydb``, ``s3engine.errors``.
+Allowed imports: standard library, ``tinydb``, ``orjson``, ``s3engine.errors``.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb import Storage, TinyDB
 from tinydb.storages import MemoryStorage
 
@@ -74,20 +75,47 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, Any]) -> None:
         """Replace the file with ``data`` as JSON, atomically."""
-        atomic_write(self.path, json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1))
+        atomic_write(self.path, encode(data))
 
     def close(self) -> None:
         """Do nothing: no file is held open between reads and writes."""
 
 
-def atomic_write(path: Path, text: str) -> None:
+def encode(data: Any) -> bytes:
+    """A table file's bytes: JSON with sorted keys, indented.
+
+    ``orjson`` writes them; ``json`` writes values only it encodes (integers beyond 64 bits).
+    """
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+    except TypeError:
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2).encode("utf-8")
+
+
+def _write_if_changed(path: Path, data: Any) -> bool:
+    """Write ``data`` to ``path`` (atomically) unless the file holds exactly its bytes already.
+
+    Returns:
+        True when the file was written.
+    """
+    new = encode(data)
+    try:
+        if path.stat().st_size == len(new) and path.read_bytes() == new:
+            return False
+    except OSError:
+        pass  # missing or unreadable: write it
+    atomic_write(path, new)
+    return True
+
+
+def atomic_write(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``.
 
     Raises:
         FileWriteError: The file could not be written (it is also an ``OSError``); ``path`` is
             then unchanged and no temporary file is left behind.
     """
-    data = text.encode("utf-8")
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -130,6 +158,8 @@ class Projection:
         self.tables: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in TABLES}
         self.dirty: set[str] = set()
         self.head: tuple[int, str] = (0, "")
+        #: Called before every read while the workspace defers projecting (catching up).
+        self.before_read: Callable[[], None] | None = None
 
     def put(self, table: str, key: str, doc: dict[str, Any]) -> None:
         """Insert or replace one record."""
@@ -143,10 +173,14 @@ class Projection:
 
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         """One record or None."""
+        if self.before_read is not None:
+            self.before_read()
         return self.tables.get(table, {}).get(key)
 
     def all(self, table: str) -> list[dict[str, Any]]:
         """Every record of a table, in insertion order."""
+        if self.before_read is not None:
+            self.before_read()
         return list(self.tables.get(table, {}).values())
 
     def flush(self, head: tuple[int, str], everything: bool = False) -> int:
@@ -169,15 +203,15 @@ class Projection:
         count = 0
         try:
             for name in names:
-                db = TinyDB(str(self.folder / f"{name}.json"), storage=AtomicJSONStorage)
-                # One storage write per table: TinyDB's own insert_multiple would read-modify-write.
-                db.storage.write({name: _numbered(self.tables[name])})
-                db.close()
+                # One write per table, in TinyDB's storage format (TinyDB's own insert_multiple
+                # would read-modify-write), and none when the file already holds these bytes
+                # (a workspace opened afresh rebuilds every table, mostly as it was).
+                if _write_if_changed(
+                    self.folder / f"{name}.json", {name: _numbered(self.tables[name])}
+                ):
+                    count += 1
                 self.dirty.discard(name)
-                count += 1
-            atomic_write(
-                self.folder / "meta.json", json.dumps({"seq": head[0], "hash": head[1]}, indent=1)
-            )
+            _write_if_changed(self.folder / "meta.json", {"hash": head[1], "seq": head[0]})
         except OSError as exc:
             if _BEST_EFFORT.get():
                 why = f"The query tables could not be written to {self.folder}"

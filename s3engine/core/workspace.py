@@ -40,6 +40,7 @@ from s3engine.journal.event import Clock, utc_now
 from s3engine.journal.file_store import Journal
 from s3engine.journal.pg_store import PgJournal, PgTarget, parse_url
 from s3engine.journal.store import JournalStore, is_url
+from s3engine.languages import LANGUAGES
 
 DEFAULT_DIR = "s3flow-workspace"
 ENV_VAR = "S3FLOW_WORKSPACE"
@@ -135,6 +136,8 @@ class Workspace(Recorder):
         self.requests: dict[str, dict[str, Any] | int] = {}
         self._last_flush = 0.0
         self._replaying = False
+        #: The root whose events are applied but not yet projected, and those events' processes.
+        self._pending: tuple[Process, dict[str, tuple[Process, dict[str, Any]]]] | None = None
         self.snapshot_seq = 0
         self._folder_ok = False
         if use_snapshot and (self.path / "snapshot.json").exists():
@@ -182,10 +185,15 @@ class Workspace(Recorder):
         try:
             events = self.journal.read_new()
             self._replaying = replay
+            # The query side is brought up to date once per run of events of the same process
+            # (see :meth:`on_changed`), and before anything reads it.
+            self.projection.before_read = self.settle
             for ev in events:
                 self.apply(ev)
         finally:
             self._replaying = False
+            self.projection.before_read = None
+            self.settle()
             if replay and enabled:
                 gc.enable()
         return events
@@ -220,6 +228,10 @@ class Workspace(Recorder):
         """Apply one event to the live state (live and during replay)."""
         type_ = event["type"]
         kind, _, name = type_.partition(".")
+        if self._pending is not None:  # another root's or no process's event: project first
+            proc = self.processes.get(event["process"]) if event["process"] else None
+            if proc is None or proc.root is not self._pending[0]:
+                self.settle()
         request = event.get("request")
         if request is not None:
             self.requests[request] = event
@@ -244,15 +256,64 @@ class Workspace(Recorder):
         else:
             # Unknown event types from newer versions are kept in the journal and ignored here.
             pass
-        for listener in list(self.listeners):
-            listener(event)
+        if self.listeners:
+            self.settle()
+            for listener in list(self.listeners):
+                listener(event)
 
     def register(self, proc: Process) -> None:
         """Make a (child) process reachable by id."""
         self.processes[proc.id] = proc
 
     def on_changed(self, proc: Process, event: dict[str, Any]) -> None:
-        """Update the query side for the root of ``proc``."""
+        """Update the query side for the root of ``proc`` (while catching up: when settled).
+
+        While catching up, consecutive events of one root process are projected once, when
+        another root's event, an event of no process or a read of the query side comes, which
+        leaves the tables exactly as projecting after every event (tested by hypothesis).
+        """
+        if self.projection.before_read is None:
+            self._project(proc, event)
+            return
+        root = proc.root
+        if self._pending is not None and self._pending[0] is not root:
+            self.settle()
+        if self._pending is None:
+            self._pending = (root, {})
+        touched = self._pending[1]
+        touched.pop(proc.id, None)
+        touched[proc.id] = (proc, event)
+
+    def settle(self) -> None:
+        """Project the root process whose events were applied but not yet projected."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        root, touched = pending
+        # Each process is projected after the last event whose chain (root ... process) held it,
+        # in the order those events came and root first within one chain: the order in which
+        # projecting after every event would have written each table key the last time.
+        order: dict[str, tuple[int, int, Process]] = {}
+        last: dict[str, Any] = {}
+        for n, (proc, event) in enumerate(touched.values()):
+            depth = 0
+            p: Process | None = proc
+            while p is not None:
+                order[p.id] = (n, -depth, p)
+                depth += 1
+                p = p.parent
+            last = event
+        before = self.projection.before_read
+        self.projection.before_read = None  # projecting reads the tables: no recursion
+        try:
+            self.projection.put("processes", root.id, root.summary_row(last))
+            for _n, _d, p in sorted(order.values(), key=lambda x: (x[0], x[1])):
+                for table, key, doc in p.project():
+                    self.projection.put(table, key, doc)
+        finally:
+            self.projection.before_read = before
+
+    def _project(self, proc: Process, event: dict[str, Any]) -> None:
         root = proc.root
         row = root.summary_row(event)
         self.projection.put("processes", root.id, row)
@@ -348,7 +409,7 @@ class Workspace(Recorder):
 
     def configure(self, actor: str, **settings: Any) -> dict[str, Any]:
         """Record workspace settings (e.g. ``language``) as an event."""
-        allowed = {"language": ("en", "it", "pt", "es"), "community": None, "name": None}
+        allowed = {"language": tuple(LANGUAGES), "community": None, "name": None}
         for key, value in settings.items():
             if key not in allowed:
                 raise InvalidField(key, "is not a workspace setting", ", ".join(allowed))

@@ -28,6 +28,8 @@ OPTIONAL_KEYS = ("auth", "request")
 #: The order of keys on a journal line (readable: who, then what, then the chain).
 LINE_ORDER = ("seq", "time", "actor", "auth", "process", "type", "data", "request", "prev", "hash")
 VIAS = ("operator", "link", "hub", "system")
+_REQUIRED = frozenset(EVENT_KEYS)
+_ALLOWED = frozenset(EVENT_KEYS + OPTIONAL_KEYS)
 
 Clock = Callable[[], str]
 
@@ -60,9 +62,11 @@ def shape_problem(ev: Any) -> str | None:
     """Say what is wrong with the keys of a decoded journal line (None when they are right)."""
     if not isinstance(ev, dict):
         return "the line is not an event"
-    keys = set(ev)
-    if not set(EVENT_KEYS) <= keys or not keys <= set(EVENT_KEYS) | set(OPTIONAL_KEYS):
+    keys = ev.keys()
+    if not keys >= _REQUIRED or not keys <= _ALLOWED:
         return "the event does not have the expected keys"
+    if len(keys) == len(EVENT_KEYS):
+        return None  # neither auth nor request
     auth = ev.get("auth")
     if "auth" in ev and not (
         isinstance(auth, dict)

@@ -14,7 +14,7 @@ line without its newline is either a write in progress or a torn tail left by a 
 checks again under the lock and raises :class:`TornTailError` if it is still incomplete. ``repair``
 moves a torn tail to ``journal.jsonl.torn-<n>`` beside the journal and truncates it.
 
-Allowed imports: standard library, ``filelock``.
+Allowed imports: standard library, ``orjson``, ``s3engine.journal``, ``s3engine.errors``.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from s3engine.errors import CorruptJournalError, JournalReadError, JournalWriteError, TornTailError
+from s3engine.journal import codec
 from s3engine.journal.event import (
     GENESIS,
     Clock,
@@ -42,6 +41,7 @@ from s3engine.journal.event import (
     utc_now,
 )
 from s3engine.journal.file_reads import FileReads
+from s3engine.journal.lock import LockTimeout, WorkspaceLock
 
 LOCK_TIMEOUT_S = 60.0
 
@@ -56,7 +56,7 @@ class Journal(FileReads):
 
     def __init__(self, path: Path, clock: Clock = utc_now) -> None:
         self.path = Path(path)
-        self.lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S, thread_local=False)
+        self.lock = WorkspaceLock(str(self.path) + ".lock")
         self.clock = clock
         self.offset = 0
         self.last_seq = 0
@@ -127,7 +127,7 @@ class Journal(FileReads):
         seq, prev, pos = self.last_seq, self.last_hash, 0
         for raw in data.splitlines(keepends=True):
             try:
-                ev = json.loads(raw)
+                ev, hash_ok = codec.checked(raw)
             except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for non-UTF-8
                 why = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
                 raise CorruptJournalError(seq + 1, f"line is not valid JSON ({why})") from exc
@@ -143,7 +143,7 @@ class Journal(FileReads):
             problem = shape_problem(ev)
             if problem:
                 raise CorruptJournalError(seq + 1, problem)
-            if _hash(ev) != ev["hash"]:
+            if not hash_ok:
                 raise CorruptJournalError(
                     seq + 1, "its content does not match its hash (the event was changed)"
                 )
@@ -159,16 +159,12 @@ class Journal(FileReads):
     @contextmanager
     def _lock(self) -> Iterator[None]:
         try:
-            with self.lock:
-                self._locked += 1
-                try:
-                    yield
-                finally:
-                    self._locked -= 1
-        except Timeout as exc:
+            self.lock.acquire(LOCK_TIMEOUT_S)
+        except LockTimeout as exc:
             raise JournalWriteError(
                 f"Another program has held the workspace lock for {LOCK_TIMEOUT_S:.0f} s.",
-                f"Close other s3flow programs or remove {self.lock.lock_file} if none is running.",
+                "Close the other s3flow programs using this workspace (a program that has ended "
+                "never holds it), then try again.",
             ) from exc
         except PermissionError as exc:
             raise JournalWriteError(
@@ -181,6 +177,12 @@ class Journal(FileReads):
                 "Nothing was written.",
                 "Use a workspace folder on a writable disk with free space, then try again.",
             ) from exc
+        self._locked += 1
+        try:
+            yield
+        finally:
+            self._locked -= 1
+            self.lock.release()
 
     @contextmanager
     def transaction(self) -> Iterator[list[dict[str, Any]]]:
@@ -354,7 +356,7 @@ class Journal(FileReads):
         prev, count = GENESIS, 0
         for n, raw in enumerate(data.splitlines(), start=1):
             try:
-                ev = json.loads(raw)
+                ev, hash_ok = codec.checked(raw)
             except ValueError:
                 return VerifyReport(False, count, n, "the line is not valid JSON", torn)
             why = shape_problem(ev)
@@ -364,7 +366,7 @@ class Journal(FileReads):
             elif why is None and ev["prev"] != prev:
                 why = "prev does not match the previous event's hash (an event was removed, "
                 why += "duplicated or moved)"
-            elif why is None and _hash(ev) != ev["hash"]:
+            elif why is None and not hash_ok:
                 why = "its content does not match its hash (the event was changed)"
             if why:
                 return VerifyReport(False, count, n, why, torn)
@@ -420,14 +422,6 @@ class Journal(FileReads):
                     "Fix the disk or the folder's permissions, then run `s3flow repair` again.",
                 ) from exc
             return len(data) - cut, saved
-
-
-def _hash(ev: dict[str, Any]) -> str | None:
-    """The event's hash, or None when its text cannot be encoded (e.g. an escaped surrogate)."""
-    try:
-        return event_hash(ev)
-    except ValueError:
-        return None
 
 
 def _not_a_file(path: Path) -> JournalReadError:

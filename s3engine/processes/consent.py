@@ -20,10 +20,10 @@ Allowed imports: standard library, ``s3engine.core``, ``s3engine.errors``,
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from s3engine.core.definition import PROPOSER, Missing
+from s3engine.core.document import plain_copy
 from s3engine.errors import InvalidField
 from s3engine.processes.consent_definition import DEFINITION
 from s3engine.processes.driver_step import DriverStepMixin
@@ -259,9 +259,9 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
             responsibilities, review date, evaluation criteria, concerns, objections, proposal
             versions, people, patterns and links to the agreements it supersedes.
         """
-        d = copy.deepcopy(self.data)
+        d = self.data  # read only: the record is copied as a whole below
         old = self.ws.projection.get("agreements", d["supersedes"]) if d.get("supersedes") else None
-        return copy.deepcopy(
+        record: dict[str, Any] = plain_copy(
             {
                 "id": self.id,
                 "title": d["title"],
@@ -290,6 +290,7 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
                 "reviews": [],
             }
         )
+        return record
 
     def details(self) -> dict[str, Any]:
         """The driver, the proposal, its objections and concerns, for views."""

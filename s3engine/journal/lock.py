@@ -1,0 +1,141 @@
+"""The workspace lock: one writer at a time, across programs, waiting in line instead of polling.
+
+The lock is ``flock(2)`` on ``journal.jsonl.lock``, on a descriptor the program keeps open, so
+taking and releasing it costs two system calls. A program that finds it taken blocks in the
+kernel, which wakes it as soon as the holder releases it (the ``filelock`` package used before
+polled every 50 ms: a waiting writer could miss its turn again and again and wait seconds). Older
+s3flow versions took the same ``flock`` on the same file, so old and new programs still exclude
+each other.
+
+Waiting is bounded: the blocking call runs on a helper thread (on its own descriptor) while the
+caller waits at most ``timeout`` seconds for it; a helper that gets the lock after its caller gave
+up releases it at once. The lock is reentrant within one program (a count, like ``filelock``).
+If the lock file is removed or replaced while held, the next acquire opens the new file, so two
+programs never lock different files.
+
+Allowed imports: standard library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+
+
+class LockTimeout(Exception):
+    """The lock was not obtained within the timeout (another program holds it)."""
+
+
+class WorkspaceLock:
+    """An inter-process exclusive lock on one file, kept open between uses.
+
+    Args:
+        path: The lock file (created when missing).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.lock_file = path
+        self._fd: int | None = None
+        self._count = 0
+
+    @property
+    def is_locked(self) -> bool:
+        """Whether this program holds the lock."""
+        return self._count > 0
+
+    def acquire(self, timeout: float) -> None:
+        """Take the lock (or count one more use when already held).
+
+        Args:
+            timeout: Seconds to wait for another program to release it.
+
+        Raises:
+            LockTimeout: Another program held it for ``timeout`` seconds.
+            OSError: The lock file cannot be opened or locked.
+        """
+        if self._count:
+            self._count += 1
+            return
+        while True:
+            fd = self._open()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fd = self._wait(timeout)
+            if self._same_file(fd):
+                self._count = 1
+                return
+            # The file was removed or replaced meanwhile: lock the one that now has the name.
+            self._drop()
+
+    def release(self) -> None:
+        """Give one use back; the last one releases the lock (the descriptor stays open)."""
+        if self._count == 0:
+            return
+        self._count -= 1
+        if self._count == 0 and self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            except OSError:
+                self._drop()  # closing the descriptor releases the lock too
+
+    def close(self) -> None:
+        """Close the descriptor (releasing the lock if held)."""
+        self._count = 0
+        self._drop()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def _open(self) -> int:
+        if self._fd is None:
+            self._fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        return self._fd
+
+    def _drop(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+    def _same_file(self, fd: int) -> bool:
+        try:
+            return os.fstat(fd).st_ino == os.stat(self.lock_file).st_ino
+        except OSError:
+            return False
+
+    def _wait(self, timeout: float) -> int:
+        """Block (on a helper thread) until the lock is ours; the descriptor now holding it."""
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        got = threading.Event()
+        state: dict[str, object] = {"abandoned": False, "error": None}
+        guard = threading.Lock()
+
+        def block() -> None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError as exc:
+                state["error"] = exc
+            with guard:
+                if state["abandoned"]:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)  # releases the lock nobody waits for any more
+                    return
+                got.set()
+
+        threading.Thread(target=block, name="s3flow-lock-wait", daemon=True).start()
+        if not got.wait(timeout):
+            with guard:
+                if not got.is_set():
+                    state["abandoned"] = True
+                    raise LockTimeout(self.lock_file)
+        error = state["error"]
+        if isinstance(error, OSError):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            raise error
+        self._drop()  # the waiting descriptor is the one holding the lock now: keep it
+        self._fd = fd
+        return fd
