@@ -530,12 +530,18 @@ def test_the_demos_replay_through_the_rules(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "rule",
     [
-        {"min_actors": 2, "civil_society": "optional", "rule_reason": "a small village"},
+        {
+            "min_actors": 2,
+            "civil_society": "optional",
+            "rule_reason": "a small village",
+            "relax_rule": True,
+        },
         {
             "rule": "recommended",
             "min_actors": 2,
             "civil_society": "optional",
             "participants": ["Zoe"],
+            "relax_rule": True,
         },
     ],
 )

@@ -174,6 +174,7 @@ def test_starting_with_two_actors_fails_and_writes_nothing(
         "actors=Transition group|cso|Sara",
         "actors=Parents|informal group|Nadia",
         "rule=recommended",
+        "relax_rule=yes",
     )
     assert code == 0 and "Started MiTS cycle mits-1" in out
 

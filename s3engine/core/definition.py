@@ -41,6 +41,7 @@ FIELD_TYPES = (
     "list",
     "patterns",
     "mapping",
+    "rows",
 )
 MAX_TEXT = 20_000
 NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,80}$")
@@ -59,6 +60,8 @@ class Field:
         label: Short label for forms (defaults to the name).
         choices_from: Where a picker finds the values to offer (``agreements``, ``domains``,
             ``cycles`` ...; see :mod:`s3engine.core.choices`); "" for free input.
+        columns: For a ``rows`` field (a table the form lets people add rows to and remove rows
+            from), the fields of one row.
     """
 
     name: str
@@ -68,6 +71,7 @@ class Field:
     choices: tuple[str, ...] = ()
     label: str = ""
     choices_from: str = ""
+    columns: tuple[Field, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data view for front ends."""
@@ -79,6 +83,7 @@ class Field:
             "choices": list(self.choices),
             "label": self.label or self.name.replace("_", " "),
             "choices_from": self.choices_from,
+            "columns": [c.as_dict() for c in self.columns],
         }
 
 

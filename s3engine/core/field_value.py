@@ -114,6 +114,23 @@ def clean(
         if len(value) > MAX_ITEMS:
             raise InvalidField(f.name, "has too many entries", f"at most {MAX_ITEMS}")
         return value
+    if t == "rows":
+        if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+            raise InvalidField(f.name, "must be a list of rows", "one row per entry")
+        if len(value) > MAX_ITEMS:
+            raise InvalidField(f.name, "has too many rows", f"at most {MAX_ITEMS}")
+        rows = []
+        for n, row in enumerate(value, 1):
+            try:
+                rows.append(
+                    clean_all(
+                        f.columns, row, lambda c, v: clean(c, v, participants, check_patterns)
+                    )
+                )
+            except InvalidField as err:
+                problem = f"row {n}: {err.message.rstrip('.')}"
+                raise InvalidField(f.name, problem, err.expected) from None
+        return rows
     raise InvalidField(f.name, f"unknown field type {t}")  # pragma: no cover
 
 

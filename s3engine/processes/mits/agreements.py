@@ -45,22 +45,22 @@ class AgreementMixin(MitsRecord):
             proc = self.ws.processes.get(aid)
             if proc is not None and proc.kind == "consent":
                 if proc.finished:
-                    return f"{aid} ended without an agreement ({proc.outcome})"
+                    return f"“{proc.title}” ended without an agreement ({proc.outcome})"
                 return (
-                    f"{aid} has not reached agreement yet (now: {proc.leaf().step.title}); "
-                    "link it once it is agreed"
+                    f"“{proc.title}” has not reached agreement yet (now: "
+                    f"{proc.leaf().step.title}); link it once it is agreed"
                 )
             return f"there is no agreement '{aid}'"
+        name = f"“{row.get('title') or aid}”"
         if row.get("cycle") != self.id:
             return (
-                f"agreement {aid} does not belong to this cycle (its cycle is "
-                f"{row.get('cycle') or 'not set'}); start the consent decision with "
-                f"cycle={self.id}"
+                f"the agreement {name} does not belong to this cycle; choose this cycle in the "
+                "“MiTS cycle” field when starting its consent decision"
             )
         if row.get("status") != "active":
-            return f"agreement {aid} is {row.get('status')}"
+            return f"the agreement {name} is {row.get('status')}"
         if any(x["agreement"] == aid for x in self.links):
-            return f"agreement {aid} is already linked"
+            return f"the agreement {name} is already linked"
         purpose = f.get("purpose")
         if purpose == "LIT governance" and self.state != "lit" and self.governance is None:
             return "the LIT governance agreement is linked in the Local Implementation Team phase"
@@ -69,7 +69,7 @@ class AgreementMixin(MitsRecord):
                 return "actions are adopted in the Co-design phase"
             act = self.find_action(f.get("action_id") or "")
             if act is None:
-                return "name the action the agreement adopts (action=a1 ...)"
+                return "choose the action the agreement adopts"
             if act["status"] != "designed":
                 return f"action {act['id']} is {act['status']}"
         elif f.get("action_id"):

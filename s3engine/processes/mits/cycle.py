@@ -48,12 +48,14 @@ from s3engine.processes.mits.co_production import OPEN_DRIVER, CoProductionMixin
 from s3engine.processes.mits.definition import DEFINITION
 from s3engine.processes.mits.evaluation import EvaluationMixin, parse_scores
 from s3engine.processes.mits.gates import GateMixin
+from s3engine.processes.mits.options import OptionsMixin
 from s3engine.processes.mits.rules import (
     ACTORS_FIELD,
     parse_actors,
     resolve_rule,
     rule_error,
     rule_missing,
+    rule_sentence,
 )
 from s3engine.processes.mits.team import TeamMixin
 
@@ -61,7 +63,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.workspace import Workspace
 
 
-class MitsCycle(GateMixin, TeamMixin, AgreementMixin, EvaluationMixin, CoProductionMixin):
+class MitsCycle(
+    GateMixin, TeamMixin, AgreementMixin, EvaluationMixin, CoProductionMixin, OptionsMixin
+):
     """One community's MiTS process, cycle after cycle (the process kind ``mits``)."""
 
     definition: ClassVar[ProcessDef] = DEFINITION
@@ -165,6 +169,7 @@ class MitsCycle(GateMixin, TeamMixin, AgreementMixin, EvaluationMixin, CoProduct
             "phase": self.step.title,
             "tutor": self.data.get("tutor"),
             "rule": self.data["rule"],
+            "rule_text": rule_sentence(self.data["rule"]),
             "warnings": self.data.get("warnings", []),
             "actors": [dict(a) for a in self.active_actors()],
             "lit": [dict(m) for m in self.lit],
@@ -172,6 +177,7 @@ class MitsCycle(GateMixin, TeamMixin, AgreementMixin, EvaluationMixin, CoProduct
             "instrument": self.data.get("instrument"),
             "baseline": self.data.get("baseline"),
             "gate_missing": self.gate_missing() if not self.finished else [],
+            "gate_checklist": self.gate_checklist() if not self.finished else [],
             "proposed_critical_areas": self.proposed_critical_areas(),
             "critical_areas": self.critical_areas(),
             "actions": [

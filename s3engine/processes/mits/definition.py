@@ -24,7 +24,7 @@ from s3engine.core.definition import (
     ProcessDef,
     Step,
 )
-from s3engine.processes.mits.rules import ACTOR_TYPES, ACTORS_FIELD, RULE_FIELDS
+from s3engine.processes.mits.fields import ACTION_FIELD, START_FIELDS
 
 LIT_MEMBER = "lit member"
 
@@ -35,29 +35,6 @@ SCORING = ("evaluation", "review")
 PROJECT_DECISIONS = ("continue", "invest more", "stop")
 LINK_PURPOSES = ("LIT governance", "action", "cycle decision", "other")
 CYCLE_DECISIONS = ("next cycle", "close")
-
-START_FIELDS = (
-    Field("community", "line", help="The community: municipality, district or neighbourhood."),
-    Field("facilitator", "line", help="Who coordinates the process and hosts the LIT."),
-    ACTORS_FIELD,
-    Field("tutor", "line", required=False, help="The tutor assigned to the community."),
-    Field(
-        "commitment",
-        "text",
-        required=False,
-        help="What the actors commit to (for example: run the process locally for one year).",
-    ),
-    *RULE_FIELDS,
-    Field(
-        "participants",
-        "list",
-        required=False,
-        help="Others taking part (the facilitator, tutor and representatives are added).",
-    ),
-    Field("title", "line", required=False, help="A title for the process."),
-)
-
-ACTION_FIELD = Field("action_id", "line", help="The id of the action (a1, a2 ...).")
 
 DEFINITION = ProcessDef(
     kind="mits",
@@ -83,8 +60,8 @@ DEFINITION = ProcessDef(
             "Local Implementation Team",
             number="B",
             guidance="Form a diverse team (about ten people) from the actors' representatives; "
-            "agree its governance with a consent decision (start it with "
-            "cycle=<this process id>) and link the agreement.",
+            "agree its governance with a consent decision (choose this cycle in its “MiTS "
+            "cycle” field) and link the agreement here.",
         ),
         Step(
             "evaluation",
@@ -174,7 +151,7 @@ DEFINITION = ProcessDef(
             FACILITATOR,
             (
                 Field("name", "line", help="The actor (organisation, group or person)."),
-                Field("type", "line", help="One of: " + ", ".join(ACTOR_TYPES) + "."),
+                Field("type", "line", help="What kind of actor it is.", choices_from="actor_types"),
                 Field("representative", "line", required=False, help="Who represents the actor."),
                 Field("commitment", "text", required=False, help="What the actor commits to."),
             ),
@@ -186,7 +163,10 @@ DEFINITION = ProcessDef(
             ("preparation",),
             None,
             FACILITATOR,
-            (Field("name", "line", help="The actor."), Field("reason", "text")),
+            (
+                Field("name", "line", help="The actor.", label="Actor", choices_from="actors"),
+                Field("reason", "text"),
+            ),
             "An actor withdraws; the preparation rule must still hold.",
         ),
         # -- B local implementation team
@@ -198,7 +178,9 @@ DEFINITION = ProcessDef(
             FACILITATOR,
             (
                 Field("member", "line", help="The person joining the LIT."),
-                Field("represents", "line", help="The actor they represent."),
+                Field(
+                    "represents", "line", help="The actor they represent.", choices_from="actors"
+                ),
                 Field("role", "line", required=False, help="A role in the LIT, if any."),
             ),
             "Aim for the widest diversity: not one profession, party or circle of friends.",
@@ -209,7 +191,7 @@ DEFINITION = ProcessDef(
             LATER,
             None,
             FACILITATOR,
-            (Field("member", "line"), Field("reason", "text")),
+            (Field("member", "line", choices_from="lit_members"), Field("reason", "text")),
             "Someone leaves the LIT.",
         ),
         Action(
@@ -219,7 +201,12 @@ DEFINITION = ProcessDef(
             None,
             FACILITATOR,
             (
-                Field("agreement", "line", help="The agreement's id (its consent decision)."),
+                Field(
+                    "agreement",
+                    "line",
+                    help="An agreement of this cycle (its consent decision named this cycle).",
+                    choices_from="cycle_agreements",
+                ),
                 Field(
                     "purpose", "choice", choices=LINK_PURPOSES, help="What the agreement is for."
                 ),
@@ -230,7 +217,8 @@ DEFINITION = ProcessDef(
                     help="For an action: the id of the action it adopts.",
                 ),
             ),
-            "Link a consent decision started with cycle=<this id> once it reached agreement.",
+            "Link a consent decision of this cycle (chosen in its “MiTS cycle” field) once it "
+            "reached agreement.",
             guard="g_link",
         ),
         # -- C evaluation and diagnosis (and F review)
@@ -244,7 +232,9 @@ DEFINITION = ProcessDef(
                 Field(
                     "instrument",
                     "line",
-                    help="A shipped or community instrument id, or the path of a YAML file.",
+                    help="A shipped or community instrument (a script may give the path of a "
+                    "YAML file).",
+                    choices_from="instruments",
                 ),
             ),
             "Every later evaluation uses the same instrument.",
@@ -304,7 +294,12 @@ DEFINITION = ProcessDef(
             FACILITATOR,
             (
                 Field("project", "line", help="The project already under way."),
-                Field("sections", "list", help="The instrument sections it works on."),
+                Field(
+                    "sections",
+                    "list",
+                    help="The instrument sections it works on.",
+                    choices_from="sections",
+                ),
                 Field(
                     "decision",
                     "choice",
@@ -325,7 +320,7 @@ DEFINITION = ProcessDef(
             None,
             FACILITATOR,
             (
-                Field("section", "line", help="The instrument section."),
+                Field("section", "line", help="The instrument section.", choices_from="sections"),
                 Field("reason", "text", required=False),
             ),
             "Weak sections without action are proposed; the LIT chooses.",
@@ -338,7 +333,7 @@ DEFINITION = ProcessDef(
             PARTICIPANT,
             (
                 Field("title", "line"),
-                Field("area", "line", help="The critical area (section)."),
+                Field("area", "line", help="The critical area (section).", choices_from="sections"),
                 Field("description", "text", help="What, who with whom, why."),
                 Field(
                     "patterns", "patterns", required=False, help="The patterns the action applies."
@@ -351,7 +346,8 @@ DEFINITION = ProcessDef(
                     "proposal",
                     "line",
                     required=False,
-                    help="The proposal forming process it came from.",
+                    help="The formed proposal it came from.",
+                    choices_from="proposals",
                 ),
             ),
             "Strengthen one existing action and create one new action, for example.",
@@ -419,7 +415,7 @@ DEFINITION = ProcessDef(
             (
                 ACTION_FIELD,
                 Field("resource", "line", help="Money, space, equipment, time ..."),
-                Field("provided_by", "line", help="The actor providing it."),
+                Field("provided_by", "line", help="The actor providing it.", choices_from="actors"),
                 Field("note", "text", required=False),
             ),
             "Doing a lot with less: actors share what they have.",
@@ -464,6 +460,7 @@ DEFINITION = ProcessDef(
                     "line",
                     required=False,
                     help="The consent decision that took it, if any.",
+                    choices_from="cycle_agreements",
                 ),
             ),
             "Start the next cycle from this evaluation, or close the process.",

@@ -163,7 +163,11 @@ class EvaluationMixin(MitsRecord):
         Returns:
             Why not, or None.
         """
-        return None if self.instrument else "choose the instrument first (choose_instrument)"
+        return (
+            None
+            if self.instrument
+            else "choose the instrument first (“Choose the evaluation instrument”)"
+        )
 
     def g_scoring(self, f: dict[str, Any]) -> str | None:
         """Refuse scoring without an instrument or once this phase's evaluation is complete.
@@ -175,7 +179,7 @@ class EvaluationMixin(MitsRecord):
             Why not, or None.
         """
         if not self.instrument:
-            return "choose the instrument first (choose_instrument)"
+            return "choose the instrument first (“Choose the evaluation instrument”)"
         if any(e["status"] == "complete" for e in self._visit_evaluations()):
             return "the evaluation of this phase is complete"
         return None

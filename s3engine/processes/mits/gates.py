@@ -16,7 +16,7 @@ from typing import Any
 
 from s3engine.processes.mits.definition import NEXT, PHASES
 from s3engine.processes.mits.record import MitsRecord
-from s3engine.processes.mits.rules import rule_missing
+from s3engine.processes.mits.rules import rule_missing, rule_sentence
 
 
 class GateMixin(MitsRecord):
@@ -28,68 +28,123 @@ class GateMixin(MitsRecord):
         """What the current phase still lacks before the tutor can sign its gate.
 
         Returns:
-            One entry per missing thing, in words, with the action that provides it; empty when
-            the gate can be signed.
+            The unticked sentences of :meth:`gate_checklist`; empty when the gate can be signed.
+        """
+        return [item["text"] for item in self.gate_checklist() if not item["done"]]
+
+    def gate_checklist(self) -> list[dict[str, Any]]:
+        """What the tutor checks before signing the current phase's gate, in plain sentences.
+
+        Returns:
+            ``{"text", "done"}`` items, each saying what is needed and which button provides it.
         """
         s = self.state
-        out: list[str] = []
+        out: list[tuple[str, bool]] = []
         if s == "preparation":
-            if not self.data.get("tutor"):
-                out.append("a tutor (assign_tutor)")
+            out.append(("A tutor is assigned (“Assign the tutor”).", bool(self.data.get("tutor"))))
             missing, _ = rule_missing(self.active_actors(), self.data["rule"])
-            out += missing
+            if missing:
+                out += [
+                    (f"Still needed: {m} (“Record an actor's commitment”).", False) for m in missing
+                ]
+            else:
+                out.append((rule_sentence(self.data["rule"]), True))
         elif s == "lit":
-            if not self.lit:
-                out.append("LIT members (add_lit_member)")
+            out.append(
+                ("The Local Implementation Team has members (“Add a LIT member”).", bool(self.lit))
+            )
             represented = {m["actor"] for m in self.lit}
             lacking = [a["name"] for a in self.active_actors() if a["name"] not in represented]
-            if lacking:
-                out.append("a LIT member for each actor (none yet for " + ", ".join(lacking) + ")")
+            out.append(
+                (
+                    "Every local actor has someone in the LIT"
+                    + (" (nobody yet for " + ", ".join(lacking) + ")" if lacking else "")
+                    + ".",
+                    not lacking,
+                )
+            )
             gov = self.governance
-            if gov is None:
-                out.append(
-                    "the LIT's governance agreement (a consent decision started with "
-                    f"cycle={self.id}, then link_agreement purpose='LIT governance')"
+            row = self.ws.projection.get("agreements", gov["agreement"]) if gov else None
+            title = f" “{row.get('title')}”" if row and row.get("title") else ""
+            if gov is not None and (row or {}).get("status") != "active":
+                text = (
+                    f"The LIT's governance agreement{title} is no longer active: agree a new one."
                 )
-            elif (self.ws.projection.get("agreements", gov["agreement"]) or {}).get(
-                "status"
-            ) != "active":
-                out.append(
-                    f"an active governance agreement ({gov['agreement']} is no longer active)"
+            else:
+                text = (
+                    f"The LIT's governance is agreed{title}: a consent decision for this cycle "
+                    "(its "
+                    "“MiTS cycle” field), linked here with “Link an agreement to the cycle”, for "
+                    "“LIT governance”."
                 )
+            out.append((text, gov is not None and (row or {}).get("status") == "active"))
         elif s == "evaluation":
-            if self.instrument is None:
-                out.append("an instrument (choose_instrument)")
-            if self.baseline() is None:
-                out.append("a completed evaluation, the baseline (complete_evaluation)")
-            if self.open_evaluation() is not None:
-                out.append("the evaluation started in this phase completed (complete_evaluation)")
-        elif s == "co_design":
-            if not self.critical_areas():
-                out.append("a critical area (choose_critical_area)")
-            if not any(a["cycle"] == self.cycle and a["agreement"] for a in self.actions):
-                out.append(
-                    "an action adopted by consent (design_action, then link_agreement "
-                    "purpose='action')"
+            out.append(
+                (
+                    "The evaluation instrument is chosen (“Choose the evaluation instrument”).",
+                    self.instrument is not None,
                 )
+            )
+            out.append(
+                (
+                    "The first evaluation, the baseline, is completed: every LIT member scores, "
+                    "then “Complete the evaluation”.",
+                    self.baseline() is not None,
+                )
+            )
+            if self.open_evaluation() is not None and self.baseline() is not None:
+                out.append(("The evaluation started in this phase is completed.", False))
+        elif s == "co_design":
+            out.append(
+                (
+                    "A critical area is chosen (“Choose a critical area”).",
+                    bool(self.critical_areas()),
+                )
+            )
+            out.append(
+                (
+                    "An action is designed (“Design an action”) and adopted by a consent decision "
+                    "for this cycle, linked with “Link an agreement to the cycle”.",
+                    any(a["cycle"] == self.cycle and a["agreement"] for a in self.actions),
+                )
+            )
         elif s == "co_implementation":
             mine = [a for a in self.actions if a["cycle"] == self.cycle and a["agreement"]]
-            no_owner = [a["id"] for a in mine if not a["owner"]]
-            if no_owner:
-                out.append("an owner for action " + ", ".join(no_owner) + " (assign_owner)")
-            silent = [a["id"] for a in mine if not a["reports"]]
-            if silent:
-                out.append(
-                    "a progress report on action " + ", ".join(silent) + " (report_progress)"
+            no_owner = [a["title"] for a in mine if not a["owner"]]
+            out.append(
+                (
+                    "Every adopted action has an owning role (“Assign the owning role”)"
+                    + (": not yet " + ", ".join(no_owner) if no_owner else "")
+                    + ".",
+                    not no_owner,
                 )
+            )
+            silent = [a["title"] for a in mine if not a["reports"]]
+            out.append(
+                (
+                    "Every adopted action has reported progress (“Report progress”)"
+                    + (": not yet " + ", ".join(silent) if silent else "")
+                    + ".",
+                    not silent,
+                )
+            )
         elif s == "review":
-            if not self._review_evaluated():
-                out.append("the review evaluation with the same instrument (complete_evaluation)")
-            if self.open_evaluation() is not None:
-                out.append("the evaluation started in this phase completed (complete_evaluation)")
-            if self.decision() is None:
-                out.append("the LIT's decision: next cycle or close (decide)")
-        return out
+            out.append(
+                (
+                    "The review evaluation with the same instrument is completed "
+                    "(“Complete the evaluation”).",
+                    self._review_evaluated(),
+                )
+            )
+            if self.open_evaluation() is not None and self._review_evaluated():
+                out.append(("The evaluation started in this phase is completed.", False))
+            out.append(
+                (
+                    "The LIT decided: the next cycle or closing (“Record the LIT's decision”).",
+                    self.decision() is not None,
+                )
+            )
+        return [{"text": text, "done": done} for text, done in out]
 
     def _review_evaluated(self) -> bool:
         return any(

@@ -60,10 +60,15 @@ RULE_KEYS = ("min_actors", "local_administration", "civil_society")
 
 ACTORS_FIELD = Field(
     "actors",
-    "list",
-    help="The local actors who commit, one a line: NAME | TYPE | REPRESENTATIVE, with TYPE one of "
-    + ", ".join(ACTOR_TYPES)
-    + ".",
+    "rows",
+    help="The local actors who commit to the process: one row each, with its type and who "
+    "represents it.",
+    label="Local actors",
+    columns=(
+        Field("name", "line", label="Actor", help="The organisation, group or person."),
+        Field("type", "choice", choices=ACTOR_TYPES, label="Type"),
+        Field("representative", "line", required=False, label="Representative"),
+    ),
 )
 RULE_FIELDS = (
     Field(
@@ -71,25 +76,48 @@ RULE_FIELDS = (
         "choice",
         required=False,
         choices=tuple(RULES),
-        help="The preparation rule: default (local administration required) or recommended "
-        "(local administration only recommended).",
+        help="Leave empty for the MiTS rule: at least 3 local actors, among them the local "
+        "administration and at least one civil-society organisation. 'recommended': the local "
+        "administration is only recommended.",
+        label="Preparation rule",
     ),
-    Field("min_actors", "int", required=False, help="Change the minimum number of actors."),
+    Field(
+        "min_actors",
+        "int",
+        required=False,
+        help="Leave empty for 3. Fewer relaxes the rule.",
+        label="Fewest local actors",
+    ),
     Field(
         "local_administration",
         "choice",
         required=False,
         choices=LEVELS,
-        help="Whether a local administration is required, recommended or optional.",
+        help="Leave empty for required. Whether the local administration must take part.",
+        label="Local administration",
     ),
     Field(
         "civil_society",
         "choice",
         required=False,
         choices=LEVELS,
-        help="Whether a civil-society organisation is required, recommended or optional.",
+        help="Leave empty for required. Whether a civil-society organisation must take part.",
+        label="Civil-society organisation",
     ),
-    Field("rule_reason", "text", required=False, help="Why the community relaxed the rule."),
+    Field(
+        "relax_rule",
+        "bool",
+        required=False,
+        help="Tick only if the community agreed to a rule less strict than the MiTS rule.",
+        label="We agree to relax the preparation rule",
+    ),
+    Field(
+        "rule_reason",
+        "text",
+        required=False,
+        help="Why the community relaxed the rule.",
+        label="Why the rule is relaxed",
+    ),
 )
 
 
@@ -164,9 +192,8 @@ def rule_error(missing: list[str], rule: dict[str, Any], doing: str) -> MitsRule
         + "; ".join(missing)
         + ".",
         missing,
-        "Add the missing actors (one a line as NAME | TYPE | REPRESENTATIVE), or agree a relaxed "
-        "rule for the community at start (rule=recommended, min_actors=..., "
-        "local_administration=recommended ...). Nothing was written.",
+        "Add the missing actors, or, if the community agreed to a less strict rule, change the "
+        "rule fields and tick 'We agree to relax the preparation rule'. Nothing was written.",
     )
 
 
@@ -184,6 +211,7 @@ def resolve_rule(data: dict[str, Any]) -> dict[str, Any]:
     Raises:
         InvalidField: ``min_actors`` is below 1.
     """
+    confirmed = bool(data.pop("relax_rule", False))
     name = data.pop("rule", None) or "default"
     rule = {"name": name, **RULES[name]}
     overrides: dict[str, Any] = {k: data.pop(k) for k in RULE_KEYS if k in data}
@@ -210,7 +238,45 @@ def resolve_rule(data: dict[str, Any]) -> dict[str, Any]:
         if rule[key] != "required":
             relaxations.append(f"a {label} is {rule[key]}, not required")
     rule.update(relaxed=bool(relaxations), relaxations=relaxations, reason=reason)
+    if relaxations and not confirmed:  # a typed number never relaxes the rule silently
+        raise InvalidField(
+            "relax_rule",
+            "is not confirmed: " + "; ".join(relaxations),
+            "tick 'We agree to relax the preparation rule', or keep the MiTS rule",
+            "The relaxed rule",
+        )
     return rule
+
+
+def rule_sentence(rule: dict[str, Any]) -> str:
+    """The preparation rule in one plain sentence.
+
+    Args:
+        rule: A recorded rule (:func:`resolve_rule`).
+
+    Returns:
+        E.g. "At least 3 local actors commit: the local administration and at least one
+        civil-society organisation must be among them."
+    """
+    parts = {"required": [], "recommended": []}
+    for key, label in (
+        ("local_administration", "the local administration"),
+        ("civil_society", "at least one civil-society organisation"),
+    ):
+        if rule[key] in parts:
+            parts[rule[key]].append(label)
+    out = f"At least {rule['min_actors']} local actors commit"
+    if parts["required"]:
+        out += ": " + " and ".join(parts["required"]) + " must be among them"
+    if parts["recommended"]:
+        out += ("; " if parts["required"] else ": ") + " and ".join(parts["recommended"])
+        out += " should be among them"
+    out += "."
+    if rule.get("relaxed"):
+        out += " The community relaxed the MiTS rule (" + "; ".join(rule["relaxations"]) + ")"
+        out += f": {rule['reason']}" if rule.get("reason") else ""
+        out += "."
+    return out
 
 
 def parse_actor(value: Any, where: str = "actors") -> dict[str, Any]:
