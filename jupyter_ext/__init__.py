@@ -4,7 +4,8 @@ Load with ``%load_ext jupyter_ext``. The widgets are thin views over ``s3engine`
 rule lives in the engine, and every widget redraws from the engine after an action or a refresh.
 
     %s3flow workspace [DIR]      open a workspace (default: $S3FLOW_WORKSPACE)
-    %s3flow language it          interface language (en, it, pt, es)
+    %s3flow language it          interface language (en, it, pt, es, fr, el, ar)
+    %s3flow intro NOTEBOOK       a notebook's introduction, in the interface language
     %s3flow start KIND           continue or start a process (consent, role-selection, mits, ...)
     %s3flow open ID              the stepper for one process
     %s3flow patterns [WORDS]     the pattern browser
@@ -85,6 +86,7 @@ def _magic(line: str) -> Any:
     from s3engine.errors import S3Error
 
     from . import i18n, session
+    from .stepper import display
     from .workspace import workspace
 
     args = shlex.split(line)
@@ -99,6 +101,12 @@ def _magic(line: str) -> Any:
             return None
         if cmd == "language":
             i18n.set_language(rest[0])
+            return None
+        if cmd == "intro":
+            from .intro import Intro
+
+            workspace()  # the workspace's language setting applies from the first panel on
+            display(Intro(rest[0]))  # shown here: the cell's last line shows the panel itself
             return None
         if cmd == "start":
             return session.Session(rest[0])

@@ -26,7 +26,7 @@ from .i18n import _
 #: Every top-level s3flow panel: the element whose ``lang``/``dir`` a PageLanguage sets.
 PANELS = (
     ".s3-session, .s3-stepper, .s3-pattern-browser, .s3-journal-view, .s3-replay, "
-    ".s3-cycle-view, .s3-evaluation-grid, .s3-participant-refused"
+    ".s3-cycle-view, .s3-evaluation-grid, .s3-participant-refused, .s3-intro"
 )
 
 _ESM = r"""

@@ -10,9 +10,9 @@ help and choices) plus the vocabularies widgets show (categories, phases, outcom
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
-import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,17 +98,26 @@ def engine_texts() -> set[str]:
     return {t for t in texts if t and t.strip()}
 
 
-LITERAL = re.compile(r"""(?<![\w.])N?_\(\s*(["'])((?:(?!\1).)+)\1\s*\)""")
-
-
 def ui_texts() -> dict[str, tuple[str, int]]:
-    """Every ``_("literal")`` and ``N_("literal")`` in jupyter_ext, also inside f-strings."""
+    """Every ``_("literal")`` and ``N_("literal")`` in jupyter_ext, also inside f-strings.
+
+    Read from the syntax tree, so texts split over several lines (implicit concatenation) are
+    found whole.
+    """
     found: dict[str, tuple[str, int]] = {}
-    for path in sorted((ROOT / "jupyter_ext").glob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        for m in LITERAL.finditer(text):  # \s* also spans the line breaks of wrapped calls
-            line = text.count("\n", 0, m.start()) + 1
-            found.setdefault(m.group(2), (f"jupyter_ext/{path.name}", line))
+    for path in sorted((ROOT / "jupyter_ext").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in {"_", "N_"}
+                and len(node.args) == 1
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+                and node.args[0].value
+            ):
+                found.setdefault(node.args[0].value, (rel, node.lineno))
     return found
 
 
