@@ -63,6 +63,15 @@ class StoreCase:
     location: str
     folder: Path
 
+    def another(self, tag: str) -> StoreCase:
+        """Another new workspace of the same kind (a sibling folder, or another name and state)."""
+        if self.kind == "file":
+            folder = self.folder.with_name(f"{self.folder.name}-{tag}")
+            return StoreCase("file", str(folder), folder)
+        folder = self.folder.with_name(f"{self.folder.name}-{tag}")
+        url = self.location.replace("workspace=", f"workspace={tag}-", 1)
+        return StoreCase("pg", url.replace(f"state={self.folder}", f"state={folder}"), folder)
+
     def journal(self) -> JournalStore:
         """A fresh journal store of this workspace."""
         return open_journal(resolve_path(self.location))
@@ -86,6 +95,25 @@ class StoreCase:
                 "UPDATE s3flow_events SET line = %s WHERE workspace = %s AND seq = %s",
                 (line, name, seq),
             )
+
+    def rewrite(self, lines: list[str]) -> None:
+        """Replace every stored line behind s3flow's back (line n is stored as event n)."""
+        if self.kind == "file":
+            (self.folder / "journal.jsonl").write_text("".join(lines), encoding="utf-8")
+            return
+        with self._sql() as (conn, name):
+            conn.execute("DELETE FROM s3flow_events WHERE workspace = %s", (name,))
+            for n, line in enumerate(lines, start=1):
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    ev = {}
+                conn.execute(
+                    "INSERT INTO s3flow_events (workspace, seq, hash, prev, type, process, line) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    (name, n, str(ev.get("hash", "")), str(ev.get("prev", "")),
+                     str(ev.get("type", "")), str(ev.get("process", "")), line),
+                )  # fmt: skip
 
     def edit(self, seq: int, change: Any) -> None:
         """Change event ``seq`` with ``change(event)`` and store it back (hash unchanged)."""
@@ -112,11 +140,12 @@ class StoreCase:
     def _sql(self) -> Any:
         target = resolve_path(self.location)
         assert not isinstance(target, Path)
+        conninfo, name = target.conninfo, target.workspace
 
         class _Conn:
             def __enter__(self) -> tuple[Any, str]:
-                self.conn = psycopg.connect(target.conninfo, autocommit=True)
-                return self.conn, target.workspace
+                self.conn = psycopg.connect(conninfo, autocommit=True)
+                return self.conn, name
 
             def __exit__(self, *exc: object) -> None:
                 self.conn.close()

@@ -1,7 +1,8 @@
 """Hypothesis drives consent decisions with random valid and invalid actions.
 
 Invariants: a refused action raises an S3Error and changes neither the journal nor the state; the
-journal always verifies; replaying the journal in a fresh workspace gives the live state.
+journal always verifies; replaying the journal in a fresh workspace gives the live state. The
+machine runs on the folder store and (with fewer examples) on the PostgreSQL store.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from typing import Any
 from conftest import PEOPLE, fixed_clock
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from pg_support import StoreCase
 
 from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
@@ -48,10 +56,18 @@ def snapshot(ws: Workspace) -> Any:
 
 
 class ConsentMachine(RuleBasedStateMachine):
+    #: A PostgreSQL workspace to make each example's workspace beside (None: a folder).
+    pg: StoreCase | None = None
+    made = 0
+
     def __init__(self) -> None:
         super().__init__()
         self.tmp = Path(tempfile.mkdtemp(prefix="s3flow-hyp-"))
-        self.ws = Workspace(self.tmp / "ws", clock=fixed_clock())
+        where = str(self.tmp / "ws")
+        if self.pg is not None:
+            ConsentMachine.made += 1
+            where = self.pg.another(f"h{ConsentMachine.made}").location
+        self.ws = Workspace(where, clock=fixed_clock())
         self.p = self.ws.start(
             "consent",
             "Ana",
@@ -145,15 +161,15 @@ class ConsentMachine(RuleBasedStateMachine):
         self._attempt(name, actor, fields)
 
     def _attempt(self, name: str, actor: str, fields: dict[str, Any]) -> None:
-        before_bytes = self.ws.journal.path.read_bytes()
+        before_bytes = self.ws.journal.export_bytes()
         before = snapshot(self.ws)
         try:
             self.p.act(name, actor, **fields)
         except S3Error:
-            assert self.ws.journal.path.read_bytes() == before_bytes
+            assert self.ws.journal.export_bytes() == before_bytes
             assert snapshot(self.ws) == before
         else:
-            assert len(self.ws.journal.path.read_bytes()) > len(before_bytes)
+            assert len(self.ws.journal.export_bytes()) > len(before_bytes)
 
     @invariant()
     def journal_verifies(self) -> None:
@@ -162,7 +178,7 @@ class ConsentMachine(RuleBasedStateMachine):
     @precondition(lambda self: True)
     @invariant()
     def replay_equals_live(self) -> None:
-        again = Workspace(self.ws.path)
+        again = Workspace(self.ws.target)
         assert snapshot(again) == snapshot(self.ws)
         assert again.get(self.p.id).view() == self.p.view()
         assert again.projection.tables == self.ws.projection.tables
@@ -175,3 +191,20 @@ ConsentMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestConsentStateful = ConsentMachine.TestCase
+
+
+class PgConsentMachine(ConsentMachine):
+    """The same machine on the PostgreSQL journal store (a real server, tests/pg_support.py)."""
+
+
+def test_consent_stateful_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    PgConsentMachine.pg = StoreCase("pg", pg_url, tmp_path / "pg-state")
+    run_state_machine_as_test(
+        PgConsentMachine,
+        settings=settings(
+            max_examples=max(10, EXAMPLES // 4),
+            stateful_step_count=40,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )

@@ -15,6 +15,11 @@ call, and what was not fsynced is dropped (wholly or in part). The journal must 
 ``repair`` and hold every acknowledged event.
 
 The totals (injection points, call sites, trials) are printed; run with ``-s`` to see them.
+
+These tests are for the file store only: they inject faults into the operating-system calls the
+file journal makes. The PostgreSQL store's failures (a killed writer, a lost connection, a writer
+that skips the lock, tampered rows) are tested against a real server in ``test_reliability.py``,
+``test_journal.py`` and ``test_pg_store.py``.
 """
 
 from __future__ import annotations

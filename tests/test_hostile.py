@@ -1,5 +1,9 @@
 """Hostile and broken input: fuzzed CLI arguments, whole-workspace export/import, generic
-stateful tests for the processes not covered elsewhere."""
+stateful tests for the processes not covered elsewhere.
+
+Export/import runs between every pair of journal stores (folder and PostgreSQL); the stateful
+tests run on both stores (``tests/pg_support.py`` starts the real PostgreSQL server).
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,10 @@ from conftest import PEOPLE, fixed_clock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from pg_support import StoreCase
 
 from s3engine.cli.main import main
-from s3engine.core.workspace import Workspace
+from s3engine.core.workspace import Workspace, open_journal, resolve_path
 from s3engine.errors import S3Error
 
 EXAMPLES = int(os.environ.get("S3FLOW_STATEFUL_EXAMPLES", "60"))
@@ -107,37 +112,61 @@ def test_fuzzed_cli_arguments_give_typed_errors_and_stay_in_the_workspace(args: 
         }, outside
 
 
+def _stored(location: str) -> int:
+    """How many events the workspace at ``location`` holds."""
+    return len(open_journal(resolve_path(location)).raw_events())
+
+
+@pytest.mark.parametrize("route", ["file-file", "pg-file", "file-pg"])
 def test_export_import_whole_workspace_is_lossless(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    route: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
 ) -> None:
-    src = tmp_path / "a"
+    def place(kind: str, name: str) -> str:
+        if kind == "file":
+            return str(tmp_path / name)
+        pg = StoreCase("pg", request.getfixturevalue("pg_url"), tmp_path / "pg-state")
+        return pg.another(name).location
+
+    from_kind, to_kind = route.split("-")
+    src = place(from_kind, "a")
+    dest = {n: place(to_kind, n) for n in "bcd"}
     for scenario in ("consent", "roles", "mits"):
-        assert main(["demo", "--scenario", scenario, "-w", str(src)]) == 0
+        assert main(["demo", "--scenario", scenario, "-w", src]) == 0
     ws = Workspace(src)
     tension = ws.start("tension", "Bo", tension="Bins overflow", facilitator="Bo")
     tension.act("assess", "Bo")
+    ws.close()
     file = tmp_path / "export.jsonl"
-    assert main(["export", "-w", str(src), "-o", str(file)]) == 0
-    assert main(["import", str(file), "-w", str(tmp_path / "b")]) == 0
+    note = tmp_path / "checkpoint.txt"
+    assert main(["checkpoint", "-w", src, "-o", str(note)]) == 0
+    assert main(["export", "-w", src, "-o", str(file)]) == 0
+    assert main(["import", str(file), "-w", dest["b"]]) == 0
+    assert "Checkpoint verified" in capsys.readouterr().out
+    assert main(["verify", "-w", dest["b"]]) == 0
+    assert main(["verify", "--checkpoint", str(note), "-w", dest["b"]]) == 0  # still vouches
     capsys.readouterr()
-    a, b = Workspace(src, use_snapshot=False), Workspace(tmp_path / "b", use_snapshot=False)
+    a, b = Workspace(src, use_snapshot=False), Workspace(dest["b"], use_snapshot=False)
     assert a.projection.tables == b.projection.tables
     assert {k: (p.state, p.data) for k, p in a.processes.items()} == {
         k: (p.state, p.data) for k, p in b.processes.items()
     }
     for cmd in (["agreements", "--json", "--all"], ["roles", "--json"], ["log", "--json"]):
-        main([*cmd, "-w", str(src)])
+        main([*cmd, "-w", src])
         one = capsys.readouterr().out
-        main([*cmd, "-w", str(tmp_path / "b")])
+        main([*cmd, "-w", dest["b"]])
         assert capsys.readouterr().out == one
+    # the journal itself travels byte for byte, whichever store holds it
+    assert (
+        open_journal(resolve_path(dest["b"])).export_bytes() == file.read_bytes().split(b"\n", 1)[1]
+    )
     # importing the same file again is a no-op; into another journal, or a damaged file: refused
-    assert main(["import", str(file), "-w", str(tmp_path / "b")]) == 0
-    assert main(["init", "-w", str(tmp_path / "d")]) == 0
-    assert main(["import", str(file), "-w", str(tmp_path / "d")]) == 2
+    assert main(["import", str(file), "-w", dest["b"]]) == 0
+    assert main(["init", "-w", dest["d"]]) == 0
+    assert main(["import", str(file), "-w", dest["d"]]) == 2
     bad = tmp_path / "bad.jsonl"
     bad.write_text(file.read_text().replace("Energy", "Enerxy", 1))
-    assert main(["import", str(bad), "-w", str(tmp_path / "c")]) == 2
-    assert not (tmp_path / "c" / "journal.jsonl").exists()
+    assert main(["import", str(bad), "-w", dest["c"]]) == 2
+    assert _stored(dest["c"]) == 0
 
 
 STARTS: dict[str, dict[str, Any]] = {
@@ -179,12 +208,18 @@ def fill(fields: Any, data: st.DataObject) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("kind", sorted(STARTS))
-def test_stateful_generic_processes(kind: str) -> None:
+def test_stateful_generic_processes(kind: str, store: StoreCase) -> None:
+    made = iter(range(10**6))
+
     class Machine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
             self.tmp = Path(tempfile.mkdtemp())
-            self.ws = Workspace(self.tmp / "ws", clock=fixed_clock())
+            n = next(made)
+            where = (
+                str(self.tmp / "ws") if store.kind == "file" else store.another(f"m{n}").location
+            )
+            self.ws = Workspace(where, clock=fixed_clock())
             if kind == "evaluate":
                 c = self.ws.start(
                     "consent",
@@ -228,16 +263,16 @@ def test_stateful_generic_processes(kind: str) -> None:
                 )
                 actor = data.draw(st.sampled_from([*PEOPLE, "Mallory"]))
                 fields = fill(self.p.leaf().definition.action_map[name].fields, data)
-            before, raw = self.state(), self.ws.journal.path.read_bytes()
+            before, raw = self.state(), self.ws.journal.export_bytes()
             try:
                 self.p.act(name, actor, **fields)
             except S3Error:
-                assert self.state() == before and self.ws.journal.path.read_bytes() == raw
+                assert self.state() == before and self.ws.journal.export_bytes() == raw
 
         @invariant()
         def replay_equals_live(self) -> None:
             assert self.ws.journal.verify().ok
-            again = Workspace(self.ws.path)
+            again = Workspace(self.ws.target)
             assert {
                 k: (p.state, repr(p.data), len(p.history)) for k, p in again.processes.items()
             } == self.state()

@@ -1,4 +1,9 @@
-"""The journal: chaining, verification, torn tails, repair, tail reading, write failures."""
+"""The journal: chaining, verification, torn tails, repair, tail reading, write failures.
+
+Tests taking ``store`` run on both journal stores (a file, and a real PostgreSQL server); torn
+tails, bytes that are not UTF-8 and failing disk writes exist only for a file (a database never
+stores half an event, and refuses text that is not UTF-8), so those tests are file-only.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ import os
 from pathlib import Path
 
 import pytest
+from pg_support import StoreCase
 
 from s3engine.errors import CorruptJournalError, JournalWriteError, TornTailError
 from s3engine.journal.event import GENESIS, canonical, event_hash
 from s3engine.journal.file_store import Journal
+from s3engine.journal.store import JournalStore
 
 
 def make(path: Path, n: int) -> Journal:
@@ -21,9 +28,19 @@ def make(path: Path, n: int) -> Journal:
     return j
 
 
-def test_events_are_chained_and_readable(tmp_path: Path) -> None:
-    j = make(tmp_path / "journal.jsonl", 5)
-    lines = (tmp_path / "journal.jsonl").read_text(encoding="utf-8").splitlines()
+def fill(store: StoreCase, n: int) -> JournalStore:
+    """``n`` events appended to the store's journal (a folder's file, or a database)."""
+    if store.kind == "file":
+        store.folder.mkdir(parents=True, exist_ok=True)
+    j = store.journal()
+    for i in range(n):
+        j.append("tester", f"p-{i % 3}", "test.event", {"i": i, "text": f"événement {i}"})
+    return j
+
+
+def test_events_are_chained_and_readable(store: StoreCase) -> None:
+    j = fill(store, 5)
+    lines = [x.rstrip("\n") for x in store.lines()]
     events = [json.loads(x) for x in lines]
     assert [e["seq"] for e in events] == [1, 2, 3, 4, 5]
     assert events[0]["prev"] == GENESIS
@@ -41,23 +58,24 @@ def test_canonical_json_is_stable() -> None:
     assert canonical({"b": 1, "a": [1, "é"]}) == '{"a":[1,"é"],"b":1}'.encode()
 
 
-def test_reader_picks_up_only_the_new_tail(tmp_path: Path) -> None:
-    path = tmp_path / "journal.jsonl"
-    writer = make(path, 3)
-    reader = Journal(path)
+def test_reader_picks_up_only_the_new_tail(store: StoreCase) -> None:
+    writer = fill(store, 3)
+    reader = store.journal()
     assert len(reader.read_new()) == 3
-    offset = reader.offset
+    offset = reader.position
     writer.append("w", "p", "test.event", {"i": 99})
     new = reader.read_new()
     assert [e["seq"] for e in new] == [4]
-    assert reader.offset > offset and reader.read_new() == []
+    assert reader.position > offset and reader.read_new() == []
+    # a second writer continues the chain the first one wrote
+    reader.append("r", "p", "test.event", {})
+    assert [e["seq"] for e in writer.read_new()] == [5] and writer.verify().ok
 
 
 @pytest.mark.parametrize("where", ["data", "actor", "time", "hash"])
-def test_changing_one_character_is_detected_with_its_seq(tmp_path: Path, where: str) -> None:
-    path = tmp_path / "journal.jsonl"
-    make(path, 6)
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+def test_changing_one_character_is_detected_with_its_seq(store: StoreCase, where: str) -> None:
+    fill(store, 6)
+    lines = store.lines()
     ev = json.loads(lines[3])
     if where == "data":
         ev["data"]["text"] = ev["data"]["text"].replace("3", "8")
@@ -65,25 +83,26 @@ def test_changing_one_character_is_detected_with_its_seq(tmp_path: Path, where: 
         ev["hash"] = ("0" if ev["hash"][0] != "0" else "1") + ev["hash"][1:]
     else:
         ev[where] = ev[where][:-2] + "X" + ev[where][-1]
-    lines[3] = json.dumps(ev, ensure_ascii=False) + "\n"
-    path.write_text("".join(lines), encoding="utf-8")
-    rep = Journal(path).verify()
+    store.set_line(4, json.dumps(ev, ensure_ascii=False) + "\n")
+    rep = store.journal().verify()
     assert not rep.ok
     # A changed hash breaks the link of the next event only if the event's own hash is fine.
     assert rep.first_bad_seq == 4
+    with pytest.raises(CorruptJournalError) as err:  # and never read as if it were intact
+        store.journal().read_new()
+    assert err.value.seq == 4
 
 
-def test_removed_duplicated_and_reordered_lines_are_detected(tmp_path: Path) -> None:
-    path = tmp_path / "journal.jsonl"
-    make(path, 5)
-    good = path.read_text(encoding="utf-8").splitlines(keepends=True)
+def test_removed_duplicated_and_reordered_lines_are_detected(store: StoreCase) -> None:
+    fill(store, 5)
+    good = store.lines()
     for bad, seq in (
         (good[:2] + good[3:], 3),
         ([*good[:3], good[2], *good[3:]], 4),
         ([*good[:1], good[2], good[1], *good[3:]], 2),
     ):
-        path.write_text("".join(bad), encoding="utf-8")
-        rep = Journal(path).verify()
+        store.rewrite(bad)
+        rep = store.journal().verify()
         assert not rep.ok and rep.first_bad_seq == seq, bad
 
 
@@ -111,15 +130,14 @@ def test_torn_tail_is_refused_then_repaired(tmp_path: Path) -> None:
     assert Journal(path).verify().ok
 
 
-def test_corrupt_middle_line_is_a_typed_error(tmp_path: Path) -> None:
-    path = tmp_path / "journal.jsonl"
-    make(path, 3)
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[1] = "{not json}\n"
-    path.write_text("".join(lines), encoding="utf-8")
+def test_corrupt_middle_line_is_a_typed_error(store: StoreCase) -> None:
+    fill(store, 3)
+    store.set_line(2, "{not json}\n")
     with pytest.raises(CorruptJournalError) as err:
-        Journal(path).read_new()
+        store.journal().read_new()
     assert err.value.seq == 2
+    rep = store.journal().verify()
+    assert not rep.ok and rep.first_bad_seq == 2
 
 
 def test_line_that_is_not_utf8_is_a_typed_error(tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
 """Reliability with real OS processes: concurrent appends, SIGKILL at random moments, tampering.
 
+Tests taking ``store`` run on both journal stores (a folder, and a real PostgreSQL server, see
+``tests/pg_support.py``); torn tails exist only in a file, so those tests are file-only.
 Trial counts grow with S3FLOW_RELIABILITY_TRIALS (the full run uses 100).
 """
 
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pg_support import StoreCase
 
 from s3engine.core.workspace import Workspace
 from s3engine.journal.file_store import Journal
@@ -30,8 +33,8 @@ def spawn(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_four_processes_append_250_each(tmp_path: Path) -> None:
-    folder = str(tmp_path / "ws")
+def test_four_processes_append_250_each(store: StoreCase) -> None:
+    folder = store.location
     procs = [spawn("append", folder, "250", f"w{n}") for n in range(4)]
     acked: list[int] = []
     for p in procs:
@@ -40,18 +43,18 @@ def test_four_processes_append_250_each(tmp_path: Path) -> None:
         acked += [int(x) for x in out.split()]
     # event 1 is the workspace key, written by whichever writer came first
     assert sorted(acked) == list(range(2, 1002))  # no seq given twice, none missing
-    events = list(Workspace(Path(folder)).events())
+    events = list(Workspace(folder).events())
     assert events[0]["type"] == "workspace.key_added"
     events = events[1:]
     assert len(events) == 1000
     pairs = {(e["data"]["tag"], e["data"]["i"]) for e in events}
     assert len(pairs) == 1000  # no duplicates, none lost
-    assert Journal(Path(folder) / "journal.jsonl").verify().ok
+    assert store.journal().verify().ok
 
 
-def test_eight_processes_500_each_with_readers(tmp_path: Path) -> None:
-    folder = tmp_path / "ws"
-    n_writers, per = 8, 500
+def test_eight_processes_500_each_with_readers(store: StoreCase) -> None:
+    folder = store.location
+    n_writers, per = 8, 500 if store.kind == "file" else 150
     writers = [spawn("append", str(folder), str(per), f"w{n}") for n in range(n_writers)]
     time.sleep(0.2)
     readers = [spawn("read", str(folder), "4") for _ in range(2)]
@@ -63,34 +66,39 @@ def test_eight_processes_500_each_with_readers(tmp_path: Path) -> None:
         assert r.returncode == 0, err  # never saw a torn or broken chain
         seen, last = map(int, out.split())
         assert seen == last
-    rep = Journal(folder / "journal.jsonl").verify()
+    rep = store.journal().verify()
     assert rep.ok and rep.events == n_writers * per + 1  # and the key event
 
 
-def test_sigkill_never_loses_acknowledged_events(tmp_path: Path) -> None:
+def test_sigkill_never_loses_acknowledged_events(store: StoreCase) -> None:
     rng = random.Random(1234)
     torn_seen = 0
-    for trial in range(TRIALS):
-        folder = tmp_path / f"ws{trial}"
-        p = spawn("consent", str(folder))
+    trials = TRIALS if store.kind == "file" else max(TRIALS // 2, 5)
+    for trial in range(trials):
+        case = store.another(f"k{trial}")  # a new folder, or workspace in the same database
+        folder = case.location
+        p = spawn("consent", folder)
         time.sleep(rng.uniform(0.3, 1.2))
-        p.send_signal(signal.SIGKILL)
+        p.send_signal(signal.SIGKILL)  # mid-append, most of the time
         out, _ = p.communicate()
         acked = [int(x) for x in out.split()]
-        journal = Journal(folder / "journal.jsonl")
+        journal = case.journal()
         rep = journal.verify()
         if not rep.ok:
+            assert store.kind == "file", rep  # a killed database client leaves no damage
             assert rep.torn_bytes > 0, rep  # the only damage a crash may cause
             torn_seen += 1
             removed, saved = journal.repair()
             assert removed == rep.torn_bytes and saved is not None and saved.exists()
-        rep = Journal(folder / "journal.jsonl").verify()
+        rep = case.journal().verify()
         assert rep.ok
         if acked:
             assert rep.events >= max(acked), (trial, rep.events, max(acked))
-        # the workspace opens and replays after the crash
+        # the workspace opens and replays after the crash, without a gap, and takes new events
         ws = Workspace(folder)
         assert ws.journal.last_seq == rep.events
+        assert [e["seq"] for e in ws.events()] == list(range(1, rep.events + 1))
+        assert ws.write("t", "", "test.tick", {})["seq"] == rep.events + 1
 
 
 def test_torn_tails_of_every_length(tmp_path: Path) -> None:
@@ -113,26 +121,23 @@ def test_torn_tails_of_every_length(tmp_path: Path) -> None:
         saved.unlink()
 
 
-def test_one_changed_byte_is_found_with_the_right_seq(tmp_path: Path) -> None:
-    folder = tmp_path / "ws"
-    ws = Workspace(folder)
+def test_one_changed_byte_is_found_with_the_right_seq(store: StoreCase) -> None:
+    ws = Workspace(store.location)
     for i in range(40):
         ws.write("t", f"p{i % 4}", "test.tick", {"i": i, "note": f"décision {i}"})
-    path = folder / "journal.jsonl"
-    good = path.read_bytes()
-    lines = good.splitlines(keepends=True)
-    starts = [sum(len(x) for x in lines[:k]) for k in range(len(lines))]
+    lines = [x.encode() for x in store.lines()]
     rng = random.Random(7)
-    for _ in range(max(TRIALS, 20) * 5):
+    for _ in range(max(TRIALS, 20) * (5 if store.kind == "file" else 2)):
         k = rng.randrange(len(lines))
-        pos = starts[k] + rng.randrange(len(lines[k]) - 1)
-        old = good[pos]
+        pos = rng.randrange(len(lines[k]) - 1)
+        old = lines[k][pos]
         new = rng.choice([b for b in b'0123456789abcdefXYZ:,{}" ' if b != old])
-        path.write_bytes(good[:pos] + bytes([new]) + good[pos + 1 :])
-        rep = Journal(path).verify()
+        changed = lines[k][:pos] + bytes([new]) + lines[k][pos + 1 :]
+        store.set_line(k + 1, changed.decode())  # ASCII for ASCII: still UTF-8
+        rep = store.journal().verify()
         assert not rep.ok and rep.first_bad_seq == k + 1, (k, pos, chr(old), chr(new), rep)
-    path.write_bytes(good)
-    assert Journal(path).verify().ok
+        store.set_line(k + 1, lines[k].decode())
+    assert store.journal().verify().ok
 
 
 def test_a_killed_cli_action_retried_with_its_request_id_is_recorded_once(tmp_path: Path) -> None:

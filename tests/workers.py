@@ -13,19 +13,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from s3engine.core.workspace import Workspace
-from s3engine.journal.file_store import Journal
+from s3engine.core.workspace import Workspace, open_journal, resolve_path
 
 
 def append(folder: str, count: int, tag: str) -> None:
-    ws = Workspace(Path(folder))
+    ws = Workspace(folder)  # a folder or a postgresql:// URL
     for i in range(count):
         ev = ws.write(tag, "", "test.tick", {"tag": tag, "i": i, "pad": "x" * (i % 50)})
         print(ev["seq"], flush=True)
 
 
 def read(folder: str, seconds: float) -> None:
-    j = Journal(Path(folder) / "journal.jsonl")
+    j = open_journal(resolve_path(folder))
     end = time.monotonic() + seconds
     seen = 0
     while time.monotonic() < end:
@@ -34,7 +33,7 @@ def read(folder: str, seconds: float) -> None:
 
 
 def consent(folder: str) -> None:
-    ws = Workspace(Path(folder))
+    ws = Workspace(folder)
     people = ["Ana", "Bo", "Cy"]
     while True:
         p = ws.start(

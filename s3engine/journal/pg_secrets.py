@@ -35,6 +35,8 @@ class PgKeys:
 
     def has_key(self) -> bool:
         """True when the workspace has a key."""
+        if self.journal.key_cache is not None:
+            return True
         rows = self.journal._query(
             "SELECT 1 FROM s3flow_keys WHERE workspace = %s", (self.journal.name,)
         )
@@ -47,6 +49,8 @@ class PgKeys:
             SigningKeyError: The name is invalid or the stored key is malformed.
         """
         check_name(name)
+        if self.journal.key_cache is not None:  # a workspace's key never changes
+            return SigningKey(name, Ed25519PrivateKey.from_private_bytes(self.journal.key_cache))
         created = False
         if not self.has_key():
             self.journal.ensure()
@@ -66,6 +70,7 @@ class PgKeys:
                 f"The workspace key in {self.describe()} holds {len(data)} bytes, not {KEY_BYTES}.",
                 "Restore the s3flow_keys table from a backup of the database.",
             )
+        self.journal.key_cache = data
         return SigningKey(name, Ed25519PrivateKey.from_private_bytes(data), None, created)
 
 

@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,7 +44,10 @@ CHANNEL = "s3flow_journal"
 LOCK_TIMEOUT_S = 60
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\Z")
 STATE_ENV = "S3FLOW_STATE_DIR"
+POOL_SIZE = 4  # idle connections kept per database for the next journal opened in this process
 _migrated: set[str] = set()
+_idle: dict[tuple[int, str], list[Any]] = {}
+_idle_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -62,14 +66,18 @@ class PgTarget:
     conninfo: str
     workspace: str
     state: Path
+    state_given: bool = False
 
     def __str__(self) -> str:
+        """The URL (password hidden), ``state`` included when the URL gave it."""
         parts = urlsplit(self.conninfo)
         netloc = parts.netloc
         if "@" in netloc and ":" in netloc.split("@", 1)[0]:
             user = netloc.split("@", 1)[0].split(":", 1)[0]
             netloc = f"{user}:***@{netloc.split('@', 1)[1]}"
         query = [*parse_qsl(parts.query), ("workspace", self.workspace)]
+        if self.state_given:
+            query.append(("state", str(self.state)))
         return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="/")))
 
 
@@ -101,7 +109,7 @@ def parse_url(url: str) -> PgTarget:
             cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
             root = Path(cache) / "s3flow" / "pg"
         state = root / f"{name}-{ident}"
-    return PgTarget(conninfo, name, state)
+    return PgTarget(conninfo, name, state, bool(own.get("state")))
 
 
 def connect(target: PgTarget) -> Any:
@@ -112,18 +120,41 @@ def connect(target: PgTarget) -> Any:
     """
     import psycopg
 
+    with _idle_lock:
+        pool = _idle.get((os.getpid(), target.conninfo), [])
+        while pool:
+            conn = pool.pop()
+            if not conn.closed:
+                return conn
     try:
-        conn = psycopg.connect(target.conninfo, autocommit=True)
+        conn = psycopg.connect(
+            target.conninfo, autocommit=True, options=f"-c lock_timeout={LOCK_TIMEOUT_S}s"
+        )
     except psycopg.Error as exc:
         raise WorkspaceError(
-            f"Cannot connect to the PostgreSQL workspace {target}: "
-            f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}.",
+            f"Cannot connect to the PostgreSQL workspace {target}: {_why(exc, last=True)}.",
             "Check the URL (host, port, database, user) and that the server is running.",
         ) from exc
     if target.conninfo not in _migrated:
         pg_schema.migrate(conn)
         _migrated.add(target.conninfo)
     return conn
+
+
+def release(target: PgTarget, conn: Any) -> None:
+    """Keep an idle connection for the next journal of this process (or close it)."""
+    import psycopg
+
+    idle = psycopg.pq.TransactionStatus.IDLE
+    if conn.closed or conn.info.transaction_status != idle:
+        conn.close()
+        return
+    with _idle_lock:
+        pool = _idle.setdefault((os.getpid(), target.conninfo), [])
+        if len(pool) < POOL_SIZE:
+            pool.append(conn)
+            return
+    conn.close()
 
 
 def lock_key(workspace: str) -> int:
@@ -148,6 +179,9 @@ class PgJournal:
         self.last_hash = GENESIS
         self._conn: Any = None
         self._locked = 0
+        self._ensured = False
+        #: The workspace's private key once read (see :mod:`s3engine.journal.pg_secrets`).
+        self.key_cache: bytes | None = None
 
     # -- the connection ----------------------------------------------------------------------------
 
@@ -166,7 +200,7 @@ class PgJournal:
         except psycopg.Error as exc:
             self.close()
             raise WorkspaceError(
-                f"Cannot read the workspace {self.target}: {str(exc).strip() or exc}.",
+                f"Cannot read the workspace {self.target}: {_why(exc)}.",
                 "Check that the PostgreSQL server is running, then try again.",
             ) from exc
 
@@ -177,6 +211,9 @@ class PgJournal:
 
     def ensure(self) -> None:
         """Create the workspace's row (its head) when it is new."""
+        if self._ensured:
+            return
+        self._ensured = True
         self._query(
             "INSERT INTO s3flow_workspaces (name, head_hash) VALUES (%s, %s) "
             "ON CONFLICT DO NOTHING RETURNING name",
@@ -277,14 +314,12 @@ class PgJournal:
         if self._locked == 0:
             self.ensure()
             try:
-                self.conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'")
                 self.conn.execute("SELECT pg_advisory_lock(%s)", (lock_key(self.name),))
-                self.conn.execute("SET lock_timeout = 0")
             except psycopg.Error as exc:
                 self.close()
                 raise JournalWriteError(
                     f"Another program has held the lock of the workspace {self.target} for "
-                    f"{LOCK_TIMEOUT_S} s, or the server failed ({str(exc).strip()}).",
+                    f"{LOCK_TIMEOUT_S} s, or the server failed ({_why(exc)}).",
                     "Close other s3flow programs using this workspace, then try again.",
                 ) from exc
         self._locked += 1
@@ -379,7 +414,7 @@ class PgJournal:
                     raise _Moved()
                 payload = {"workspace": self.name, "seq": last["seq"], "hash": last["hash"]}
                 cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, json.dumps(payload)))
-        except _Moved:
+        except (_Moved, psycopg.errors.UniqueViolation):
             raise JournalWriteError(
                 f"The workspace {self.target} changed unexpectedly (another program wrote "
                 "without its lock). Nothing was written.",
@@ -389,13 +424,13 @@ class PgJournal:
             self.close()
             raise JournalWriteError(
                 f"The connection to {self.target} was lost while saving the event "
-                f"({str(exc).strip()}); it may or may not be recorded.",
+                f"({_why(exc)}); it may or may not be recorded.",
                 "Run `s3flow log` to see whether it is there; retrying with the same "
                 "--request-id never records an action twice.",
             ) from exc
         except psycopg.Error as exc:
             raise JournalWriteError(
-                f"The database refused the event: {str(exc).strip()}. Nothing was written.",
+                f"The database refused the event: {_why(exc)}. Nothing was written.",
                 "Check the database (disk space, permissions), then try again.",
             ) from exc
 
@@ -445,17 +480,23 @@ class PgJournal:
         return 0, None
 
     def close(self) -> None:
-        """Close the connection (it reopens on the next use)."""
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
-        self._locked = 0 if self._locked == 0 else self._locked
+        """Give the connection back (a held lock is lost with it; it reopens on the next use)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            if self._locked:
+                conn.close()  # never hand on a session holding this workspace's lock
+            else:
+                release(self.target, conn)
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # nothing to do at interpreter shutdown
             self.close()
+
+
+def _why(exc: Exception, last: bool = False) -> str:
+    """The server's message on one line (its first line, or the last for connection errors)."""
+    lines = [x.strip() for x in str(exc).strip().splitlines() if x.strip()] or [type(exc).__name__]
+    return (lines[-1] if last else lines[0]).rstrip(".")
 
 
 class _Moved(Exception):
