@@ -1,125 +1,155 @@
-"""The journal and agreements view: what is due, who holds what, what happened, is it intact.
+"""The journal and agreements view: every agreement, who holds what, what happened, is it intact.
 
-Shows agreements due for review, roles whose term ends soon, the latest events, and the result of
-verifying the hash chain; exports the minutes of a day as a notebook, HTML and Markdown (with a
-progress bar, since exports read the whole journal).
+Lists every agreement (filtered by status and by words in it), marking those due for review
+within the chosen number of days; held roles with their term ends; the latest events; and the
+result of verifying the hash chain, checked again on every Refresh. Offers the minutes of a day
+(PDF, HTML, Markdown, notebook), the CSV tables and the review calendar as real browser downloads:
+links holding the file as a ``data:`` URL, so nothing depends on where the server keeps files.
 
-Allowed imports: ipywidgets, s3engine, jupyter_ext, tqdm.
+Allowed imports: ipywidgets, s3engine, jupyter_ext.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as w
 
 from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
+from s3engine.reports import download
+from s3engine.reports.download import Download
 
 from .i18n import _
-from .language_menu import LanguageMenu
+from .language_menu import LanguageMenu, PageLanguage
 from .stepper import esc
 from .workspace import workspace
 
+#: Fields of an agreement the text filter looks in.
+SEARCHED = ("id", "title", "text", "driver", "requirement", "facilitator", "participants")
+
+
+def _status_labels() -> dict[str, str]:
+    return {"active": _("Active"), "superseded": _("Superseded"), "dropped": _("Dropped")}
+
+
+def matches(agreement: dict[str, Any], status: str, words: str) -> bool:
+    """Whether an agreement passes the view's filters (any status when ``status`` is empty)."""
+    if status and agreement.get("status") != status:
+        return False
+    hay = " ".join(str(agreement.get(k) or "") for k in SEARCHED).casefold()
+    return all(word in hay for word in words.casefold().split())
+
+
+def link(item: Download, label: str) -> str:
+    """An HTML link that makes the browser save ``item`` under its own file name."""
+    data = base64.b64encode(item.data).decode("ascii")
+    kind = item.name.rsplit(".", 1)[-1]
+    return (
+        f"<a class='s3-download s3-download-{kind}' download='{esc(item.name)}' "
+        f"href='data:{item.media_type};base64,{data}' "
+        "style='margin-right:14px;font-weight:600'>"
+        f"⬇ {esc(label)}</a>"
+    )
+
 
 class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
-    """Agreements due, roles ending, recent events, verification and minutes export.
+    """Every agreement, roles, recent events, verification and downloads.
 
     Args:
         ws: Workspace (default: this kernel's workspace).
-        days_ahead: How far ahead to look for reviews and role terms ending, at first.
+        days_ahead: Reviews and role terms ending within this many days are marked as due.
     """
 
     def __init__(self, ws: Workspace | None = None, days_ahead: int = 90) -> None:
         self.ws = ws or workspace()
+        wide = {"description_width": "initial"}
         self.days = w.IntSlider(
-            value=days_ahead,
-            min=7,
-            max=730,
-            step=7,
-            description=_("Days ahead"),
-            continuous_update=False,
+            value=days_ahead, min=7, max=730, step=7, continuous_update=False, style=wide
         )
         self.days.observe(lambda _c: self.render(), names="value")
+        self.status = w.Dropdown(options=[("", "")], value="")
+        self.status.add_class("s3-agreement-status")
+        self.words = w.Text(continuous_update=True)
+        self.words.add_class("s3-agreement-filter")
+        for control in (self.status, self.words):
+            control.observe(lambda _c: self.render_agreements(), names="value")
         self.summary = w.HTML()
-        self.due = w.HTML()
+        self.agreements = w.HTML()
         self.roles = w.HTML()
         self.events = w.HTML()
         self.verify_status = w.HTML()
-        self.verify_button = w.Button(description=_("Verify the journal"), icon="check")
+        self.verify_button = w.Button(icon="check", layout=w.Layout(width="auto"))
         self.verify_button.add_class("s3-verify")
         self.verify_button.on_click(lambda _b: self.verify())
-        self.refresh_button = w.Button(description=_("Refresh"), icon="refresh")
-        self.refresh_button.on_click(lambda _b: self.render(refresh=True))
-        self.day = w.DatePicker(description=_("Meeting day"), value=dt.date.today())
-        self.export_button = w.Button(description=_("Export minutes"), icon="download")
-        self.export_button.add_class("s3-export-minutes")
-        self.export_button.on_click(lambda _b: self.export())
-        self.export_status = w.HTML()
-        self.language = LanguageMenu(self.render)
+        self.refresh_button = w.Button(icon="refresh", layout=w.Layout(width="auto"))
+        self.refresh_button.add_class("s3-refresh")
+        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.day = w.DatePicker(value=dt.date.today(), style=wide)
+        self.day.observe(lambda _c: self._stale(), names="value")
+        self.prepare_button = w.Button(icon="download", layout=w.Layout(width="auto"))
+        self.prepare_button.add_class("s3-prepare-downloads")
+        self.prepare_button.on_click(lambda _b: self.prepare_downloads())
+        self.downloads = w.HTML()
+        self.downloads.add_class("s3-downloads")
+        self.language = LanguageMenu(self._relabel)
         super().__init__(
             [
-                w.HBox([self.summary, self.language]),
+                w.HBox([self.summary, self.language, PageLanguage()]),
+                w.HBox([self.status, self.words]),
+                self.agreements,
                 w.HBox([self.days, self.refresh_button]),
-                self.due,
                 self.roles,
                 w.HBox([self.verify_button, self.verify_status]),
                 self.events,
-                w.HBox([self.day, self.export_button]),
-                self.export_status,
+                w.HBox([self.day, self.prepare_button]),
+                self.downloads,
             ]
         )
         self.add_class("s3-journal-view")
-        self.render()
+        self._verified = False
+        self._relabel()
 
-    def render(self, refresh: bool = False) -> None:
-        """Redraw from the engine.
+    # -- drawing ---------------------------------------------------------------------------------
 
-        Args:
-            refresh: Read other programs' new events first.
-        """
-        if refresh:
-            try:
-                self.ws.refresh()
-            except S3Error as err:
-                self.summary.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"
-                return
+    def _relabel(self) -> None:
+        """Set every label in the current language, then redraw."""
+        self.days.description = _("Due within (days)")
+        labels = _status_labels()
+        current = self.status.value
+        self.status.options = [(_("Every status"), ""), *[(v, k) for k, v in labels.items()]]
+        self.status.value = current
+        self.status.description = _("Status")
+        self.words.description = _("Find")
+        self.words.placeholder = _("words in the title, text or names")
         self.verify_button.description = _("Verify the journal")
-        self.export_button.description = _("Export minutes")
-        limit = (dt.date.today() + dt.timedelta(days=self.days.value)).isoformat()
+        self.refresh_button.description = _("Refresh")
+        self.day.description = _("Meeting day")
+        self.prepare_button.description = _("Prepare downloads")
+        self.render()
+        if self._verified:
+            self.verify()
+        if self.downloads.value:
+            self._stale()
+
+    def render(self) -> None:
+        """Redraw everything from the engine (without reading other programs' new events)."""
         seq, _h = self.ws.head
         self.summary.value = (
             f"<h3 style='margin:4px 0'>{esc(_('Journal and agreements'))}</h3>"
-            f"{seq} {esc(_('events'))} · {esc(self.ws.path)}"
+            f"<span class='s3-head'>{seq} {esc(_('events'))}</span>"
         )
-        rows = "".join(
-            f"<tr><td>{esc(a['review_date'])}</td><td>{esc(a['title'])}</td>"
-            f"<td><code>{esc(a['id'])}</code></td><td>v{a['version']}</td></tr>"
-            for a in self.ws.agreements(due_before=limit)
-        )
-        self.due.value = f"<b>{esc(_('Agreements due for review'))}</b>" + (
-            f"<table class='s3-due'>{rows}</table>"
-            if rows
-            else f"<div><i>{esc(_('None in this period.'))}</i></div>"
-        )
-        roles = [
-            r
-            for r in self.ws.projection.all("role_assignments")
-            if r.get("term_end") and r["term_end"] <= limit and r.get("current", True)
-        ]
-        rrows = "".join(
-            f"<tr><td>{esc(r['term_end'])}</td><td>{esc(r.get('role'))}</td>"
-            f"<td>{esc(r.get('keeper'))}</td></tr>"
-            for r in roles
-        )
-        self.roles.value = f"<b>{esc(_('Roles whose term ends'))}</b>" + (
-            f"<table class='s3-roles-ending'>{rrows}</table>"
-            if rrows
-            else f"<div><i>{esc(_('None in this period.'))}</i></div>"
-        )
-        events = list(self.ws.events())[-25:]
+        self.render_agreements()
+        self.render_roles()
+        try:
+            events = list(self.ws.events())[-25:]
+        except S3Error as err:  # a damaged journal: say so, keep showing what was read before
+            self.events.value = f"<b class='s3-error' style='color:#b00020'>{esc(err)}</b>"
+            return
         erows = "".join(
             f"<tr><td>{e['seq']}</td><td>{esc(e['time'][:16].replace('T', ' '))}</td>"
             f"<td>{esc(e['actor'])}</td><td>{esc(e['process'])}</td><td>{esc(e['type'])}</td>"
@@ -130,9 +160,78 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
             f"<b>{esc(_('Latest events'))}</b><table class='s3-events'>{erows}</table>"
         )
 
+    def _limit(self) -> str:
+        return (dt.date.today() + dt.timedelta(days=self.days.value)).isoformat()
+
+    def render_agreements(self) -> None:
+        """Redraw the agreement list with the current filters."""
+        every = self.ws.agreements(status=None)
+        shown = [a for a in every if matches(a, self.status.value, self.words.value)]
+        limit, labels, due = self._limit(), _status_labels(), esc(_("due for review"))
+        rows = "".join(
+            f"<tr class='s3-agreement s3-status-{esc(a['status'])}'>"
+            f"<td>{esc(a['review_date'])}"
+            + (
+                f" <b class='s3-due'>{due}</b>"
+                if a["status"] == "active" and a["review_date"] <= limit
+                else ""
+            )
+            + f"</td><td>{esc(a['title'])}</td>"
+            f"<td>{esc(labels.get(a['status'], a['status']))}</td><td>{a['version']}</td></tr>"
+            for a in shown
+        )
+        head = "".join(
+            f"<th style='text-align:start'>{esc(h)}</th>"
+            for h in (_("Review date"), _("Title"), _("Status"), _("Version"))
+        )
+        count = _("{shown} of {total} agreements").format(shown=len(shown), total=len(every))
+        none = _("No agreement matches.") if every else _("No agreements yet.")
+        self.agreements.value = (
+            f"<b>{esc(_('Agreements'))}</b> <span class='s3-agreement-count'>{esc(count)}</span>"
+            + (
+                f"<table class='s3-agreements'><tr>{head}</tr>{rows}</table>"
+                if rows
+                else f"<div><i>{esc(none)}</i></div>"
+            )
+        )
+
+    def render_roles(self) -> None:
+        """Redraw the held roles with their term ends (those ending soon marked)."""
+        limit = self._limit()
+        roles = sorted(
+            (r for r in self.ws.projection.all("roles") if r.get("status") == "held"),
+            key=lambda r: (str(r.get("term_end") or "9999"), str(r["id"])),
+        )
+        ending = esc(_("term ends soon"))
+        rrows = "".join(
+            f"<tr><td>{esc(r.get('term_end') or '-')}"
+            + (f" <b class='s3-due'>{ending}</b>" if (r.get("term_end") or "9") <= limit else "")
+            + f"</td><td>{esc(r.get('name'))}</td><td>{esc(r.get('keeper'))}</td></tr>"
+            for r in roles
+        )
+        self.roles.value = f"<b>{esc(_('Roles and their terms'))}</b>" + (
+            f"<table class='s3-roles-ending'>{rrows}</table>"
+            if rrows
+            else f"<div><i>{esc(_('No role is held.'))}</i></div>"
+        )
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read other programs' new events, redraw, and check the chain again."""
+        try:
+            self.ws.refresh()
+        except S3Error as err:
+            self.summary.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"
+            return
+        self.render()
+        self.verify()
+        self._stale()
+
     def verify(self) -> bool:
         """Check the whole chain and show the result; True when it is intact."""
         rep = self.ws.journal.verify()
+        self._verified = True
         if rep.ok:
             self.verify_status.value = (
                 f"<span class='s3-verify-ok' style='color:#1b5e20'>✔ "
@@ -147,32 +246,37 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
             )
         return rep.ok
 
-    def export(self, folder: str | Path | None = None) -> list[Path]:
-        """Write the minutes of the chosen day as .ipynb, .html and .md.
+    def _stale(self) -> None:
+        if self.downloads.value:
+            self.downloads.value = f"<i>{esc(_('Press “Prepare downloads” again.'))}</i>"
 
-        Args:
-            folder: Where to write them (default: ``exports`` in the workspace folder).
+    def prepare_downloads(self) -> list[Download]:
+        """Make the day's minutes (every format), the tables and the calendar; link each.
 
         Returns:
-            The paths of the three files written.
+            The files made (one that could not be made is shown as its error message instead).
         """
-        import nbformat
-        from tqdm.auto import tqdm  # type: ignore[import-untyped]  # tqdm ships no type information
-
-        from s3engine.reports import minutes
-
         day = self.day.value.isoformat() if self.day.value else None
-        out_dir = Path(folder) if folder else self.ws.path / "exports"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        stem = out_dir / f"minutes-{day or 'all'}"
-        with tqdm(total=3, desc=_("Export minutes")) as bar:
-            # nbformat's functions have no type annotations.
-            nbformat.write(minutes.to_notebook(self.ws, day), str(stem) + ".ipynb")  # type: ignore[no-untyped-call]
-            bar.update()
-            Path(str(stem) + ".html").write_text(minutes.to_html(self.ws, day), encoding="utf-8")
-            bar.update()
-            Path(str(stem) + ".md").write_text(minutes.to_markdown(self.ws, day), encoding="utf-8")
-            bar.update()
-        written = [Path(str(stem) + s) for s in (".ipynb", ".html", ".md")]
-        self.export_status.value = "<br>".join(esc(p) for p in written)
-        return written
+        made: list[Download] = []
+        parts: list[str] = []
+        jobs: list[tuple[str, Callable[[], Download]]] = [
+            (_("Minutes (PDF)"), lambda: download.minutes(self.ws, day, ".pdf")),
+            (_("Minutes (web page)"), lambda: download.minutes(self.ws, day, ".html")),
+            (_("Minutes (Markdown)"), lambda: download.minutes(self.ws, day, ".md")),
+            (_("Minutes (notebook)"), lambda: download.minutes(self.ws, day, ".ipynb")),
+            (_("Tables (CSV, zip)"), lambda: download.tables(self.ws)),
+            (_("Calendar (.ics)"), lambda: download.calendar(self.ws)),
+        ]
+        for label, job in jobs:
+            try:
+                item = job()
+            except S3Error as err:
+                parts.append(f"<span class='s3-error' style='color:#b00020'>{esc(err)}</span>")
+                continue
+            made.append(item)
+            parts.append(link(item, label))
+        when = day or _("the whole journal")
+        self.downloads.value = (
+            f"<div>{esc(_('Minutes of {day}').format(day=when))}:</div><div>{''.join(parts)}</div>"
+        )
+        return made

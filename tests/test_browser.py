@@ -358,3 +358,44 @@ def test_consent_notebook_as_voila_app(voila: tuple[Server, Path], page: Any) ->
     from s3engine.core.workspace import Workspace
 
     assert [a["title"] for a in Workspace(ws_path).agreements()] == ["Bike racks"]
+
+
+def test_journal_view_offers_real_downloads(
+    lab: tuple[Server, Path], page: Any, tmp_path: Path
+) -> None:
+    """The journal view hands out the minutes, tables and calendar as browser downloads."""
+    import csv
+    import io
+    import zipfile
+
+    import icalendar
+    from pypdf import PdfReader
+
+    from s3engine.cli.main import main
+    from s3engine.core.workspace import Workspace
+
+    server, ws_path = lab
+    assert main(["demo", "-w", str(ws_path)]) == 0  # an agreement reviewed in 2027: > 90 days
+    run_all_lab(page, "00-getting-started.ipynb", server.base)
+    page.wait_for_selector(".s3-journal-view .s3-agreement-count")
+    assert "Energy help desk at the library" in page.inner_text(".s3-agreements")
+    page.click(".s3-prepare-downloads")
+    page.wait_for_selector(".s3-downloads a.s3-download-pdf", timeout=60_000)
+    page.locator(".s3-downloads").scroll_into_view_if_needed()
+    shot(page, "journal-view-downloads")
+    got: dict[str, Path] = {}
+    for kind in ("pdf", "zip", "ics", "md"):
+        with page.expect_download() as info:
+            page.click(f".s3-downloads a.s3-download-{kind}")
+        dl = info.value
+        assert dl.suggested_filename.endswith("." + kind)
+        got[kind] = tmp_path / dl.suggested_filename
+        dl.save_as(got[kind])
+    assert PdfReader(got["pdf"]).pages[0].extract_text().startswith("Minutes of ")
+    assert got["md"].read_text(encoding="utf-8").startswith("# Minutes of ")
+    ws = Workspace(ws_path)
+    with zipfile.ZipFile(got["zip"]) as zf:
+        text = zf.read("agreements.csv").decode("utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(text)))) == len(ws.agreements(status=None))
+    cal = icalendar.Calendar.from_ical(got["ics"].read_bytes())
+    assert cal["VERSION"] == "2.0"

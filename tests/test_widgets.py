@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ pytest.importorskip("ipywidgets")
 from conftest import PEOPLE, fixed_clock
 
 from jupyter_ext import i18n
-from jupyter_ext.journal_view import JournalView
 from jupyter_ext.pattern_browser import PatternBrowser, render_markdown
 from jupyter_ext.replay_view import ReplayView
 from jupyter_ext.session import Session
@@ -209,26 +207,6 @@ def test_render_markdown_removes_scripts() -> None:
         and "javascript:" not in out.replace("[x](javascript:alert(1))", "")
     )
     assert "<strong>ok</strong>" in out and 'href="https://example.org"' in out
-
-
-def test_journal_view_verify_and_minutes(ws: Workspace, tmp_path: Path) -> None:
-    from s3engine.demo.consent import consent
-
-    consent(ws, lambda _s: None)
-    v = JournalView(ws, days_ahead=730)
-    assert "Energy help desk" in v.due.value
-    assert v.verify() and "Intact" in v.verify_status.value
-    v.day.value = dt.date(2026, 1, 5)
-    files = v.export(tmp_path / "out")
-    assert [f.suffix for f in files] == [".ipynb", ".html", ".md"]
-    assert "Energy help desk" in files[2].read_text()
-    import nbformat
-
-    nbformat.validate(nbformat.read(str(files[0]), as_version=4))
-    lines = ws.journal.path.read_text().splitlines()
-    lines[3] = lines[3].replace('"actor": "', '"actor": "X', 1)
-    ws.journal.path.write_text("\n".join(lines) + "\n")
-    assert not v.verify() and "event 4" in v.verify_status.value
 
 
 def test_replay_view_steps_and_compares(ws: Workspace) -> None:

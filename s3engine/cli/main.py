@@ -26,15 +26,9 @@ from s3engine.errors import ImpersonationRefused, S3Error
 from s3engine.reports.text import format_agreement, format_driver
 from s3engine.version import __version__
 
-PLUGINS = [
-    "s3engine.cli.participation",
-    "s3engine.cli.trust",
-    "s3engine.cli.patterns",
-    "s3engine.cli.org",
-    "s3engine.cli.bench",
-    "s3engine.cli.transfer",
-    "s3engine.cli.jupyter",
-]
+#: The modules under s3engine.cli that add commands, in this order (a missing one is skipped).
+_PLUGIN_NAMES = "participation trust patterns org bench transfer jupyter exports hub"
+PLUGINS = [f"s3engine.cli.{name}" for name in _PLUGIN_NAMES.split()]
 
 
 def _ws(args: argparse.Namespace, create: bool = True) -> Any:

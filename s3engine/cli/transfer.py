@@ -30,6 +30,10 @@ LINK_DRIFT_S = 120
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Verify the journal and write it, with a signed checkpoint, to the output file."""
+    if args.csv:
+        from s3engine.cli.exports import cmd_export_csv
+
+        return cmd_export_csv(args)
     from s3engine.core import keyring, trust
     from s3engine.core.workspace import Workspace, open_journal, resolve_path
 
@@ -198,8 +202,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``export`` and ``import``."""
-    p = sub.add_parser("export", parents=[common], help="export the whole workspace (journal)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.jsonl")
+    p = sub.add_parser("export", parents=[common], help="export the journal, or tables as CSV")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("-o", "--output", metavar="FILE.jsonl", help="the whole journal")
+    out.add_argument("--csv", metavar="DIR", help="one CSV file per table (s3engine.cli.exports)")
     p.add_argument("--force", action="store_true", help="overwrite FILE")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("import", parents=[common], help="import an exported workspace")
