@@ -179,3 +179,33 @@ def test_people_are_ticked_not_ctrl_clicked(ws: Workspace, english: None) -> Non
     picker.ticks["Carla"].value = True
     assert form.values()["tuners"] == ["Bruno", "Carla"]
     st.close()
+
+
+# -- notebooks saved as shipped -------------------------------------------------------------------
+
+
+def test_a_saved_tutor_notebook_is_the_shipped_one_again(tmp_path: Path) -> None:
+    import copy
+    import json
+
+    from jupyter_ext.notebook_save import WIDGET_VIEW, pre_save_hook
+
+    shipped = json.loads((Path(__file__).parents[1] / "notebooks" / "mits-cycle.ipynb").read_text())
+    assert "".join(shipped["cells"][1]["outputs"][0]["data"]["text/plain"]).startswith("To start")
+    ran = copy.deepcopy(shipped)
+    ran["cells"][1]["outputs"] = [{"output_type": "display_data", "data": {WIDGET_VIEW: {}}}]
+    ran["cells"][1]["execution_count"] = 4
+    ran["cells"][1]["metadata"]["execution"] = {"iopub.status.idle": "2026-12-01"}
+    ran["metadata"]["widgets"] = {"state": {}}
+    ran["metadata"]["language_info"]["version"] = "3.11.2"
+    model = {"type": "notebook", "content": ran}
+    pre_save_hook(model, path="mits-cycle.ipynb")
+    import nbformat
+
+    assert nbformat.writes(nbformat.from_dict(model["content"])) == nbformat.writes(
+        nbformat.from_dict(shipped)
+    )
+    cell = {"cell_type": "code", "execution_count": 4, "outputs": [], "metadata": {}}
+    other = {"type": "notebook", "content": {"metadata": {}, "cells": [cell]}}
+    pre_save_hook(other)
+    assert other["content"]["cells"][0]["execution_count"] == 4  # not an s3flow notebook

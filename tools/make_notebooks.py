@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from jupyter_ext import i18n  # noqa: E402  # the checkout, not an installed copy
 from jupyter_ext.intro import INTROS, PARTICIPANT_START, START  # noqa: E402
+from jupyter_ext.notebook_save import placeholder  # noqa: E402
 from s3engine.languages import LANGUAGES  # noqa: E402
 
 OUT = ROOT / "notebooks"
@@ -60,7 +61,11 @@ def build(name: str, code: str) -> nbformat.NotebookNode:
     title = INTROS[name][0]
     cells = [
         new_markdown_cell(f"# {title}\n\n{start_note(name)}"),
-        new_code_cell(f"%load_ext jupyter_ext\n%s3flow intro {name}\n{code}"),
+        new_code_cell(
+            f"%load_ext jupyter_ext\n%s3flow intro {name}\n{code}",
+            # "run to start" until run (a saved panel could only show "model not found")
+            outputs=[nbformat.from_dict(placeholder())],
+        ),
     ]
     for n, c in enumerate(cells):
         c["id"] = f"{name}-{n}"

@@ -37,6 +37,29 @@ def tutor_notebooks(workspace: Path) -> Path:
     return target
 
 
+#: JupyterLab settings of ``s3flow lab``: save soon after a run, so no notebook stays "modified"
+#: (what is saved is the notebook as shipped, see ``jupyter_ext.notebook_save``).
+LAB_OVERRIDES = {"@jupyterlab/docmanager-extension:plugin": {"autosaveInterval": 3}}
+
+
+def lab_settings(workspace: Path) -> list[str]:
+    """The JupyterLab options of ``s3flow lab``.
+
+    Saved tutor notebooks pass through ``jupyter_ext.notebook_save.pre_save_hook`` (a reopened
+    notebook shows "run to start", never a widget that cannot be shown), and the settings
+    overrides in ``WORKSPACE/lab-settings`` save a notebook a few seconds after it ran.
+    """
+    import json
+
+    folder = workspace / "lab-settings"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=1) + "\n")
+    return [
+        "--ContentsManager.pre_save_hook=jupyter_ext.notebook_save.pre_save_hook",
+        f"--LabApp.app_settings_dir={folder}",
+    ]
+
+
 def find_notebook(name: str) -> Path:
     """A notebook by path, or a tutor notebook by name (``consent-decision``).
 
@@ -87,7 +110,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
     root = Path(args.notebooks).resolve() if args.notebooks else tutor_notebooks(workspace)
     if not root.is_dir():
         raise S3Error(f"No notebooks folder at {root}.", "Give one with --notebooks DIR.")
-    cmd = [lab, f"--ServerApp.root_dir={root}"]
+    cmd = [lab, f"--ServerApp.root_dir={root}", *lab_settings(workspace)]
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args.rest:
         cmd.append("--allow-root")
     cmd += args.rest
