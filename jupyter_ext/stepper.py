@@ -35,6 +35,7 @@ from . import boards
 from .content import decision_html
 from .form import FieldForm
 from .history import history_html
+from .hub import hub_credential
 from .i18n import _
 from .live import follow
 from .progress import people_html, step_bar
@@ -86,8 +87,11 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
     ) -> None:
         self.ws = ws
         self.proc: Process = ws.get(pid)
-        #: Who is signed in on this screen (None: the operator, as the person acting).
-        self.credential = credential
+        #: Who is signed in on this screen (None: the operator, as the person acting). Under
+        #: JupyterHub it is the hub user: they record for someone else only as the facilitator.
+        self.credential = credential if credential is not None else hub_credential()
+        if actor is None and self.credential and self.credential.person in self.proc.participants:
+            actor = self.credential.person
         self.on_change: list[Callable[[ProcessStepper], None]] = []
         self.header = w.HTML()
         self.steps = w.HTML()

@@ -9,8 +9,9 @@ and how). A :class:`Credential` is what a front end hands to the workspace with 
 * ``hub`` — the person is logged in to JupyterHub as this user;
 * ``system`` — s3flow itself (the workspace key, a round closing at its closing time).
 
-Someone may record an action for another person only as an operator and only as the process's
-facilitator; the event then says so (``actor`` Bo, ``auth.by`` Ana: "Bo, recorded by Ana").
+Someone may record an action for another person only as an operator or a hub user (signed in as
+themself) and only as the process's facilitator; the event then says so (``actor`` Bo,
+``auth.by`` Ana: "Bo, recorded by Ana"). A personal link never acts for anyone else.
 
 Allowed imports: standard library, ``s3engine.errors``.
 """
@@ -54,12 +55,12 @@ class Credential:
             facilitators: Who facilitates the process (they may record for others).
 
         Raises:
-            ImpersonationRefused: A personal link or hub login acting for someone else, or an
-                operator who is not the facilitator.
+            ImpersonationRefused: A personal link acting for someone else, or an operator or hub
+                user who is not the facilitator.
         """
         if actor == self.person:
             return
-        if self.via != "operator":
+        if self.via not in ("operator", "hub"):
             raise ImpersonationRefused(
                 f"{self.person} is signed in with their own "
                 f"{'personal link' if self.via == 'link' else 'account'} and can act only as "

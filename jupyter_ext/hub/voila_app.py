@@ -1,0 +1,98 @@
+"""The participant app's Voila pieces: the hub's login, the per-visitor page (see :mod:`.service`).
+
+Allowed imports: standard library, jupyterhub, voila, traitlets, tornado, nbformat.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyterhub.singleuser.extension import JupyterHubAuthorizer, JupyterHubIdentityProvider
+from jupyterhub.utils import url_path_join
+from tornado.web import HTTPError
+from traitlets.config import Config
+
+PREFIX_VAR = "JUPYTERHUB_SERVICE_PREFIX"
+URL_VAR = "JUPYTERHUB_SERVICE_URL"
+TOKEN_VARS = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
+
+
+class HubIdentity(JupyterHubIdentityProvider):  # type: ignore[misc]  # untyped library
+    """JupyterHub's OAuth login, adapted to Voila's stand-alone server.
+
+    Voila mounts the provider's handlers as given; they are put under the service's prefix here,
+    and the hub API token is never offered as a login token (Voila would print it).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("token", None)
+        super().__init__(**kwargs)
+        _ = self.hub_auth.api_token  # read it now: it leaves the environment (kernels inherit it)
+        for var in TOKEN_VARS:
+            os.environ.pop(var, None)
+
+    @property
+    def token(self) -> str:
+        """No login token: visitors sign in through the hub."""
+        return ""
+
+    def get_handlers(self) -> list[Any]:
+        """The logout and OAuth callback handlers, under the service's prefix."""
+        prefix = os.environ.get(PREFIX_VAR, "/")
+        return [(url_path_join(prefix, h[0]), *h[1:]) for h in super().get_handlers()]
+
+
+def sign_in(req_handler: Any, notebook: Any, cwd: str) -> Any:
+    """Voila's prelaunch hook: the visitor's page, made for the hub user they are signed in as.
+
+    Args:
+        req_handler: The request (its ``current_user`` was set by the hub's OAuth).
+        notebook: The page's notebook.
+        cwd: Its folder.
+
+    Returns:
+        A copy of the notebook whose only cell shows the page for that user.
+
+    Raises:
+        HTTPError: Nobody is signed in (403).
+    """
+    user = getattr(req_handler, "current_user", None)
+    name = getattr(user, "username", "") if user is not None else ""
+    if not name:
+        raise HTTPError(403, "Sign in to the hub first.")
+    page = copy.deepcopy(notebook)
+    page.cells = [
+        nbformat.v4.new_code_cell(  # type: ignore[no-untyped-call]
+            f"from jupyter_ext.hub.page import hub_page\nhub_page({str(name)!r})"
+        )
+    ]
+    return page
+
+
+def page_notebook(folder: Path) -> Path:
+    """Write the page's notebook (its cell is replaced per visitor by :func:`sign_in`)."""
+    nb = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell("# replaced for each visitor")]  # type: ignore[no-untyped-call]
+    path = folder / "decisions.ipynb"
+    nbformat.write(nb, path)  # type: ignore[no-untyped-call]
+    return path
+
+
+def voila_config() -> Config:
+    """Voila's configuration: hub login, hub scopes, the per-visitor page, no sources shown."""
+    cfg = Config()
+    cfg.Voila.identity_provider_class = HubIdentity
+    cfg.Voila.authorizer_class = JupyterHubAuthorizer
+    cfg.VoilaConfiguration.prelaunch_hook = sign_in
+    cfg.VoilaConfiguration.strip_sources = True
+    cfg.VoilaConfiguration.show_tracebacks = False
+    return cfg
