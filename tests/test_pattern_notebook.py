@@ -171,11 +171,11 @@ def test_imported_patterns_are_searchable_at_once(
             tags=["parola", "turno"],
         )
         fields.pop("source_url", None)
-        cell["source"] = "## Giro di parola\n\nOgnuno parla a turno, senza interruzioni.\n"
+        cell["source"] = "## Giro di parola\n\nOgnuno parla a turno, ogni mercoledì.\n"
 
     import_notebook(ws, _edit(path, change))
-    [r] = wsdb.search("interruzioni", limit=1)
-    assert r.pattern.key == "giro-di-parola@1" and "**interruzioni**" in r.snippet
+    [r] = wsdb.search("mercoledi", limit=1)
+    assert r.pattern.key == "giro-di-parola@1" and "**mercoledì**" in r.snippet
     assert wsdb.has("giro-di-parola") and wsdb.get("giro-di-parola").name == "Giro di parola"
     assert "giro-di-parola" in [p.id for p in wsdb.linked_from("rounds")]
     # Decisions may now name the imported pattern.

@@ -22,8 +22,15 @@ from s3engine.patterns.search import SearchIndex
 from s3engine.patterns.snippet import plain
 from s3engine.patterns.text import WORD_RE, term
 
-#: Questions people ask, in the supported languages.
+#: Questions people ask, in the supported languages (typos included).
 BENCH_QUERIES = (
+    "decidere insieme",
+    "tomar decisões juntos",
+    "prise de décision par consentement",
+    "απόφαση με συναίνεση",
+    "اتخاذ القرار بالموافقة",
+    "objecton",
+    "consnet",
     "how do we pick someone for this role",
     "someone disagrees with the proposal",
     "meeting keeps running over time",
@@ -51,6 +58,7 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     return {
         "p50_ms": round(pick(0.5) * 1000, 3),
         "p95_ms": round(pick(0.95) * 1000, 3),
+        "p99_ms": round(pick(0.99) * 1000, 3),
         "max_ms": round(s[-1] * 1000, 3),
     }
 
@@ -97,6 +105,21 @@ def generate_documents(
     alias_pool = sorted({a for p in pats for a in p.aliases})
     categories = sorted({(p.kind, p.category) for p in pats})
     sources = sorted({p.source for p in pats})
+    translated = sorted({t.lang for p in pats for t in p.translations})
+    words_in = {
+        lang: [
+            w
+            for p in pats
+            for t in p.translations
+            if t.lang == lang
+            for w in WORD_RE.findall(f"{t.name} {t.summary}")
+        ]
+        for lang in translated
+    }
+    aliases_in = {
+        lang: sorted({a for p in pats for t in p.translations if t.lang == lang for a in t.aliases})
+        for lang in translated
+    }
 
     def sentence(pool: list[str], lo: int, hi: int) -> str:
         words = rng.choices(pool, k=rng.randint(lo, hi))
@@ -115,6 +138,14 @@ def generate_documents(
             "tags": rng.sample(tag_pool, k=rng.randint(3, 6)),
             "summary": sentence(summary_words, 12, 25),
             "body": body,
+            "translations": {
+                lang: {
+                    "name": " ".join(rng.choices(words_in[lang], k=rng.randint(2, 4))),
+                    "summary": sentence(words_in[lang], 12, 25),
+                    "aliases": rng.sample(aliases_in[lang], k=min(3, len(aliases_in[lang]))),
+                }
+                for lang in translated
+            },
         }
         meta = {
             "category": category,
@@ -158,9 +189,10 @@ def bench_search(quick: bool = False) -> dict[str, Any]:
 
     Returns:
         ``{"shipped": {...}, "generated": {...}}``, each with the number of documents (also as
-        ``patterns``) and queries, the index build time and ``p50_ms``, ``p95_ms`` and ``max_ms``
-        per query (snippets included) once the caches are warm, ``first_pass_p50_ms`` for the
-        first run of each query, plus the targets (2 ms and 20 ms at p50).
+        ``patterns``) and queries, the index build time and ``p50_ms``, ``p95_ms``, ``p99_ms``
+        and ``max_ms`` per query (snippets included) once the caches are warm,
+        ``first_pass_p50_ms`` for the first run of each query, plus the targets (2 ms at p50 over
+        the shipped patterns, 20 ms at p99 over the generated ones).
     """
     t0 = time.perf_counter()
     db = PatternDB()
@@ -193,6 +225,7 @@ def bench_search(quick: bool = False) -> dict[str, Any]:
             "queries": len(generated),
             "build_ms": round(big_build * 1000, 1),
             "target_p50_ms": 20.0,
+            "target_p99_ms": 20.0,
             **_percentiles(generated),
             "first_pass_p50_ms": _percentiles(generated_cold)["p50_ms"],
         },
@@ -206,7 +239,8 @@ def search_rows(quick: bool) -> list[Row]:
         quick: Fewer repetitions.
 
     Returns:
-        p50 (with its goal) and p95 rows for the shipped and the generated patterns.
+        p50 (with its goal) and p95 rows for the shipped and the generated patterns, and the p99
+        row (with its goal) for the generated ones.
     """
     res = bench_search(quick)
     rows = []
@@ -229,4 +263,16 @@ def search_rows(quick: bool) -> list[Row]:
                     f"P3 search p95 over {r.get('patterns', '?')} {key} patterns", r["p95_ms"], "ms"
                 )
             )
+            if key == "generated" and "p99_ms" in r:
+                rows.append(
+                    row(
+                        f"P3 search p99 over {r.get('patterns', '?')} {key} patterns",
+                        r["p99_ms"],
+                        "ms",
+                        "",
+                        None,
+                        f"<= {goal:g} ms",
+                        r["p99_ms"] <= goal,
+                    )
+                )
     return rows

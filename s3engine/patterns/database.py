@@ -137,6 +137,7 @@ class PatternDB:
                 "tags": p.tags,
                 "summary": p.summary,
                 "body": p.body,
+                "translations": {t.lang: t.fields() for t in p.translations},
             },
             {
                 "category": p.category,
@@ -290,8 +291,9 @@ class PatternDB:
         phase: str | None = None,
         tag: str | None = None,
         kind: str | None = None,
+        lang: str | None = None,
     ) -> list[SearchResult]:
-        """Ranked full-text search (see :meth:`s3engine.patterns.search.SearchIndex.search`).
+        """Ranked search in every language, tolerating typos (see :meth:`SearchIndex.search`).
 
         Args:
             query: Free text; empty lists the filtered entries by name.
@@ -301,6 +303,7 @@ class PatternDB:
             phase: Only entries listing this phase.
             tag: Only entries with this tag.
             kind: Only ``s3`` or only ``toolbox``.
+            lang: The user's language (preferred when the query's is unclear; ranks first).
 
         Returns:
             The results, best first.
@@ -314,7 +317,14 @@ class PatternDB:
                 "search", "phase", f"'{phase}' is not a phase", "one of: " + ", ".join(PHASES)
             )
         hits = self.index.search(
-            query, limit=limit, category=category, source=source, phase=phase, tag=tag, kind=kind
+            query,
+            limit=limit,
+            category=category,
+            source=source,
+            phase=phase,
+            tag=tag,
+            kind=kind,
+            lang=lang,
         )
         return [SearchResult(self._entry(h.key), h) for h in hits]
 

@@ -4,13 +4,15 @@ The vocabulary (kinds, phases, categories, the field names in file order) is wha
 and pattern notebooks are checked against (:mod:`s3engine.patterns.schema`); pattern files are
 read by :mod:`s3engine.patterns.file`.
 
-Allowed imports: standard library, ``yaml`` (imported lazily).
+Allowed imports: standard library, ``yaml`` (imported lazily), ``s3engine.languages``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from s3engine.languages import LANGUAGES
 
 #: Pattern kinds: the S3 guide and the MiTS toolbox.
 KINDS = ("s3", "toolbox")
@@ -78,7 +80,12 @@ TOOLBOX_CATEGORIES = (
 #: The licence of every S3 pattern text.
 S3_LICENSE = "CC BY-SA 4.0"
 
-#: Structured fields in file order (``source_url`` is the only optional one).
+#: Languages a pattern's name, summary and aliases are translated into (English is the original).
+TRANSLATED = tuple(code for code in LANGUAGES if code != "en")
+#: Keys of one translation; ``reviewed_by`` is optional.
+TRANSLATION_KEYS = ("name", "summary", "aliases", "reviewed_by")
+
+#: Structured fields in file order (``source_url`` and ``translations`` are optional).
 FIELDS = (
     "id",
     "name",
@@ -95,10 +102,42 @@ FIELDS = (
     "version",
     "license",
     "attribution",
+    "translations",
 )
-OPTIONAL = frozenset({"source_url"})
+OPTIONAL = frozenset({"source_url", "translations"})
 #: Fields every pattern must have.
 REQUIRED = tuple(f for f in FIELDS if f not in OPTIONAL)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A pattern's name, summary and search aliases in one language.
+
+    Attributes:
+        lang: Language code (one of :data:`TRANSLATED`).
+        name: The name in that language.
+        summary: The one-line summary in that language.
+        aliases: Words and phrases people type in that language to find the pattern.
+        reviewed_by: Who checked it as a native speaker (None: written by the s3flow team,
+            machine-assisted, not yet reviewed).
+    """
+
+    lang: str
+    name: str
+    summary: str
+    aliases: tuple[str, ...]
+    reviewed_by: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """Plain data, as in the pattern file (``reviewed_by`` only when set)."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "summary": self.summary,
+            "aliases": list(self.aliases),
+        }
+        if self.reviewed_by is not None:
+            out["reviewed_by"] = self.reviewed_by
+        return out
 
 
 @dataclass(frozen=True)
@@ -126,6 +165,7 @@ class Pattern:
         origin: ``shipped`` (a pattern file) or ``imported`` (from a notebook).
         revision: Local revision among entries with the same id (the shipped file is 1).
         provenance: Where an imported pattern came from (community, author, date ...).
+        translations: Name, summary and aliases in other languages, in :data:`TRANSLATED` order.
     """
 
     id: str
@@ -148,6 +188,7 @@ class Pattern:
     origin: str = "shipped"
     revision: int = 1
     provenance: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    translations: tuple[Translation, ...] = ()
 
     @property
     def key(self) -> str:
@@ -159,15 +200,36 @@ class Pattern:
         out: dict[str, Any] = {}
         for name in FIELDS:
             value = getattr(self, name)
-            if name in OPTIONAL and value is None:
+            if name in OPTIONAL and not value:
                 continue
-            out[name] = list(value) if isinstance(value, tuple) else value
+            if name == "translations":
+                out[name] = {t.lang: t.fields() for t in self.translations}
+            else:
+                out[name] = list(value) if isinstance(value, tuple) else value
         return out
+
+    def translation(self, lang: str) -> Translation | None:
+        """The translation into ``lang``, or None (also for English, the original)."""
+        for t in self.translations:
+            if t.lang == lang:
+                return t
+        return None
+
+    def name_in(self, lang: str) -> tuple[str, str]:
+        """The name in ``lang`` and the language it is really in (English when untranslated)."""
+        t = self.translation(lang)
+        return (t.name, lang) if t is not None else (self.name, "en")
+
+    def summary_in(self, lang: str) -> tuple[str, str]:
+        """The summary in ``lang`` and the language it is really in (English when untranslated)."""
+        t = self.translation(lang)
+        return (t.summary, lang) if t is not None else (self.summary, "en")
 
     def as_dict(self, body: bool = True) -> dict[str, Any]:
         """Fields plus body and where the entry comes from, for JSON output and the query side."""
         out = self.fields()
         out.setdefault("source_url", None)
+        out.setdefault("translations", {})
         if body:
             out["body"] = self.body
         out.update(

@@ -20,7 +20,7 @@ from s3engine.patterns.model import FIELDS, Pattern
 from s3engine.patterns.schema import make_pattern
 
 #: Layout version of the rows written to the query side.
-SCHEMA = 1
+SCHEMA = 2
 
 #: The structured fields a row holds (those :func:`shipped_from_row` reads back).
 FIELD_KEYS = FIELDS

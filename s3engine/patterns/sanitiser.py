@@ -108,7 +108,7 @@ def sanitize_markdown(text: str, allow_tags: bool = True) -> str:
 
 
 def sanitize_value(value: Any, multiline: bool) -> Any:
-    """Sanitise a field value: texts (and texts in lists); other values are left for the schema.
+    """Sanitise a field value: texts, texts in lists and in mappings; others are left as they are.
 
     Args:
         value: A structured field value from an untrusted source.
@@ -121,4 +121,7 @@ def sanitize_value(value: Any, multiline: bool) -> Any:
         return sanitize_markdown(value, allow_tags=multiline)
     if isinstance(value, list):
         return [sanitize_markdown(v, allow_tags=False) if isinstance(v, str) else v for v in value]
+    if isinstance(value, dict):
+        # Nested blocks (translations): every text inside, keys kept.
+        return {k: sanitize_value(v, False) for k, v in value.items()}
     return value

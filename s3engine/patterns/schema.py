@@ -23,7 +23,10 @@ from s3engine.patterns.model import (
     S3_CATEGORIES_2021,
     S3_LICENSE,
     TOOLBOX_CATEGORIES,
+    TRANSLATED,
+    TRANSLATION_KEYS,
     Pattern,
+    Translation,
 )
 
 #: A pattern id: a slug of lower-case letters, digits and ``-`` (never a path).
@@ -251,7 +254,64 @@ def check_fields(data: Any, source: str, stem: str | None = None) -> dict[str, A
         )
     out["license"] = lic
     out["attribution"] = _text(data, "attribution", source)
+    out["translations"] = check_translations(data.get("translations"), source)
     return out
+
+
+def check_translations(data: Any, source: str) -> tuple[Translation, ...]:
+    """Check the optional ``translations`` block: per language its name, summary and aliases.
+
+    Args:
+        data: ``{lang: {name, summary, aliases, reviewed_by?}}`` as given (None: no translations).
+        source: How errors name the file or cell.
+
+    Returns:
+        The translations in :data:`~s3engine.patterns.model.TRANSLATED` order.
+
+    Raises:
+        PatternError: A language is not supported or a translation lacks its name, summary or
+            aliases (names the language and key).
+    """
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        raise PatternError(
+            source,
+            "translations",
+            f"{describe(data)} is not a mapping",
+            "one block per language code, such as 'it:' with name, summary and aliases",
+        )
+    found: dict[str, Translation] = {}
+    for lang, block in data.items():
+        where = f"translations.{str(lang)[:12]}"
+        if lang not in TRANSLATED:
+            raise PatternError(
+                source, where, "is not a supported language", "one of: " + ", ".join(TRANSLATED)
+            )
+        if not isinstance(block, dict):
+            raise PatternError(
+                source, where, f"{describe(block)} is not a mapping", "name, summary and aliases"
+            )
+        for key in block:
+            if key not in TRANSLATION_KEYS:
+                raise PatternError(
+                    source,
+                    f"{where}.{str(key)[:40]}",
+                    "is not a translation field",
+                    "only " + ", ".join(TRANSLATION_KEYS),
+                )
+        for key in ("name", "summary", "aliases"):
+            if key not in block:
+                raise PatternError(source, f"{where}.{key}", "is missing", _EXPECT[key])
+        reviewed = block.get("reviewed_by")
+        found[lang] = Translation(
+            lang,
+            _line(block, "name", source, where),
+            _line(block, "summary", source, where),
+            _lines(block, "aliases", source, where),
+            None if reviewed is None else _line(block, "reviewed_by", source, where),
+        )
+    return tuple(found[lang] for lang in TRANSLATED if lang in found)
 
 
 _EXPECT = {
@@ -269,20 +329,24 @@ _EXPECT = {
     "version": "a whole number such as 1",
     "license": f"a licence such as {S3_LICENSE}",
     "attribution": "who to credit",
+    "reviewed_by": "the name of the native speaker who reviewed the translation",
 }
 
 
-def _line(data: dict[str, Any], key: str, source: str) -> str:
+def _line(data: dict[str, Any], key: str, source: str, prefix: str = "") -> str:
+    field_name = f"{prefix}.{key}" if prefix else key
     value = data[key]
     if not isinstance(value, str):
-        raise PatternError(source, key, f"{describe(value)} is not text", _EXPECT[key])
+        raise PatternError(source, field_name, f"{describe(value)} is not text", _EXPECT[key])
     value = value.strip()
     if not value:
-        raise PatternError(source, key, "is empty", _EXPECT[key])
+        raise PatternError(source, field_name, "is empty", _EXPECT[key])
     if "\n" in value or CONTROL_RE.search(value):
-        raise PatternError(source, key, "is not a single line of text", "one line of text")
+        raise PatternError(source, field_name, "is not a single line of text", "one line of text")
     if len(value) > MAX_LINE:
-        raise PatternError(source, key, f"is {len(value)} characters long", f"at most {MAX_LINE}")
+        raise PatternError(
+            source, field_name, f"is {len(value)} characters long", f"at most {MAX_LINE}"
+        )
     return value
 
 
@@ -300,22 +364,25 @@ def _text(data: dict[str, Any], key: str, source: str) -> str:
     return value.strip()
 
 
-def _lines(data: dict[str, Any], key: str, source: str) -> tuple[str, ...]:
+def _lines(data: dict[str, Any], key: str, source: str, prefix: str = "") -> tuple[str, ...]:
+    field_name = f"{prefix}.{key}" if prefix else key
     value = data[key]
     if value is None:
         value = []
     if not isinstance(value, list):
-        raise PatternError(source, key, f"{describe(value)} is not a list", _EXPECT[key])
+        raise PatternError(source, field_name, f"{describe(value)} is not a list", _EXPECT[key])
     if len(value) > MAX_ITEMS:
-        raise PatternError(source, key, f"has {len(value)} items", f"at most {MAX_ITEMS}")
+        raise PatternError(source, field_name, f"has {len(value)} items", f"at most {MAX_ITEMS}")
     out = []
     for item in value:
         if not isinstance(item, str) or not item.strip():
-            raise PatternError(source, key, f"the item {describe(item)} is not text", _EXPECT[key])
+            raise PatternError(
+                source, field_name, f"the item {describe(item)} is not text", _EXPECT[key]
+            )
         item = item.strip()
         if "\n" in item or CONTROL_RE.search(item) or len(item) > MAX_LINE:
             raise PatternError(
-                source, key, f"the item {describe(item)} is not a short line", _EXPECT[key]
+                source, field_name, f"the item {describe(item)} is not a short line", _EXPECT[key]
             )
         out.append(item)
     return tuple(out)

@@ -1,13 +1,21 @@
-"""The search index: ranked full-text search over patterns (BM25F), with filters.
+"""The search index: ranked full-text search over patterns (BM25F), in every language, with filters.
 
 Each document has the fields name, aliases, tags, summary and body, weighted name > aliases > tags >
-summary > body; their words become index terms with :mod:`s3engine.patterns.text`. All
-per-document work happens when documents are added: the index keeps, per term, the finished BM25F
-contribution of every document holding it, so a query only walks the postings of its own terms and
-then builds snippets (:mod:`s3engine.patterns.snippet`) for the few hits it returns. The benchmark
-lives in :mod:`s3engine.bench.search`.
+summary > body, plus the name, aliases and summary of each translation (weighted like the English
+ones); their words become index terms with :mod:`s3engine.patterns.text`. All per-document work
+happens when documents are added: the index keeps, per term, the finished BM25F contribution of
+every document holding it, so a query only walks the postings of its own terms and then builds
+snippets (:mod:`s3engine.patterns.snippet`) for the few hits it returns.
 
-Allowed imports: standard library, ``s3engine.patterns.text``, ``s3engine.patterns.snippet``.
+A query term that is no index term matches the terms it begins (4+ letters), else the terms within
+one or two edits (a typo: ``objecton``, ``consnet``; RapidFuzz's optimal string alignment
+distance). The query's language is told by its script, its words and its stop words
+(:meth:`SearchIndex.language_of`); documents whose text in that language (or the one asked for)
+holds the query's words rank first, and each hit says which language matched. The benchmark lives
+in :mod:`s3engine.bench.search`.
+
+Allowed imports: standard library, ``rapidfuzz``, ``s3engine.languages``,
+``s3engine.patterns`` (document, snippet, text).
 """
 
 from __future__ import annotations
@@ -20,8 +28,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from s3engine.patterns.snippet import MARKS, Segment, segments, snippet
-from s3engine.patterns.text import fold, query_terms, terms
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from s3engine.languages import LANGUAGES
+from s3engine.patterns.document import FIELDS, Document, Filters
+from s3engine.patterns.snippet import MARKS, snippet
+from s3engine.patterns.text import LANGUAGE_STOPWORDS, WORD_RE, fold, query_terms, script_of
 
 #: Field weights (BM25F) and length normalisation per field.
 FIELD_WEIGHTS: dict[str, float] = {
@@ -33,11 +46,24 @@ FIELD_WEIGHTS: dict[str, float] = {
 }
 FIELD_B: dict[str, float] = {"name": 0.4, "aliases": 0.4, "tags": 0.3, "summary": 0.6, "body": 0.75}
 K1 = 1.2
-FIELDS = tuple(FIELD_WEIGHTS)
 #: Query terms of at least this many letters also match the index terms they begin.
 PREFIX_MIN = 4
 #: At most this many index terms per prefix.
 PREFIX_MAX_TERMS = 12
+#: Query terms of at least this many letters that match nothing are looked up as typos.
+FUZZY_MIN = 5
+#: From this length a typo may be two edits away (else one).
+FUZZY_TWO_EDITS = 8
+#: At most this many index terms per typo, and the weight of a match one or two edits away.
+FUZZY_MAX_TERMS = 4
+FUZZY_FACTOR = {1: 0.6, 2: 0.35}
+#: How much a document gains when the query's words are in its text in the preferred language.
+LANG_BOOST = 0.5
+
+
+def _base(field: str) -> str:
+    """The English field a (translated) field is weighted like: ``name.it`` gives ``name``."""
+    return field.split(".", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -49,7 +75,9 @@ class Hit:
         score: BM25F score (higher is better; 0 for filter-only listings).
         snippet: A short passage showing why it matched, matches wrapped in ``**``.
         matched: The query terms found in the document.
-        fields: The fields where they were found.
+        fields: The fields where they were found (``name.tr`` ... for translations).
+        lang: The language whose text matched best (the snippet is in it).
+        corrected: Query terms that matched only as typos, each with the index terms used.
     """
 
     key: str
@@ -57,6 +85,8 @@ class Hit:
     snippet: str
     matched: tuple[str, ...]
     fields: tuple[str, ...]
+    lang: str = "en"
+    corrected: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data view (the score rounded to 4 decimals), for JSON output."""
@@ -66,99 +96,9 @@ class Hit:
             "snippet": self.snippet,
             "matched": list(self.matched),
             "fields": list(self.fields),
+            "lang": self.lang,
+            "corrected": {q: list(ts) for q, ts in self.corrected},
         }
-
-
-class _Doc:
-    """One indexed document: field texts, term counts, filter values, lazy snippet data."""
-
-    __slots__ = (
-        "_segments",
-        "category",
-        "counts",
-        "key",
-        "kind",
-        "lengths",
-        "phases",
-        "sort_name",
-        "source",
-        "tags",
-        "texts",
-    )
-
-    def __init__(self, key: str, fields: Mapping[str, Any], meta: Mapping[str, Any]) -> None:
-        self.key = key
-        self.texts: dict[str, str] = {}
-        self.counts: dict[str, Counter[str]] = {}
-        self.lengths: dict[str, int] = {}
-        for name in FIELDS:
-            value = fields.get(name) or ""
-            text = value if isinstance(value, str) else ", ".join(value)
-            self.texts[name] = text
-            toks = terms(text)
-            self.counts[name] = Counter(toks)
-            self.lengths[name] = len(toks)
-        self.category = fold(str(meta.get("category") or ""))
-        self.source = fold(str(meta.get("source") or ""))
-        self.kind = str(meta.get("kind") or "")
-        self.phases = frozenset(meta.get("phases") or ())
-        self.tags = frozenset(fold(t) for t in meta.get("tags") or ())
-        self.sort_name = fold(self.texts["name"])
-        self._segments: list[Segment] | None = None
-
-    def segments(self) -> list[Segment]:
-        """The snippet segments (see :func:`s3engine.patterns.snippet.segments`), cut once."""
-        if self._segments is None:
-            self._segments = segments(self.texts)
-        return self._segments
-
-    def matches(self, flt: _Filters) -> bool:
-        """Whether the document passes the filters."""
-        if flt.kind is not None and self.kind != flt.kind:
-            return False
-        if flt.category is not None and self.category != flt.category:
-            return False
-        if flt.source is not None and flt.source not in self.source:
-            return False
-        if flt.phase is not None and flt.phase not in self.phases:
-            return False
-        return flt.tag is None or flt.tag in self.tags
-
-
-@dataclass(frozen=True)
-class _Filters:
-    """The filters of one search, folded like the documents' values (hashable, so cached)."""
-
-    category: str | None = None
-    source: str | None = None
-    phase: str | None = None
-    tag: str | None = None
-    kind: str | None = None
-
-    @classmethod
-    def make(
-        cls,
-        category: str | None = None,
-        source: str | None = None,
-        phase: str | None = None,
-        tag: str | None = None,
-        kind: str | None = None,
-    ) -> _Filters:
-        """Filters from the arguments of :meth:`SearchIndex.search` (empty texts are no filter)."""
-        return cls(
-            fold(category) if category else None,
-            fold(source) if source else None,
-            phase or None,
-            fold(tag) if tag else None,
-            kind or None,
-        )
-
-    @property
-    def active(self) -> bool:
-        """Whether any filter is set."""
-        return any(
-            v is not None for v in (self.category, self.source, self.phase, self.tag, self.kind)
-        )
 
 
 class SearchIndex:
@@ -170,11 +110,12 @@ class SearchIndex:
 
     def __init__(self, weights: Mapping[str, float] | None = None) -> None:
         self.weights = dict(weights or FIELD_WEIGHTS)
-        self._docs: dict[str, _Doc] = {}
-        self._order: list[_Doc] = []
+        self._docs: dict[str, Document] = {}
+        self._order: list[Document] = []
         self._postings: dict[str, dict[int, float]] = {}
         self._vocab: list[str] = []
-        self._filtered: dict[_Filters, frozenset[int]] = {}
+        self._lang_vocab: dict[str, frozenset[str]] = {}
+        self._filtered: dict[Filters, frozenset[int]] = {}
         self._dirty = False
 
     def __len__(self) -> int:
@@ -190,10 +131,11 @@ class SearchIndex:
 
         Args:
             key: Unique key.
-            fields: ``name``, ``aliases`` (list), ``tags`` (list), ``summary``, ``body``.
+            fields: ``name``, ``aliases`` (list), ``tags`` (list), ``summary``, ``body`` and
+                ``translations`` (``{lang: {"name", "summary", "aliases"}}``).
             meta: Filter values: ``category``, ``source``, ``kind``, ``phases``, ``tags``.
         """
-        self._docs[key] = _Doc(key, fields, meta or {})
+        self._docs[key] = Document(key, fields, meta or {})
         self._dirty = True
 
     def remove(self, key: str) -> None:
@@ -209,25 +151,29 @@ class SearchIndex:
         """Compute every posting's BM25F contribution (after adds and removes)."""
         docs = list(self._docs.values())
         n = len(docs)
-        avg = {f: (sum(d.lengths[f] for d in docs) / n if n else 0.0) or 1.0 for f in FIELDS}
+        avg: dict[str, float] = {}
+        for f in FIELDS:
+            lengths = [d.lengths[f] for d in docs if f in d.lengths]
+            avg[f] = (sum(lengths) / len(lengths) if lengths else 0.0) or 1.0
         df: Counter[str] = Counter()
         for d in docs:
             seen: set[str] = set()
-            for f in FIELDS:
-                seen.update(d.counts[f])
+            for counts in d.counts.values():
+                seen.update(counts)
             df.update(seen)
         idf = {t: math.log(1.0 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
         postings: dict[str, dict[int, float]] = {}
         weights = self.weights
+        lang_vocab: dict[str, set[str]] = {}
         for i, d in enumerate(docs):
             acc: dict[str, float] = {}
-            for f in FIELDS:
-                counts = d.counts[f]
+            for f, counts in d.counts.items():
                 if not counts:
                     continue
-                b = FIELD_B[f]
+                base = _base(f)
+                b = FIELD_B[base]
                 k = K1 * (1.0 - b + b * d.lengths[f] / avg[f])
-                wf = weights[f] * (K1 + 1.0)
+                wf = weights[base] * (K1 + 1.0)
                 for t, c in counts.items():
                     acc[t] = acc.get(t, 0.0) + wf * c / (k + c)
             for t, tf in acc.items():
@@ -237,13 +183,16 @@ class SearchIndex:
                     postings[t] = {i: w}
                 else:
                     p[i] = w
+            for lang, ts in d.lang_terms.items():
+                lang_vocab.setdefault(lang, set()).update(ts)
         self._order = docs
         self._postings = postings
         self._vocab = sorted(postings)
+        self._lang_vocab = {k: frozenset(v) for k, v in lang_vocab.items()}
         self._filtered = {}
         self._dirty = False
 
-    def _allowed(self, flt: _Filters) -> frozenset[int]:
+    def _allowed(self, flt: Filters) -> frozenset[int]:
         """Positions of the documents passing ``flt`` (cached until the next change)."""
         allowed = self._filtered.get(flt)
         if allowed is None:
@@ -253,19 +202,66 @@ class SearchIndex:
             self._filtered[flt] = allowed
         return allowed
 
-    def _expand(self, t: str) -> list[tuple[str, float]]:
-        """Index terms for one query term: itself, else (for 4+ letters) terms it begins."""
+    def _expand(self, t: str) -> tuple[list[tuple[str, float]], bool]:
+        """Index terms for one query term and whether they are typo corrections.
+
+        The term itself when indexed; else (4+ letters) the terms it begins; else (5+ letters)
+        the terms one edit away (two from 8 letters), a transposition counting as one.
+        """
         if t in self._postings:
-            return [(t, 1.0)]
+            return [(t, 1.0)], False
         if len(t) < PREFIX_MIN:
-            return []
+            return [], False
         vocab = self._vocab
         i = bisect_left(vocab, t)
         out: list[tuple[str, float]] = []
         while i < len(vocab) and vocab[i].startswith(t) and len(out) < PREFIX_MAX_TERMS:
             out.append((vocab[i], 0.7))
             i += 1
-        return out
+        if out or len(t) < FUZZY_MIN:
+            return out, False
+        edits = 2 if len(t) >= FUZZY_TWO_EDITS else 1
+        found = process.extract(
+            t, vocab, scorer=OSA.distance, score_cutoff=edits, limit=FUZZY_MAX_TERMS
+        )
+        best = min((int(d) for _v, d, _i in found), default=0)
+        return [(v, FUZZY_FACTOR[int(d)]) for v, d, _i in found if d == best], bool(found)
+
+    def language_of(self, query: str, prefer: str | None = None) -> str | None:
+        """The language a query is written in, when its script, words or stop words tell.
+
+        Args:
+            query: Free text.
+            prefer: Chosen when it is among equally likely languages (e.g. the interface
+                language for ``consenso``, which is Italian, Portuguese and Spanish).
+
+        Returns:
+            A language code, or None when the words fit several languages equally.
+        """
+        if self._dirty:
+            self._build()
+        words = WORD_RE.findall(query or "")
+        for w in words:
+            script = script_of(w)
+            if script != "latin":
+                return script
+        folded = [fold(w) for w in words]
+        qterms = query_terms(query or "")
+        scores: dict[str, float] = {}
+        for lang in LANGUAGES:
+            vocab = self._lang_vocab.get(lang, frozenset())
+            stops = LANGUAGE_STOPWORDS.get(lang, frozenset())
+            score = sum(1.0 for t in qterms if t in vocab)
+            score += sum(0.5 for w in folded if w in stops)
+            if score:
+                scores[lang] = score
+        if not scores:
+            return None
+        best = max(scores.values())
+        tied = [lang for lang, sc in scores.items() if sc == best]
+        if len(tied) == 1:
+            return tied[0]
+        return prefer if prefer in tied else None
 
     def search(
         self,
@@ -277,6 +273,7 @@ class SearchIndex:
         tag: str | None = None,
         kind: str | None = None,
         marks: tuple[str, str] = MARKS,
+        lang: str | None = None,
     ) -> list[Hit]:
         """The best ``limit`` documents for ``query`` that pass the filters.
 
@@ -290,23 +287,32 @@ class SearchIndex:
             tag: Only documents with this tag.
             kind: ``s3`` or ``toolbox``.
             marks: Strings put before and after each matched word in snippets.
+            lang: The user's language (the interface's): preferred when the query's own language
+                is unclear; documents matching in the preferred language rank first.
 
         Returns:
             The hits, best first (ties in document order).
         """
         if self._dirty:
             self._build()
-        flt = _Filters.make(category, source, phase, tag, kind)
+        flt = Filters.make(category, source, phase, tag, kind)
         qterms = query_terms(query or "")
         docs = self._order
         if not qterms:
             chosen = sorted((d for d in docs if d.matches(flt)), key=lambda d: d.sort_name)
-            return [Hit(d.key, 0.0, d.texts["summary"], (), ()) for d in chosen[:limit]]
+            return [
+                Hit(d.key, 0.0, d.summary(lang or "en"), (), (), lang or "en")
+                for d in chosen[:limit]
+            ]
         expanded: dict[str, list[str]] = {}
+        corrected: list[tuple[str, tuple[str, ...]]] = []
         acc: dict[int, float] = {}
         for qt in qterms:
             expanded[qt] = []
-            for t, factor in self._expand(qt):
+            found_terms, typo = self._expand(qt)
+            if typo:
+                corrected.append((qt, tuple(t for t, _f in found_terms)))
+            for t, factor in found_terms:
                 expanded[qt].append(t)
                 p = self._postings[t]
                 if not acc:
@@ -325,20 +331,31 @@ class SearchIndex:
         if flt.active:
             allowed = self._allowed(flt)
             items = [(i, s) for i, s in items if i in allowed]
-        if len(qterms) > 1:
-            # Prefer documents holding more of the query's words (coordination), among the best.
-            nq = len(qterms)
-            postings = self._postings
+        prefer = self.language_of(query, lang) or lang or "en"
+        nq = len(qterms)
+        postings = self._postings
+
+        def held(i: int, vocab: frozenset[str] | None = None) -> int:
+            """How many of the query's words document ``i`` holds (in ``vocab`` when given)."""
+            return sum(
+                1
+                for ts in expanded.values()
+                if any(i in postings[t] and (vocab is None or t in vocab) for t in ts)
+            )
+
+        if nq > 1 or prefer != "en":
+            # Prefer documents holding more of the query's words (coordination) and holding them
+            # in the preferred language, among the best.
             top = heapq.nlargest(max(limit * 5, 50), items, key=lambda kv: kv[1])
             candidates: Iterable[tuple[int, float]] = [
                 (
                     i,
                     s
+                    * (0.5 + 0.5 * held(i) / nq if nq > 1 else 1.0)
                     * (
-                        0.5
-                        + 0.5
-                        * sum(1 for ts in expanded.values() if any(i in postings[t] for t in ts))
-                        / nq
+                        1.0 + LANG_BOOST * held(i, docs[i].lang_terms.get(prefer)) / nq
+                        if prefer != "en"
+                        else 1.0
                     ),
                 )
                 for i, s in top
@@ -349,16 +366,32 @@ class SearchIndex:
         out = []
         for i, score in best:
             d = docs[i]
-            found = {qt for qt, ts in expanded.items() if any(i in self._postings[t] for t in ts)}
+            found = {qt for qt, ts in expanded.items() if any(i in postings[t] for t in ts)}
             terms_found = {t for qt in found for t in expanded[qt]}
-            fields = tuple(f for f in FIELDS if any(t in d.counts[f] for t in terms_found))
+            fields = tuple(
+                f for f, counts in d.counts.items() if not counts.keys().isdisjoint(terms_found)
+            )
+            hit_lang = self._hit_language(d, terms_found, prefer)
             out.append(
                 Hit(
                     d.key,
                     score,
-                    snippet(d.segments(), d.texts["summary"], terms_found, marks),
+                    snippet(d.segments(), d.summary(hit_lang), terms_found, marks, lang=hit_lang),
                     tuple(sorted(found)),
                     fields,
+                    hit_lang,
+                    tuple(c for c in corrected if c[0] in found),
                 )
             )
         return out
+
+    @staticmethod
+    def _hit_language(d: Document, found: set[str], prefer: str) -> str:
+        """The language whose text of ``d`` holds most of the matched terms (``prefer`` on ties)."""
+        own = d.lang_terms.get(prefer, frozenset())
+        best, best_n = prefer, sum(1 for t in found if t in own)
+        for lang, vocab in d.lang_terms.items():
+            n = sum(1 for t in found if t in vocab)
+            if n > best_n:
+                best, best_n = lang, n
+        return best if best_n else "en"

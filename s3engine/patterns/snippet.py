@@ -1,9 +1,10 @@
 """Snippets: the short passage of a search hit that shows why it matched.
 
 A document is cut once into segments (sentences of the summary and of the body without Markdown
-markup, then the aliases, the tags and the name), each with its index terms and their positions.
-:func:`snippet` picks the segment holding most of the matched terms (earlier fields win ties) and
-marks the matches in a window of about :data:`SNIPPET_WORDS` words.
+markup, then the aliases, the tags and the name, and the same for each translation), each with its
+language, index terms and their positions. :func:`snippet` picks the segment holding most of the
+matched terms in the language asked for (else in any language; earlier fields win ties) and marks
+the matches in a window of about :data:`SNIPPET_WORDS` words.
 
 Allowed imports: standard library, ``s3engine.patterns.text``.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from s3engine.patterns.text import WORD_RE, term
 
@@ -20,8 +22,9 @@ MARKS = ("**", "**")
 #: Words shown around the first match.
 SNIPPET_WORDS = 24
 
-#: One segment: (field rank, text, [(start, end, term)]); lower ranks are preferred.
-Segment = tuple[int, str, list[tuple[int, int, str]]]
+#: One segment: (field rank, text, [(start, end, term)], language, its terms); lower ranks are
+#: preferred.
+Segment = tuple[int, str, list[tuple[int, int, str]], str, frozenset[str]]
 
 _MD_RE = re.compile(r"\*\*|__|`|^#+\s*|^\s*(?:[-*+]|\d+[.)])\s+", re.M)
 _LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -44,33 +47,43 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENT_RE.split(text) if s and s.strip()]
 
 
-def segments(texts: Mapping[str, str]) -> list[Segment]:
+def segments(
+    texts: Mapping[str, str], translations: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[Segment]:
     """Cut a document into the segments snippets are taken from.
 
     Args:
         texts: The document's field texts: ``name``, ``aliases``, ``tags``, ``summary`` and
-            ``body`` (aliases and tags joined with ``", "``).
+            ``body`` (aliases and tags joined with ``", "``), in English.
+        translations: Per language code, ``name``, ``summary`` and ``aliases`` (a list).
 
     Returns:
-        The segments in field order: summary sentences (rank 0), body sentences (1), aliases (2),
-        tags (3), name (4).
+        The segments in field order, English first: summary sentences (rank 0), body sentences
+        (1), aliases (2), tags (3), name (4); then per translation its summary (0), aliases (2)
+        and name (4).
     """
-    parts: list[tuple[int, str]] = []
-    parts += [(0, s) for s in _sentences(texts["summary"])]
-    parts += [(1, s) for s in _sentences(plain(texts["body"]))]
+    parts: list[tuple[int, str, str]] = []
+    parts += [(0, s, "en") for s in _sentences(texts["summary"])]
+    parts += [(1, s, "en") for s in _sentences(plain(texts["body"]))]
     if texts["aliases"]:
-        parts.append((2, "Also called: " + texts["aliases"]))
+        parts.append((2, "Also called: " + texts["aliases"], "en"))
     if texts["tags"]:
-        parts.append((3, "Tags: " + texts["tags"]))
-    parts.append((4, texts["name"]))
+        parts.append((3, "Tags: " + texts["tags"], "en"))
+    parts.append((4, texts["name"], "en"))
+    for lang, block in (translations or {}).items():
+        parts += [(0, s, lang) for s in _sentences(str(block.get("summary") or ""))]
+        aliases = block.get("aliases") or []
+        if aliases:
+            parts.append((2, ", ".join(aliases), lang))
+        parts.append((4, str(block.get("name") or ""), lang))
     segs: list[Segment] = []
-    for rank, text in parts:
+    for rank, text, lang in parts:
         toks = []
         for m in WORD_RE.finditer(text):
             t = term(m.group())
             if t is not None:
                 toks.append((m.start(), m.end(), t))
-        segs.append((rank, text, toks))
+        segs.append((rank, text, toks, lang, frozenset(t for _s, _e, t in toks)))
     return segs
 
 
@@ -80,6 +93,7 @@ def snippet(
     found: Collection[str],
     marks: tuple[str, str] = MARKS,
     words: int = SNIPPET_WORDS,
+    lang: str = "en",
 ) -> str:
     """The passage holding most of the matched terms, matches marked.
 
@@ -90,17 +104,18 @@ def snippet(
         found: The matched index terms.
         marks: Strings put before and after each matched word.
         words: Length of the window, in indexed words.
+        lang: Segments in this language are preferred to any other with a match.
 
     Returns:
         The passage, with ``…`` where it is cut.
     """
-    best: tuple[int, int, int] | None = None
+    best: tuple[bool, int, int, int] | None = None
     best_seg = None
-    for n, (rank, text, toks) in enumerate(segs):
-        hits = {t for _, _, t in toks if t in found}
-        if not hits:
+    wanted = found if isinstance(found, (set, frozenset)) else set(found)
+    for n, (rank, text, toks, seg_lang, seg_terms) in enumerate(segs):
+        if seg_terms.isdisjoint(wanted):
             continue
-        key = (len(hits), -rank, -n)
+        key = (seg_lang == lang, len(seg_terms & wanted), -rank, -n)
         if best is None or key > best:
             best, best_seg = key, (text, toks)
     if best_seg is None:
