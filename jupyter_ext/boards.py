@@ -17,6 +17,7 @@ from typing import Any
 from s3engine.core.process import Process
 
 from .i18n import N_, _, format_date
+from .mits_board import mits_board
 
 
 def esc(value: Any) -> str:
@@ -47,6 +48,7 @@ def board_html(p: Process) -> str:
         "tension": driver_card,
         "evaluate": review_board,
         "role-selection": nominations_board,
+        "mits": mits_board,
     }.get(p.kind, generic)
     return fn(p)
 

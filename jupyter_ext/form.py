@@ -23,6 +23,7 @@ from s3engine.errors import InvalidField, InvalidFields, S3Error
 
 from .i18n import _
 from .pickers import MultiPicker, Option, picker
+from .rows import RowsInput
 
 
 class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
@@ -87,6 +88,11 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             return w.Dropdown(options=[("—", None)] + [(_(c), c) for c in f.choices], value=None)
         if f.type == "bool":
             return w.Checkbox(value=False, indent=False)
+        if f.type == "rows":
+            return RowsInput(f.columns)
+        if f.type in ("int", "number") and not f.required:
+            # empty means "not given": a number box would start at 0 and send it
+            return w.Text(placeholder=_("a number"), layout=w.Layout(width="10em"))
         if f.type == "int":
             return w.IntText()
         if f.type == "number":
@@ -121,10 +127,14 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
         """Fill inputs (used by tests and to prefill forms)."""
         for name, v in values.items():
             f = next(x for x in self.fields if x.name == name)
-            if isinstance(self.inputs[name], MultiPicker):
+            if isinstance(self.inputs[name], RowsInput):
+                v = list(v)
+            elif isinstance(self.inputs[name], MultiPicker):
                 v = tuple([v] if isinstance(v, str) else v)
             elif f.type == "date" and isinstance(v, str):
                 v = dt.date.fromisoformat(v)
+            elif f.type in ("int", "number") and isinstance(self.inputs[name], w.Text):
+                v = str(v)
             elif f.type == "list" and isinstance(v, list):
                 v = "\n".join(v)
             elif f.type == "patterns" and isinstance(v, list):

@@ -24,6 +24,7 @@ from s3engine.errors import S3Error
 from s3engine.reports import download
 from s3engine.reports.download import Download
 
+from .assist import Assist
 from .i18n import _
 from .language_menu import LanguageMenu, PageLanguage
 from .stepper import esc
@@ -52,7 +53,8 @@ def link(item: Download, label: str) -> str:
     return (
         f"<a class='s3-download s3-download-{kind}' download='{esc(item.name)}' "
         f"href='data:{item.media_type};base64,{data}' "
-        "style='margin-right:14px;font-weight:600'>"
+        "style='display:inline-block;margin:4px 10px 4px 0;padding:3px 10px;font-weight:600;"
+        "color:#0b57d0;border:1px solid #0b57d0;border-radius:4px;text-decoration:none'>"
         f"⬇ {esc(label)}</a>"
     )
 
@@ -108,6 +110,7 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
                 self.events,
                 w.HBox([self.day, self.prepare_button]),
                 self.downloads,
+                Assist(".s3-journal-view"),  # the stylesheet and keyboard support
             ]
         )
         self.add_class("s3-journal-view")

@@ -170,11 +170,16 @@ class CycleView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
         self.ws = ws or workspace()
         self.pid = pid
         self.table = w.HTML()
-        self.chart = w.Image(format="png")
+        self.chart = w.Image(format="png", layout=w.Layout(display="none"))
+        # the image's text alternative (its title): the figures themselves are in the table
+        self.chart.tooltip = _("Chart of the mean score per section: baseline, previous cycle, now")
+        self.empty = w.HTML()
         self.actions = w.HTML()
         refresh = w.Button(description=_("Refresh"), icon="refresh")
         refresh.on_click(lambda _b: self.render(True))
-        super().__init__([refresh, self.table, self.chart, self.actions, PageLanguage()])
+        super().__init__(
+            [refresh, self.table, self.empty, self.chart, self.actions, PageLanguage()]
+        )
         self.add_class("s3-cycle-view")
         self.render()
 
@@ -206,7 +211,15 @@ class CycleView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             f"<th>{esc(_('Baseline'))}</th><th>{esc(_('Previous cycle'))}</th>"
             f"<th>{esc(_('Now'))}</th><th>Δ</th></tr>{rows}</table>"
         )
-        if rep["sections"]:
+        # the chart only once there is something to draw (no broken image before that)
+        has_data = any(s["baseline"] is not None or s["now"] is not None for s in rep["sections"])
+        self.chart.layout.display = "" if has_data else "none"
+        self.empty.value = (
+            ""
+            if has_data
+            else f"<i>{esc(_('The chart appears once the first evaluation is completed.'))}</i>"
+        )
+        if has_data:
             with tempfile.TemporaryDirectory() as d:
                 png = Path(d) / "chart.png"
                 report.write_chart(rep, png)

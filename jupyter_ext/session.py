@@ -14,8 +14,9 @@ from typing import Any
 
 import ipywidgets as w
 
+from s3engine.core import choices
 from s3engine.core.workspace import Workspace
-from s3engine.errors import InvalidField, S3Error
+from s3engine.errors import S3Error
 
 from .form import FieldForm
 from .i18n import _
@@ -94,7 +95,9 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
 
     def show_start_form(self) -> None:
         """The form for starting a new process of this kind."""
-        form = FieldForm(self.cls.definition.start_fields, [])
+        form = FieldForm(
+            self.cls.definition.start_fields, [], lambda f: choices.options(self.ws, f)
+        )
         if self.prefill:
             form.set_values(self.prefill)
         go = w.Button(description=_("Start"), button_style="success")
@@ -107,12 +110,8 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
             actor = self.actor or values.get("facilitator") or "tutor"
             try:
                 proc = self.ws.start(self.kind, actor, **values)
-            except InvalidField as err:
-                if not form.show_error(err.field, str(err)):
-                    self.message.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"
-                return
-            except S3Error as err:
-                self.message.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"
+            except S3Error as err:  # each next to its field, a summary by the button pressed
+                form.show_problems(err)
                 return
             self.start_box.children = []
             self.message.value = ""
@@ -124,7 +123,7 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
         self.start_box.children = [
             w.HTML(f"<b>{esc(_('New'))}: {esc(_(self.cls.definition.title))}</b>"),
             form,
-            w.HBox([go, cancel]),
+            w.HBox([go, cancel, form.summary]),
         ]
 
     def open_process(self, pid: str | None) -> None:
@@ -168,4 +167,15 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
 
         grid.on_click(lambda _b: show("grid"))
         chart.on_click(lambda _b: show("chart"))
-        return [w.HBox([grid, chart]), out]
+        from .mits_board import checklist_html
+
+        gate = w.HTML()
+        gate.add_class("s3-gate-panel")
+
+        def draw_gate(st: ProcessStepper) -> None:  # the checklist stays in view, ticked live
+            gate.value = checklist_html(st.proc.details().get("gate_checklist", []))
+
+        if self.stepper is not None:
+            draw_gate(self.stepper)
+            self.stepper.on_change.append(draw_gate)
+        return [gate, w.HBox([grid, chart]), out]

@@ -15,7 +15,7 @@ import icalendar
 import pytest
 from conftest import all_sign, fixed_clock, run_to_check, start_consent
 from fontTools.ttLib import TTFont
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 from s3engine.cli.main import main
 from s3engine.core import trust
@@ -185,14 +185,24 @@ def test_minutes_in_every_format_hold_the_journal_and_its_checkpoint(
         else:
             body = path.read_text(encoding="utf-8")
             note = extract(body)
-            assert run(capsys, "verify", "-w", str(demo), "--checkpoint", str(path))[0] == 0
         assert trust.verify_against(ws, note).ok, suffix
+        code, text, _ = run(capsys, "verify", "-w", str(demo), "--checkpoint", str(path))
+        assert code == 0 and text.startswith("OK: the journal holds the"), suffix
         for title in titles:
             assert title in body, (suffix, title)
         agreement = ws.agreements()[0]
         assert " ".join(agreement["text"].split()[:6]) in " ".join(body.split()), suffix
     reader = PdfReader(tmp_path / "minutes.pdf")
     assert reader.metadata.title == "Minutes" and len(reader.pages) >= 2
+    writer = PdfWriter()  # the same pages without the attached checkpoint
+    for page in reader.pages:
+        writer.add_page(page)
+    with open(tmp_path / "bare.pdf", "wb") as fh:
+        writer.write(fh)
+    code, _, err = run(
+        capsys, "verify", "-w", str(demo), "--checkpoint", str(tmp_path / "bare.pdf")
+    )
+    assert code == 2 and "carries no checkpoint" in err
 
 
 def test_pdf_minutes_render_greek_and_arabic_shaped_right_to_left(

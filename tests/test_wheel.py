@@ -164,6 +164,10 @@ def test_core_install_runs_every_other_readme_command(installed: dict[str, Path]
     _s3flow(installed, "export", "-o", str(export), *w)
     _s3flow(installed, "import", str(export), "-w", "copy")
     assert _s3flow(installed, "verify", "-w", "copy").returncode == 0
+    _s3flow(installed, "minutes", *w, "-o", "every.md")  # no extra needed for Markdown and CSV
+    assert "OK" in _s3flow(installed, "verify", *w, "--checkpoint", "every.md").stdout
+    _s3flow(installed, "export", "--csv", "every-tables", *w)
+    assert (installed["home"] / "every-tables" / "agreements.csv").is_file()
     bench = _s3flow(installed, "bench", "--quick", "--json")
     assert json.loads(bench.stdout)
 
@@ -174,6 +178,11 @@ def test_core_install_names_the_extra_a_command_needs(installed: dict[str, Path]
         assert res.returncode == 2, res.stderr
         assert 'pip install "s3flow[jupyter]"' in res.stderr
         assert "Traceback" not in res.stderr
+    _s3flow(installed, "demo", "-w", "extras")
+    for cmd in (["minutes", "-o", "m.pdf"], ["calendar", "-o", "c.ics"]):
+        res = _s3flow(installed, *cmd, "-w", "extras", ok=False)
+        assert res.returncode == 2 and 'pip install "s3flow[exports]"' in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr and not (installed["home"] / cmd[-1]).exists()
 
 
 def _wait_json(url: str, tries: int = 240) -> object:

@@ -59,6 +59,9 @@ def engine_texts() -> set[str]:
                 texts.update({f.help, f.label or f.name.replace("_", " ").capitalize(), *f.choices})
         for f in d.start_fields:
             texts.update({f.help, f.name.replace("_", " ").capitalize(), *f.choices})
+        for f in (*d.start_fields, *(x for a in d.actions for x in a.fields)):
+            for c in f.columns:  # the columns of a table field (the MiTS actors)
+                texts.update({c.help, c.label or c.name.replace("_", " ").capitalize(), *c.choices})
     texts.update(p.category for p in PatternDB().patterns())
     texts.update(
         {

@@ -47,6 +47,10 @@ def read_checkpoint_file(path: str | os.PathLike[str]) -> str:
 
     file = Path(path)
     try:
+        if file.suffix.lower() == ".pdf":  # PDF minutes carry it as an attached file
+            from s3engine.reports.minutes_pdf import attached_checkpoint
+
+            return extract(attached_checkpoint(file.read_bytes(), str(file)))
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CheckpointError(

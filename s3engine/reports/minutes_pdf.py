@@ -17,6 +17,8 @@ s3engine.core, s3engine.journal, s3engine.reports.
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import unicodedata
 from pathlib import Path
@@ -36,6 +38,7 @@ FONT_FILES = {
     "M": "DejaVuSansMono.ttf",
 }
 DEBIAN_FONTS = Path("/usr/share/fonts/truetype/dejavu")
+CHECKPOINT_FILE = "checkpoint.txt"
 FAMILY = "s3sans"
 MONO = "s3mono"
 
@@ -122,6 +125,32 @@ class _Writer:
         self.pdf.ln(2)
 
 
+def attached_checkpoint(data: bytes, name: str = "the PDF") -> str:
+    """The text of the checkpoint attached to PDF minutes (its BEGIN/END block).
+
+    Raises:
+        CheckpointError: The file is not a PDF made by s3flow or carries no checkpoint.
+        MissingExtraError: pypdf is not installed.
+    """
+    from s3engine.journal.checkpoint import CheckpointError
+
+    pypdf = need("pypdf", "Reading the checkpoint of PDF minutes")
+    log = logging.getLogger("pypdf")
+    level, log.level = log.level, logging.CRITICAL  # its warnings would precede our one line
+    try:
+        files = pypdf.PdfReader(io.BytesIO(data)).attachments.get(CHECKPOINT_FILE) or []
+    except (pypdf.errors.PdfReadError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"{name} cannot be read as a PDF ({exc})") from None
+    finally:
+        log.setLevel(level)
+    if len(files) != 1:
+        raise CheckpointError(
+            f"{name} carries no checkpoint (no attached {CHECKPOINT_FILE})",
+            "Check PDF minutes made by `s3flow minutes -o FILE.pdf`.",
+        )
+    return bytes(files[0]).decode("utf-8", "replace")
+
+
 def to_pdf(ws: Workspace, day: str | None = None, checkpoint: bool = True) -> bytes:
     """Minutes as the bytes of a PDF file.
 
@@ -199,7 +228,7 @@ def to_pdf(ws: Workspace, day: str | None = None, checkpoint: bool = True) -> by
         out.heading("Checkpoint", 12)
         out.text(block.rstrip("\n"), "M", 6.5)
         pdf.embed_file(
-            basename="checkpoint.txt",
+            basename=CHECKPOINT_FILE,
             bytes=block.encode("utf-8"),
             desc="The signed checkpoint of the journal when these minutes were made",
             compress=False,
