@@ -1,13 +1,17 @@
 """Rows: one measured figure of ``s3flow bench``, and the table they are printed as.
 
 A row holds the metric, its value and unit, what it is compared with and the ratio, the goal and
-whether it is met (None when there is no goal).
+whether it is met (None when there is no goal). Rows made by :func:`figure` also hold the
+repetitions (``runs``) and their ``spread`` (lowest and highest), the ``floor`` (what the work
+cannot be faster than, e.g. a raw write+fsync of the same line) and every ``peer`` measured in the
+same run, each with its value and the ratio of the figure to it.
 
 Allowed imports: standard library.
 """
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 #: One result: metric, value, unit, comparison, ratio, goal, met.
@@ -62,6 +66,50 @@ def row(
     }
 
 
+def figure(
+    metric: str,
+    samples: list[float],
+    unit: str,
+    *,
+    floor: tuple[str, list[float]] | None = None,
+    peers: dict[str, list[float]] | None = None,
+    goal: str = "",
+    met: bool | None = None,
+) -> Row:
+    """A row for repeated measurements: their median, spread, floor and peers.
+
+    Args:
+        metric: What was measured.
+        samples: One value per repetition (at least one).
+        unit: The unit.
+        floor: (name, samples) of the floor; ``ratio`` is the figure over its median.
+        peers: Name -> samples of each peer measured in the same run.
+        goal: The promise it is judged against.
+        met: Whether the goal is met (None without a goal).
+
+    Returns:
+        The row.
+    """
+    value = statistics.median(samples)
+    out = row(metric, value, unit, goal=goal, met=met)
+    out["runs"] = len(samples)
+    out["spread"] = [round(min(samples), 3), round(max(samples), 3)]
+    if floor is not None:
+        base = statistics.median(floor[1])
+        out["comparison"] = floor[0]
+        out["floor"] = {"name": floor[0], "value": round(base, 3)}
+        out["ratio"] = round(value / base, 2) if base else None
+    out["peers"] = {
+        name: {
+            "value": round(statistics.median(vals), 3),
+            "ratio": round(value / statistics.median(vals), 2) if statistics.median(vals) else None,
+        }
+        for name, vals in (peers or {}).items()
+        if vals
+    }
+    return out
+
+
 def table(rows: list[Row]) -> str:
     """Rows as an aligned text table.
 
@@ -71,14 +119,19 @@ def table(rows: list[Row]) -> str:
     Returns:
         The table, with a header line.
     """
-    head = ("metric", "value", "unit", "vs", "ratio", "goal", "met")
+    head = ("metric", "value", "unit", "spread", "vs", "ratio", "peers", "goal", "met")
     lines = [
         [
             r["metric"],
             f"{r['value']:.3f}",
             r["unit"],
+            "-".join(f"{x:g}" for x in r["spread"]) if r.get("spread") else "",
             r["comparison"],
             "" if r["ratio"] is None else f"{r['ratio']:.2f}x",
+            ", ".join(
+                f"{n} {p['value']:g}" + ("" if p["ratio"] is None else f" ({p['ratio']:.2f}x)")
+                for n, p in (r.get("peers") or {}).items()
+            ),
             r["goal"],
             {True: "yes", False: "NO", None: ""}[r["met"]],
         ]

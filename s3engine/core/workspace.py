@@ -132,6 +132,7 @@ class Workspace(Recorder):
         #: The workspace key's record (first ``workspace.key_added`` event), None before it.
         self.key_record: dict[str, Any] | None = None
         self._sealed: tuple[str | None, SealedStore] | None = None
+        self._sealed_stamp: Any = None
         #: Request ids of recorded actions -> their event (or its seq, after a snapshot).
         self.requests: dict[str, dict[str, Any] | int] = {}
         self._last_flush = 0.0
@@ -205,6 +206,18 @@ class Workspace(Recorder):
     @property
     def sealed(self) -> SealedStore:
         """The sealed answers of hidden rounds (see :mod:`s3engine.core.sealed`)."""
+        # Reading the key costs a file read and a key derivation: not again while neither the
+        # journal's key record nor the key file changed (a replay asks once per revealed round).
+        stamp: Any = (id(self.key_record), self.key_record)
+        if isinstance(self.keys, keyring.FolderVault):
+            try:
+                st = os.stat(self.keys.path)
+                stamp += (st.st_ino, st.st_mtime_ns, st.st_size)
+            except OSError:
+                stamp += (None,)
+        if self._sealed is not None and self._sealed_stamp == stamp:
+            return self._sealed[1]
+        self._sealed_stamp = stamp
         key = keyring.existing_key(self.keys, self.key_record)
         marker = key.public_b64 if key else None
         if self._sealed is None or self._sealed[0] != marker:

@@ -87,7 +87,8 @@ class WorkspaceLock:
         self._drop()
 
     def __del__(self) -> None:
-        self.close()
+        with contextlib.suppress(Exception):  # at interpreter exit ``os`` may be gone already
+            self.close()
 
     def _open(self) -> int:
         if self._fd is None:
