@@ -72,7 +72,7 @@ class Credential:
             raise ImpersonationRefused(
                 f"{self.person} cannot record an action for {actor}: only {who} "
                 "(facilitating) can record for someone without a device.",
-                f"{actor} acts from their own link.",
+                f"{actor} acts from their own {'account' if self.via == 'hub' else 'link'}.",
             )
 
 
