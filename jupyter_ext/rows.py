@@ -30,7 +30,7 @@ class RowsInput(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
         rows: How many empty rows to show at first.
     """
 
-    value = ListTrait()
+    value = ListTrait()  # type: ignore[var-annotated]  # traitlets: no type parameters
 
     def __init__(self, columns: Sequence[Field], rows: int = 1) -> None:
         self.columns = list(columns)

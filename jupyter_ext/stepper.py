@@ -395,12 +395,15 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 **fields,
             )
         except InvalidField as err:
-            if not (self._form and self._form.show_error(err.field, str(err))):
+            if not (self._form and self._form.show_problems(err)):
                 self._show_error(str(err))
             self.bump()
             return False
         except S3Error as err:
-            self._show_error(str(err))
+            if self._form is not None:  # next to the button pressed
+                self._form.show_problems(err)
+            else:
+                self._show_error(str(err))
             self.bump()
             return False
         self.close_form()
@@ -419,10 +422,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         try:
             self.ws.refresh()
         except S3Error as err:
-            if self._form is not None:  # next to the button pressed
-                self._form.show_problems(err)
-            else:
-                self._show_error(str(err))
+            self._show_error(str(err))
             return
         self.render()
 

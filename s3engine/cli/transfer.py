@@ -156,12 +156,12 @@ def mits_start_fields(data: dict[str, Any]) -> list[dict[str, Any]]:
         base["participants"] = data["others"]
     if rule.get("reason"):
         base["rule_reason"] = rule["reason"]
+    if rule.get("relaxed"):  # the start form's confirmation (not recorded itself)
+        base["relax_rule"] = True
     if rule.get("name") in RULES:
         return [dict(base, rule=rule["name"])]
     levels = {k: rule[k] for k in RULE_KEYS if k in rule}
     return [dict(base, rule=name, **levels) for name in RULES]
-    if rule.get("relaxed"):  # the start form's confirmation (not recorded itself)
-        base["relax_rule"] = True
 
 
 def cmd_import(args: argparse.Namespace) -> int:

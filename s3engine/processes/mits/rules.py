@@ -258,7 +258,7 @@ def rule_sentence(rule: dict[str, Any]) -> str:
         E.g. "At least 3 local actors commit: the local administration and at least one
         civil-society organisation must be among them."
     """
-    parts = {"required": [], "recommended": []}
+    parts: dict[str, list[str]] = {"required": [], "recommended": []}
     for key, label in (
         ("local_administration", "the local administration"),
         ("civil_society", "at least one civil-society organisation"),
