@@ -155,13 +155,28 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
             return
         erows = "".join(
             f"<tr><td>{e['seq']}</td><td>{esc(e['time'][:16].replace('T', ' '))}</td>"
-            f"<td>{esc(e['actor'])}</td><td>{esc(e['process'])}</td><td>{esc(e['type'])}</td>"
-            f"</tr>"
+            f"<td>{esc(e['actor'])}</td>{self._what(e)}</tr>"
             for e in reversed(events)
         )
         self.events.value = (
             f"<b>{esc(_('Latest events'))}</b><table class='s3-events'>{erows}</table>"
         )
+
+    def _what(self, event: dict[str, Any]) -> str:
+        """Two cells: which decision (its title) and what was done (the action's title)."""
+        proc = self.ws.processes.get(event["process"] or "")
+        name = str(event["type"]).rpartition(".")[2]
+        if proc is None:
+            return f"<td></td><td>{esc(event['type'])}</td>"
+        root = self.ws.processes.get(proc.id.split(".")[0], proc)
+        action = proc.definition.action_map.get(name)
+        if action is not None:
+            what = _(action.title)
+        elif name == "started":
+            what = _("Started") + f": {_(proc.definition.title)}"
+        else:  # recorded by s3flow itself (a round closed, a sub-process finished ...)
+            what = name.replace("_", " ")
+        return f"<td>{esc(root.title)}</td><td>{esc(what)}</td>"
 
     def _limit(self) -> str:
         return (dt.date.today() + dt.timedelta(days=self.days.value)).isoformat()

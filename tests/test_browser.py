@@ -379,6 +379,8 @@ def test_journal_view_offers_real_downloads(
     run_all_lab(page, "00-getting-started.ipynb", server.base)
     page.wait_for_selector(".s3-journal-view .s3-agreement-count")
     assert "Energy help desk at the library" in page.inner_text(".s3-agreements")
+    page.locator(".s3-agreements").scroll_into_view_if_needed()
+    shot(page, "journal-view-agreements")
     page.click(".s3-prepare-downloads")
     page.wait_for_selector(".s3-downloads a.s3-download-pdf", timeout=60_000)
     page.locator(".s3-downloads").scroll_into_view_if_needed()

@@ -65,6 +65,9 @@ def test_lists_every_agreement_also_those_far_from_today_and_filters(tmp_path: P
     v.status.value = "active"
     assert len(titles(v)) == 5
     assert "Energy desk host" in v.roles.value and "Sara" in v.roles.value
+    shown = v.agreements.value + v.events.value  # titles and action titles, not internal ids
+    assert not re.search(r"(consent|mits|role-selection)-\d", shown)
+    assert "MiTS: Valverde" in v.events.value and "Sign the phase gate" in v.events.value
     v.language.value = "it"
     assert v.status.value == "active" and len(titles(v)) == 5
     assert v.refresh_button.description == i18n._("Refresh") != "Refresh"
