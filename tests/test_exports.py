@@ -236,6 +236,9 @@ def test_pdf_minutes_render_greek_and_arabic_shaped_right_to_left(
         glyphs.update(TTFont(io.BytesIO(data)).getGlyphOrder())
     # Shaped: joined forms (meem initial, kaf medial, teh marbuta final), not only isolated letters.
     assert {"uniFEE3", "uniFEDC", "uniFE94"} <= glyphs
+    html_file = tmp_path / "m.html"
+    assert run(capsys, "minutes", "-w", str(tmp_path / "ws"), "-o", str(html_file))[0] == 0
+    assert f'<h2 dir="auto">{ARABIC}</h2>' in html_file.read_text(encoding="utf-8")
 
 
 # -- errors ----------------------------------------------------------------------------------------

@@ -103,6 +103,7 @@ def to_markdown(ws: Workspace, day: str | None = None, checkpoint: bool = True) 
             "",
             f"*{it['kind']}* `{it['id']}` — now: {_md(it['now'])}"
             + (f" — outcome: **{_md(it['outcome'])}**" if it["outcome"] else ""),
+            "",
             f"Taking part: {_md(', '.join(it['actors']))}",
             "",
         ]
@@ -154,11 +155,13 @@ def to_html(ws: Workspace, day: str | None = None) -> str:
 
     md = to_markdown(ws, day, checkpoint=False)
     body = nh3.clean(MarkdownIt("commonmark", {"html": False}).render(md))
+    for tag in ("h1", "h2", "p", "li"):  # Arabic paragraphs run right to left, others left to right
+        body = body.replace(f"<{tag}>", f'<{tag} dir="auto">')
     note = checkpoint_note(ws)
     if note:
         body += "<h2>Checkpoint</h2>\n" + embed_html(note)
     return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Minutes</title></head>"
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Minutes</title></head>"
         f"<body>{body}</body></html>"
     )
 
