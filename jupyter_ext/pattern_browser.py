@@ -18,8 +18,9 @@ import ipywidgets as w
 
 from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
+from s3engine.languages import direction as text_direction
 
-from .i18n import _
+from .i18n import _, language
 from .language_menu import LanguageMenu, PageLanguage
 from .stepper import esc
 from .workspace import workspace
@@ -164,8 +165,13 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.search()
 
     def search(self) -> None:
-        """Run the query with the filters; show results and snippets."""
+        """Run the query with the filters; show results and snippets in the user's language.
+
+        When nothing matches, the page, related patterns and message of an earlier search are
+        cleared and a hint says what to try instead.
+        """
         q = self.box.value.strip()
+        lang = language()
         flt = {
             "kind": self.kind.value or None,
             "category": self.category.value or None,
@@ -173,25 +179,55 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         }
         try:
             if q:
-                hits = self.db.search(q, limit=12, **flt)
-                pats = [(h.pattern, h.snippet) for h in hits]
+                hits = self.db.search(q, limit=12, lang=lang, **flt)
+                pats = [(h.pattern, h.snippet, h.hit.lang) for h in hits]
             else:
-                pats = [(p, p.summary) for p in self.db.patterns(**flt)[:200]]
+                pats = [(p, *p.summary_in(lang)) for p in self.db.patterns(**flt)[:200]]
         except S3Error as err:
             self.snippets.value = f"<span style='color:#b00020'>{html.escape(str(err))}</span>"
             return
-        self.results.options = [(f"{p.name} — {_(p.category)}", p.key) for p, _s in pats]
+        self.results.options = [(self.label(p), p.key) for p, _s, _l in pats]
+        if not pats:
+            self.clear_page()
+            said = (
+                _("Nothing found for “{query}”.").format(query=q)
+                if q
+                else _("No pattern matches these filters.")
+            )
+            hint = _("Try other or fewer words, another language, or clear the filters.")
+            self.snippets.value = (
+                f"<div class='s3-nothing-found' role='status'><b>{esc(said)}</b> {esc(hint)}</div>"
+            )
+            return
         self.snippets.value = (
             "".join(
-                f"<div class='s3-hit'><b>{esc(p.name)}</b>: {marked(s)}</div>" for p, s in pats[:5]
+                f"<div class='s3-hit'><b>{esc(self.name(p))}</b>: "
+                f"<span lang='{hl}' dir='{text_direction(hl)}'>{marked(s)}</span></div>"
+                for p, s, hl in pats[:5]
             )
             if q
             else ""
         )
-        if not pats:
-            self.snippets.value = f"<i>{esc(_('No pattern matches; try other words.'))}</i>"
-        elif self.results.value is None:
+        if self.results.value is None:
             self.results.value = pats[0][0].key
+
+    def name(self, p: Any) -> str:
+        """A pattern's name in the user's language, marked when it is the English one instead."""
+        lang = language()
+        name, found = p.name_in(lang)
+        return name if found == lang or lang == "en" else f"{name} {_('(in English)')}"
+
+    def label(self, p: Any) -> str:
+        """How the result list shows a pattern: its name and category."""
+        return f"{self.name(p)} — {_(p.category)}"
+
+    def clear_page(self) -> None:
+        """Empty the pattern page, related patterns and message (no stale page stays)."""
+        self.page.value = ""
+        self.message.value = ""
+        for old in self.related.children:
+            old.close()
+        self.related.children = ()
 
     def show(self, key: str | None) -> None:
         """Show one pattern's page and its related patterns.
@@ -210,12 +246,30 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 f"{esc(pr.get('community', '?'))}, {esc(pr.get('author', '?'))} "
                 f"({esc(pr.get('date', ''))}) — {esc(_('revision'))} {p.revision}</div>"
             )
+        lang = language()
+        name, name_lang = p.name_in(lang)
+        summary, summary_lang = p.summary_in(lang)
+        english = f" {_('(in English)')}" if lang != "en" else ""
+        original = (
+            f"<div class='s3-original-name' lang='en' dir='ltr'>{esc(p.name)}</div>"
+            if name_lang != "en"
+            else ""
+        )
+        note = (
+            f"<p class='s3-english-note'>{esc(_('The full text of this pattern is in English.'))}"
+            "</p>"
+            if lang != "en"
+            else ""
+        )
         self.page.value = (
             f"<div style='border:1px solid #ccd;padding:8px;border-radius:6px'>"
-            f"<h2 style='margin-top:0'>{esc(p.name)}</h2>"
+            f"<h2 style='margin-top:0' lang='{name_lang}' dir='{text_direction(name_lang)}'>"
+            f"{esc(name)}{esc(english if name_lang != lang else '')}</h2>{original}"
             f"<div><b>{esc(_(p.category))}</b> · {esc(p.source)} · "
             f"{esc(', '.join(_(x) for x in p.phases))}</div>{prov}"
-            f"<p><i>{esc(p.summary)}</i></p>{render_markdown(p.body)}"
+            f"<p lang='{summary_lang}' dir='{text_direction(summary_lang)}'><i>{esc(summary)}</i>"
+            f"{esc(english if summary_lang != lang else '')}</p>{note}"
+            f"<div lang='en' dir='ltr'>{render_markdown(p.body)}</div>"
             f"<div style='color:#666;font-size:0.85em'>{esc(p.license)} — "
             f"{esc(p.attribution)}</div></div>"
         )
@@ -223,7 +277,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         rel = self.db.related(p.id)
         for direction, label in (("links_to", "→"), ("linked_from", "←")):
             for r in rel[direction][:12]:
-                b = w.Button(description=f"{label} {r.name}", layout=w.Layout(width="auto"))
+                b = w.Button(description=f"{label} {self.name(r)}", layout=w.Layout(width="auto"))
                 b.add_class("s3-related")
                 b.on_click(lambda _b, k=r.key: self.open_pattern(k))
                 buttons.append(b)
@@ -236,7 +290,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         opts = list(self.results.options)
         if key not in [v for _l, v in opts]:
             p = self.db.get(key)
-            self.results.options = [(f"{p.name} — {_(p.category)}", key), *opts]
+            self.results.options = [(self.label(p), key), *opts]
         self.results.value = key
 
     def use(self) -> None:
@@ -255,7 +309,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             self.message.value = f"<span style='color:#b00020'>{html.escape(str(err))}</span>"
             return
         self.message.value = (
-            f"<span class='s3-used'>{esc(self.db.get(key).name)} → {esc(proc.title)}</span>"
+            f"<span class='s3-used'>{esc(self.name(self.db.get(key)))} → {esc(proc.title)}</span>"
         )
 
     def _current_decision(self) -> str | None:
