@@ -205,6 +205,10 @@ def stem(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word
     script = script_of(word)
+    if script == "ar" and word.endswith("\u0647"):
+        # Folding wrote a final ta marbuta as ha; the stemmer removes it (and a final ha, a
+        # pronoun, the same way) only as ta marbuta.
+        word = word[:-1] + "\u0629"
     if script != "latin":
         return fold(_SNOWBALL[script].stemWord(word))
     w = word
