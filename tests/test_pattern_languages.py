@@ -14,6 +14,8 @@ from s3engine.patterns.model import TRANSLATED
 from s3engine.patterns.reader import settled
 from s3engine.patterns.text import fold, terms
 
+OBJECTION = ["test-arguments-qualify-as-objections", "resolve-objections"]
+
 # Questions people ask in each language, each with the pattern(s) of which at least one must be
 # among the first three results. Written as a tutor or resident would say them, not copied from
 # the aliases.
@@ -21,7 +23,7 @@ QUESTIONS: dict[str, list[tuple[str, list[str]]]] = {
     "en": [
         ("how do we decide together", ["consent-decision-making"]),
         ("choose a person for a role", ["role-selection"]),
-        ("somebody has an objection", ["test-arguments-qualify-as-objections", "resolve-objections"]),
+        ("somebody has an objection", OBJECTION),
         ("the meeting always runs late", ["timebox-activities"]),
         ("residents decide the budget", ["participatory-budgeting"]),
         ("write the proposal together", ["co-create-proposals", "proposal-forming"]),
@@ -33,7 +35,7 @@ QUESTIONS: dict[str, list[tuple[str, list[str]]]] = {
     "it": [
         ("decidere insieme", ["consent-decision-making"]),
         ("come scegliere qualcuno per un ruolo", ["role-selection"]),
-        ("c'è un'obiezione alla proposta", ["resolve-objections", "test-arguments-qualify-as-objections"]),
+        ("c'è un'obiezione alla proposta", OBJECTION),
         ("la riunione dura troppo", ["timebox-activities"]),
         ("i cittadini decidono come spendere il bilancio del comune", ["participatory-budgeting"]),
         ("scrivere la proposta insieme", ["co-create-proposals", "proposal-forming"]),
@@ -46,7 +48,7 @@ QUESTIONS: dict[str, list[tuple[str, list[str]]]] = {
     "pt": [
         ("tomar decisões juntos", ["consent-decision-making"]),
         ("como escolher alguém para um papel", ["role-selection"]),
-        ("alguém tem uma objeção", ["test-arguments-qualify-as-objections", "resolve-objections"]),
+        ("alguém tem uma objeção", OBJECTION),
         ("a reunião demora demais", ["timebox-activities"]),
         ("os moradores decidem o orçamento da prefeitura", ["participatory-budgeting"]),
         ("escrever a proposta juntos", ["co-create-proposals", "proposal-forming"]),
@@ -59,7 +61,7 @@ QUESTIONS: dict[str, list[tuple[str, list[str]]]] = {
     "es": [
         ("decidir juntos", ["consent-decision-making"]),
         ("cómo elegir a alguien para un rol", ["role-selection"]),
-        ("alguien tiene una objeción", ["test-arguments-qualify-as-objections", "resolve-objections"]),
+        ("alguien tiene una objeción", OBJECTION),
         ("la reunión se alarga demasiado", ["timebox-activities"]),
         ("los vecinos deciden el presupuesto municipal", ["participatory-budgeting"]),
         ("redactar la propuesta entre todos", ["co-create-proposals", "proposal-forming"]),
@@ -72,7 +74,7 @@ QUESTIONS: dict[str, list[tuple[str, list[str]]]] = {
     "fr": [
         ("prise de décision par consentement", ["consent-decision-making"]),
         ("comment choisir quelqu'un pour un rôle", ["role-selection"]),
-        ("quelqu'un a une objection", ["test-arguments-qualify-as-objections", "resolve-objections"]),
+        ("quelqu'un a une objection", OBJECTION),
         ("la réunion dure trop longtemps", ["timebox-activities"]),
         ("les habitants décident du budget de la commune", ["participatory-budgeting"]),
         ("rédiger la proposition ensemble", ["co-create-proposals", "proposal-forming"]),
@@ -85,7 +87,7 @@ QUESTIONS: dict[str, list[tuple[str, list[str]]]] = {
     "el": [
         ("απόφαση με συναίνεση", ["consent-decision-making"]),
         ("πώς επιλέγουμε κάποιον για έναν ρόλο", ["role-selection"]),
-        ("κάποιος έχει ένσταση", ["test-arguments-qualify-as-objections", "resolve-objections"]),
+        ("κάποιος έχει ένσταση", OBJECTION),
         ("η συνάντηση τραβάει πολύ", ["timebox-activities"]),
         ("οι κάτοικοι αποφασίζουν για τον προϋπολογισμό του δήμου", ["participatory-budgeting"]),
         ("γράφουμε την πρόταση μαζί", ["co-create-proposals", "proposal-forming"]),
@@ -98,7 +100,7 @@ QUESTIONS: dict[str, list[tuple[str, list[str]]]] = {
     "ar": [
         ("اتخاذ القرار بالموافقة", ["consent-decision-making"]),
         ("كيف نختار شخصا لدور", ["role-selection"]),
-        ("لدي اعتراض على المقترح", ["test-arguments-qualify-as-objections", "resolve-objections"]),
+        ("لدي اعتراض على المقترح", OBJECTION),
         ("الاجتماع يطول كثيرا", ["timebox-activities"]),
         ("السكان يقررون ميزانية البلدية", ["participatory-budgeting"]),
         ("نكتب المقترح معا", ["co-create-proposals", "proposal-forming"]),
@@ -112,7 +114,7 @@ QUESTIONS: dict[str, list[tuple[str, list[str]]]] = {
 
 # Typos people make, each with the pattern that must still come first or among the first three.
 TYPOS = [
-    ("objecton", ["test-arguments-qualify-as-objections", "resolve-objections"]),
+    ("objecton", OBJECTION),
     ("consnet decision", ["consent-decision-making"]),
     ("facilitaton", ["facilitate-meetings", "facilitation-responsibilities"]),
     ("partecipatvo bilancio", ["participatory-budgeting"]),
