@@ -27,6 +27,7 @@ from s3engine.reports.download import Download
 from .assist import Assist
 from .i18n import _
 from .language_menu import LanguageMenu, PageLanguage
+from .live import follow
 from .stepper import esc
 from .workspace import workspace
 
@@ -116,6 +117,7 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
         self.add_class("s3-journal-view")
         self._verified = False
         self._relabel()
+        follow(self, self.ws)
 
     # -- drawing ---------------------------------------------------------------------------------
 
@@ -234,6 +236,13 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
         )
 
     # -- actions ---------------------------------------------------------------------------------
+
+    def live_refresh(self) -> None:
+        """Redraw after other programs' events (the live watcher applied them already)."""
+        self.render()
+        if self._verified:
+            self.verify()
+        self._stale()
 
     def refresh(self) -> None:
         """Read other programs' new events, redraw, and check the chain again."""

@@ -20,7 +20,7 @@ import icalendar
 from conftest import fixed_clock
 from pypdf import PdfReader
 
-from jupyter_ext import i18n
+from jupyter_ext import i18n, live
 from jupyter_ext.journal_view import JournalView
 from s3engine.core.workspace import Workspace
 from s3engine.demo.consent import SCENARIOS
@@ -87,6 +87,11 @@ def test_refresh_checks_the_chain_again_with_the_right_event_count(tmp_path: Pat
     v.refresh_button.click()
     assert f"Intact: {total} events" in v.verify_status.value
     assert f"{total} events" in v.summary.value and len(titles(v)) == 5
+    again = Workspace(tmp_path / "ws")  # and live, without Refresh (the kernel's watcher looks)
+    again.configure("Ana", community="Valverde")
+    again.close()
+    live.watcher(ws).poll()
+    assert f"Intact: {total + 1} events" in v.verify_status.value
     lines = (tmp_path / "ws" / "journal.jsonl").read_text().splitlines()
     lines[3] = lines[3].replace('"actor": "', '"actor": "X', 1)
     (tmp_path / "ws" / "journal.jsonl").write_text("\n".join(lines) + "\n")
