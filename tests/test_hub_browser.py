@@ -141,15 +141,18 @@ def test_two_hub_users_take_part_in_one_hidden_round(hub: tuple[Hub, str]) -> No
         ana = browser.new_context(viewport={"width": 1100, "height": 1400}).new_page()
         bo = browser.new_context(viewport={"width": 500, "height": 1100}).new_page()
 
-        # Ana, a tutor, lands on her own JupyterLab and starts the decision there.
-        log_in(ana, h.base, "ana")
-        ana.wait_for_url("**/user/ana/lab**", timeout=90_000)
-        run_notebook(ana, f"{h.base}/user/ana/lab/tree/hub-decision.ipynb?reset")
-
         # Bo, a participant, lands on the participant app: no server, kernel or terminal of his.
         log_in(bo, h.base, "bo")
         bo.wait_for_url("**/services/s3flow/**", timeout=30_000)
-        bo.wait_for_selector(".s3-participant .s3-rev", state="attached", timeout=90_000)
+        bo.wait_for_selector(".s3-hub-intro", timeout=90_000)
+        assert "Nothing to decide for you now" in bo.inner_text(".s3-hub-intro")
+
+        # Ana, a tutor, lands on her own JupyterLab and starts the decision there; it appears on
+        # Bo's page by itself.
+        log_in(ana, h.base, "ana")
+        ana.wait_for_url("**/user/ana/lab**", timeout=90_000)
+        run_notebook(ana, f"{h.base}/user/ana/lab/tree/hub-decision.ipynb?reset")
+        bo.wait_for_selector(".s3-participant .s3-rev", state="attached", timeout=30_000)
         assert "You take part as bo" in bo.inner_text(".s3-you")
         assert not bo.is_visible(".s3-actor")
         assert "Shared tool library" in bo.inner_text(".s3-header")

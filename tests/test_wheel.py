@@ -183,6 +183,11 @@ def test_core_install_names_the_extra_a_command_needs(installed: dict[str, Path]
         res = _s3flow(installed, *cmd, "-w", "extras", ok=False)
         assert res.returncode == 2 and 'pip install "s3flow[exports]"' in res.stderr, res.stderr
         assert "Traceback" not in res.stderr and not (installed["home"] / cmd[-1]).exists()
+    url = "postgresql://s3flow@dbhost/region?workspace=tor-bella"
+    _s3flow(installed, "hub", "init", "region-hub", "--workspace", url, "--no-npm")
+    assert url in (installed["home"] / "region-hub" / "jupyterhub_config.py").read_text()
+    res = _s3flow(installed, "hub", "start", "region-hub", ok=False)
+    assert res.returncode == 2 and 'pip install "s3flow[hub]"' in res.stderr, res.stderr
 
 
 def _wait_json(url: str, tries: int = 240) -> object:

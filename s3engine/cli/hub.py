@@ -190,10 +190,11 @@ def cmd_start(args: argparse.Namespace) -> int:
     config = home / CONFIG
     if not config.is_file():
         raise S3Error(f"There is no hub in {home}.", f"Write one first: s3flow hub init {home}")
+    # JupyterHub of this environment only: the configuration imports s3flow's hub module from it.
     exe = Path(sys.executable).with_name("jupyterhub")
-    hub = str(exe) if exe.exists() else shutil.which("jupyterhub")
-    if not hub:
+    if not exe.exists():
         raise MissingExtraError("`s3flow hub start`", "hub", "jupyterhub")
+    hub = str(exe)
     env = dict(os.environ)
     bins = [str(home / "node_modules" / ".bin"), str(Path(sys.executable).parent)]
     env["PATH"] = os.pathsep.join([*bins, env.get("PATH", "")])
