@@ -56,7 +56,7 @@ def link(item: Download, label: str) -> str:
         f"href='data:{item.media_type};base64,{data}' "
         "style='display:inline-block;margin:4px 10px 4px 0;padding:3px 10px;font-weight:600;"
         "color:#0b57d0;border:1px solid #0b57d0;border-radius:4px;text-decoration:none'>"
-        f"⬇ {esc(label)}</a>"
+        f"<span aria-hidden='true'>⬇</span> {esc(label)}</a>"
     )
 
 

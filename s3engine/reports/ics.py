@@ -70,7 +70,7 @@ def _items(ws: Workspace, at: str) -> Iterator[Item]:
     for a in ws.agreements(status="active"):
         day = _date(a.get("review_date"))
         if day:
-            lines = [f"Agreement {a['id']}, version {a['version']}: {a['text']}"]
+            lines = [f"Agreed (version {a['version']}): {a['text']}"]
             lines += [f"Responsible: {r}" for r in a.get("responsibilities") or []]
             lines += [f"Evaluation criterion: {c}" for c in a.get("evaluation_criteria") or []]
             yield Item(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -150,6 +151,7 @@ COLUMNS: dict[str, tuple[tuple[str, Getter], ...]] = {
 SOURCE = {"backlog": "drivers"}
 TABLES = tuple(COLUMNS)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_DIGITS = re.compile(r"(\d+)")
 
 
 def cell(value: Any) -> str:
@@ -171,9 +173,17 @@ def unguard(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
 
 
+def _natural(record: dict[str, Any]) -> list[str]:
+    """Sort key: ids in natural order (consent-2 before consent-10).
+
+    ``re.split`` with a group alternates text and digits, so parts compare position by position.
+    """
+    return [p.zfill(12) if p.isdigit() else p for p in _DIGITS.split(str(record["id"]))]
+
+
 def rows(ws: Workspace, table: str) -> list[dict[str, str]]:
-    """The rows of one CSV table (column -> cell text), sorted by id."""
-    records = sorted(ws.projection.all(SOURCE.get(table, table)), key=lambda r: str(r["id"]))
+    """The rows of one CSV table (column -> cell text), in natural order of their ids."""
+    records = sorted(ws.projection.all(SOURCE.get(table, table)), key=_natural)
     return [{name: cell(get(r)) for name, get in COLUMNS[table]} for r in records]
 
 
