@@ -226,7 +226,7 @@ class Workspace(Recorder):
             if isinstance(self.journal, PgJournal):  # every program of a deployment reaches them
                 from s3engine.journal.pg_secrets import PgSealedBlobs
 
-                blobs = PgSealedBlobs(self.journal)
+                blobs = PgSealedBlobs(self.journal, lambda: self._replaying)
             self._sealed = (marker, SealedStore(self.path, secret, blobs))
         return self._sealed[1]
 

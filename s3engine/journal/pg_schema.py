@@ -14,7 +14,10 @@ Tables (all rows of one workspace carry its name; many workspaces share one data
 - ``s3flow_keys``: the workspace's private key (raw Ed25519, readable only by database roles
   granted this table), so every process of a deployment signs with the same key;
 - ``s3flow_sealed``: the sealed answers of hidden rounds (AES-GCM blobs, see
-  :mod:`s3engine.core.sealed`), deleted after the reveal.
+  :mod:`s3engine.core.sealed`), deleted after the reveal;
+- ``s3flow_append(...)`` (version 2): appends one event in one statement, so one round trip and
+  one implicit transaction: the head row moved only if it still holds the previous head (else
+  ``serialization_failure``), the row, the notification.
 
 Allowed imports: standard library, ``psycopg``, ``s3engine.errors``.
 """
@@ -56,6 +59,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             commitment text NOT NULL,
             blob bytea NOT NULL,
             PRIMARY KEY (workspace, process, round, commitment))""",
+    ),
+    (  # 2: one event appended in one round trip (head check, row, notification)
+        """CREATE FUNCTION s3flow_append(
+            ws text, s bigint, h text, p text, t text, pr text, l text) RETURNS void
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE s3flow_workspaces SET head_seq = s, head_hash = h
+                WHERE name = ws AND head_seq = s - 1 AND head_hash = p;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 's3flow: the head of workspace % moved', ws
+                    USING ERRCODE = 'serialization_failure';
+            END IF;
+            INSERT INTO s3flow_events (workspace, seq, hash, prev, type, process, line)
+                VALUES (ws, s, h, p, t, pr, l);
+            PERFORM pg_notify('s3flow_journal',
+                json_build_object('workspace', ws, 'seq', s, 'hash', h)::text);
+        END $$""",
     ),
 )
 

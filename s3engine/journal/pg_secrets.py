@@ -14,6 +14,7 @@ Allowed imports: standard library, ``psycopg``, ``cryptography``, ``s3engine.jou
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -75,10 +76,17 @@ class PgKeys:
 
 
 class PgSealedBlobs:
-    """Sealed answers as rows of ``s3flow_sealed`` (the blob store of a ``SealedStore``)."""
+    """Sealed answers as rows of ``s3flow_sealed`` (the blob store of a ``SealedStore``).
 
-    def __init__(self, journal: PgJournal) -> None:
+    Args:
+        journal: The workspace's journal.
+        replaying: True while the workspace replays old events: rounds revealed then were
+            cleaned up by the program that revealed them, so nothing is deleted again.
+    """
+
+    def __init__(self, journal: PgJournal, replaying: Callable[[], bool] = lambda: False) -> None:
         self.journal = journal
+        self.replaying = replaying
 
     def put(self, process: str, round_no: int, committed: str, blob: bytes) -> None:
         """Store a sealed answer durably (committed before the commitment is journaled).
@@ -105,6 +113,8 @@ class PgSealedBlobs:
 
     def drop(self, process: str, round_no: int) -> None:
         """Delete a revealed round's sealed answers (best effort)."""
+        if self.replaying():
+            return
         with contextlib.suppress(S3Error):
             self.journal._query(
                 "DELETE FROM s3flow_sealed WHERE workspace = %s AND process = %s AND round = %s "

@@ -25,136 +25,38 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from s3engine.errors import CorruptJournalError, JournalWriteError, WorkspaceError
-from s3engine.journal import pg_schema
-from s3engine.journal.event import GENESIS, Clock, VerifyReport, encode_line, event_hash, utc_now
+from s3engine.errors import (
+    CorruptJournalError,
+    JournalWriteError,
+    WorkspaceError,
+)
+from s3engine.journal import codec
+from s3engine.journal.event import (
+    GENESIS,
+    Clock,
+    VerifyReport,
+    encode_line,
+    event_hash,
+    shape_problem,
+    utc_now,
+)
+from s3engine.journal.pg_connection import (
+    LOCK_TIMEOUT_S,
+    PgTarget,
+    connect,
+    parse_url,
+    release,
+    server_says,
+)
 from s3engine.journal.store import check_next, verify_events
 
+__all__ = ["CHANNEL", "PgJournal", "PgTarget", "lock_key", "parse_url"]
+
 CHANNEL = "s3flow_journal"
-LOCK_TIMEOUT_S = 60
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\Z")
-STATE_ENV = "S3FLOW_STATE_DIR"
-POOL_SIZE = 4  # idle connections kept per database for the next journal opened in this process
-_migrated: set[str] = set()
-_idle: dict[tuple[int, str], list[Any]] = {}
-_idle_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class PgTarget:
-    """A PostgreSQL workspace: where the database is, the workspace's name, its state folder.
-
-    Attributes:
-        conninfo: The libpq URL without s3flow's own parameters.
-        workspace: The workspace (community) name.
-        state: The local folder for derived files (query side, snapshot, reports): the URL's
-            ``state`` parameter, else ``$S3FLOW_STATE_DIR/<id>``, else
-            ``$XDG_CACHE_HOME/s3flow/pg/<id>`` (``~/.cache/...``), where ``<id>`` names the server,
-            database and workspace.
-    """
-
-    conninfo: str
-    workspace: str
-    state: Path
-    state_given: bool = False
-
-    def __str__(self) -> str:
-        """The URL (password hidden), ``state`` included when the URL gave it."""
-        parts = urlsplit(self.conninfo)
-        netloc = parts.netloc
-        if "@" in netloc and ":" in netloc.split("@", 1)[0]:
-            user = netloc.split("@", 1)[0].split(":", 1)[0]
-            netloc = f"{user}:***@{netloc.split('@', 1)[1]}"
-        query = [*parse_qsl(parts.query), ("workspace", self.workspace)]
-        if self.state_given:
-            query.append(("state", str(self.state)))
-        return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="/")))
-
-
-def parse_url(url: str) -> PgTarget:
-    """The workspace a ``postgresql://`` URL names.
-
-    Raises:
-        WorkspaceError: The workspace name is not a plain name.
-    """
-    parts = urlsplit(url)
-    params = parse_qsl(parts.query, keep_blank_values=True)
-    own = {k: v for k, v in params if k in ("workspace", "state")}
-    rest = [(k, v) for k, v in params if k not in ("workspace", "state")]
-    name = own.get("workspace") or "default"
-    if not NAME_RE.match(name):
-        raise WorkspaceError(
-            f"{name!r} cannot name a workspace in the database.",
-            "Use letters, digits, '-', '_' or '.' (e.g. ?workspace=tor-bella).",
-        )
-    conninfo = urlunsplit(parts._replace(query=urlencode(rest, safe="/")))
-    if own.get("state"):
-        state = Path(own["state"]).expanduser()
-    else:
-        ident = hashlib.sha256(f"{conninfo}\n{name}".encode()).hexdigest()[:12]
-        base = os.environ.get(STATE_ENV)
-        if base:
-            root = Path(base).expanduser()
-        else:
-            cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-            root = Path(cache) / "s3flow" / "pg"
-        state = root / f"{name}-{ident}"
-    return PgTarget(conninfo, name, state, bool(own.get("state")))
-
-
-def connect(target: PgTarget) -> Any:
-    """An autocommit connection to the target's database, its schema brought up to date.
-
-    Raises:
-        WorkspaceError: The server cannot be reached or refuses the connection.
-    """
-    import psycopg
-
-    with _idle_lock:
-        pool = _idle.get((os.getpid(), target.conninfo), [])
-        while pool:
-            conn = pool.pop()
-            if not conn.closed:
-                return conn
-    try:
-        conn = psycopg.connect(
-            target.conninfo, autocommit=True, options=f"-c lock_timeout={LOCK_TIMEOUT_S}s"
-        )
-    except psycopg.Error as exc:
-        raise WorkspaceError(
-            f"Cannot connect to the PostgreSQL workspace {target}: {_why(exc, last=True)}.",
-            "Check the URL (host, port, database, user) and that the server is running.",
-        ) from exc
-    if target.conninfo not in _migrated:
-        pg_schema.migrate(conn)
-        _migrated.add(target.conninfo)
-    return conn
-
-
-def release(target: PgTarget, conn: Any) -> None:
-    """Keep an idle connection for the next journal of this process (or close it)."""
-    import psycopg
-
-    idle = psycopg.pq.TransactionStatus.IDLE
-    if conn.closed or conn.info.transaction_status != idle:
-        conn.close()
-        return
-    with _idle_lock:
-        pool = _idle.setdefault((os.getpid(), target.conninfo), [])
-        if len(pool) < POOL_SIZE:
-            pool.append(conn)
-            return
-    conn.close()
 
 
 def lock_key(workspace: str) -> int:
@@ -200,7 +102,7 @@ class PgJournal:
         except psycopg.Error as exc:
             self.close()
             raise WorkspaceError(
-                f"Cannot read the workspace {self.target}: {_why(exc)}.",
+                f"Cannot read the workspace {self.target}: {server_says(exc)}.",
                 "Check that the PostgreSQL server is running, then try again.",
             ) from exc
 
@@ -230,23 +132,23 @@ class PgJournal:
     # -- reading -----------------------------------------------------------------------------------
 
     def _lines(self, after: int = 0) -> list[tuple[int, str]]:
-        return [
-            (int(s), str(line))
-            for s, line in self._query(
-                "SELECT seq, line FROM s3flow_events WHERE workspace = %s AND seq > %s "
-                "ORDER BY seq",
-                (self.name, after),
-            )
-        ]
+        return [(int(s), str(line)) for s, line in self._query(_AFTER, (self.name, after))]
 
     def _checked(self, rows: list[tuple[int, str]], seq: int, prev: str) -> list[dict[str, Any]]:
         events = []
         for _, line in rows:
             try:
-                ev = json.loads(line)
+                ev, hash_ok = codec.checked(line.encode("utf-8"))
             except ValueError as exc:
                 raise CorruptJournalError(seq + 1, "the event is not valid JSON") from exc
-            check_next(ev, seq, prev)
+            if hash_ok and isinstance(ev, dict) and ev.get("seq") == seq + 1:
+                if ev.get("prev") != prev:
+                    raise CorruptJournalError(seq + 1, "it does not link to the previous event")
+                problem = shape_problem(ev)
+                if problem:
+                    raise CorruptJournalError(seq + 1, problem)
+            else:
+                check_next(ev, seq, prev)  # says what is wrong
             seq, prev = ev["seq"], ev["hash"]
             events.append(ev)
         return events
@@ -308,23 +210,31 @@ class PgJournal:
     # -- writing -----------------------------------------------------------------------------------
 
     @contextmanager
-    def _lock(self) -> Iterator[None]:
+    def _lock(self) -> Iterator[list[tuple[int, str]] | None]:
+        """Hold the lock; yield the rows after ``last_seq`` when it was taken just now.
+
+        The lock request and the read go to the server together (one round trip, run in order).
+        """
         import psycopg
 
+        rows = None
         if self._locked == 0:
             self.ensure()
             try:
-                self.conn.execute("SELECT pg_advisory_lock(%s)", (lock_key(self.name),))
+                with self.conn.pipeline():
+                    self.conn.execute("SELECT pg_advisory_lock(%s)", (lock_key(self.name),))
+                    cur = self.conn.execute(_AFTER, (self.name, self.last_seq))
+                rows = [(int(n), str(line)) for n, line in cur.fetchall()]
             except psycopg.Error as exc:
                 self.close()
                 raise JournalWriteError(
                     f"Another program has held the lock of the workspace {self.target} for "
-                    f"{LOCK_TIMEOUT_S} s, or the server failed ({_why(exc)}).",
+                    f"{LOCK_TIMEOUT_S} s, or the server failed ({server_says(exc)}).",
                     "Close other s3flow programs using this workspace, then try again.",
                 ) from exc
         self._locked += 1
         try:
-            yield
+            yield rows
         finally:
             self._locked -= 1
             if self._locked == 0 and self._conn is not None and not self._conn.closed:
@@ -336,8 +246,14 @@ class PgJournal:
     @contextmanager
     def transaction(self) -> Iterator[list[dict[str, Any]]]:
         """Hold the workspace's write lock; yield the events others committed meanwhile."""
-        with self._lock():
-            yield self.read_new()
+        with self._lock() as rows:
+            if rows is None:
+                yield self.read_new()
+                return
+            events = self._checked(rows, self.last_seq, self.last_hash)
+            if events:
+                self.last_seq, self.last_hash = events[-1]["seq"], events[-1]["hash"]
+            yield events
 
     def make_event(
         self,
@@ -384,16 +300,27 @@ class PgJournal:
         if event["seq"] != self.last_seq + 1 or event["prev"] != self.last_hash:
             raise RuntimeError("event does not continue the journal head")
         line = encode_line(event).decode("utf-8")
-        self._write([(event, line)])
+        self._write([(event, line)], one=True)
         self.last_seq, self.last_hash = event["seq"], event["hash"]
         return event
 
-    def _write(self, rows: list[tuple[dict[str, Any], str]]) -> None:
-        """Insert events continuing the head in one transaction, moving the head, notifying."""
+    def _write(self, rows: list[tuple[dict[str, Any], str]], one: bool = False) -> None:
+        """Insert events continuing the head in one transaction, moving the head, notifying.
+
+        One event (``one``) is one call of ``s3flow_append`` (one round trip, its own
+        transaction); many (an import) are copied in one explicit transaction.
+        """
         import psycopg
 
         first, last = rows[0][0], rows[-1][0]
         try:
+            if one:
+                ev, line = rows[0]
+                self.conn.execute(
+                    "SELECT s3flow_append(%s, %s, %s, %s, %s, %s, %s)",
+                    (self.name, ev["seq"], ev["hash"], ev["prev"], ev["type"], ev["process"], line),
+                )
+                return
             with self.conn.transaction():
                 cur = self.conn.cursor()
                 with cur.copy(
@@ -414,7 +341,7 @@ class PgJournal:
                     raise _Moved()
                 payload = {"workspace": self.name, "seq": last["seq"], "hash": last["hash"]}
                 cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, json.dumps(payload)))
-        except (_Moved, psycopg.errors.UniqueViolation):
+        except (_Moved, psycopg.errors.UniqueViolation, psycopg.errors.SerializationFailure):
             raise JournalWriteError(
                 f"The workspace {self.target} changed unexpectedly (another program wrote "
                 "without its lock). Nothing was written.",
@@ -424,13 +351,13 @@ class PgJournal:
             self.close()
             raise JournalWriteError(
                 f"The connection to {self.target} was lost while saving the event "
-                f"({_why(exc)}); it may or may not be recorded.",
+                f"({server_says(exc)}); it may or may not be recorded.",
                 "Run `s3flow log` to see whether it is there; retrying with the same "
                 "--request-id never records an action twice.",
             ) from exc
         except psycopg.Error as exc:
             raise JournalWriteError(
-                f"The database refused the event: {_why(exc)}. Nothing was written.",
+                f"The database refused the event: {server_says(exc)}. Nothing was written.",
                 "Check the database (disk space, permissions), then try again.",
             ) from exc
 
@@ -493,10 +420,7 @@ class PgJournal:
             self.close()
 
 
-def _why(exc: Exception, last: bool = False) -> str:
-    """The server's message on one line (its first line, or the last for connection errors)."""
-    lines = [x.strip() for x in str(exc).strip().splitlines() if x.strip()] or [type(exc).__name__]
-    return (lines[-1] if last else lines[0]).rstrip(".")
+_AFTER = "SELECT seq, line FROM s3flow_events WHERE workspace = %s AND seq > %s ORDER BY seq"
 
 
 class _Moved(Exception):
