@@ -102,38 +102,38 @@ def bench_append(
     p50: dict[int, list[float]] = {}
     for n in sizes:
         results: dict[str, list[float]] = {}
-        for run in range(runs):
-            folder = tmp / f"append-{n}-{run}"
-            folder.mkdir()
-            head = write_journal(folder / "journal.jsonl", n)
-            shutil.copyfile(folder / "journal.jsonl", folder / "raw.jsonl")
-            journal = Journal(folder / "journal.jsonl")
-            journal.start_at(*head)
-            raw, close_raw = peers.open_raw(folder / "raw.jsonl")
-            peers.sqlite_fill(folder / "sqlite.db", line, n)
-            sql, close_sql = peers.open_sqlite(folder / "sqlite.db")
-            systems: dict[str, Callable[[], None]] = {
-                peers.RAW: functools.partial(raw, line),
-                APPEND: functools.partial(_append_tick, journal),
-                peers.SQLITE: functools.partial(sql, line),
-            }
-            es = peers.open_eventsourcing(folder / "es.db", line, n) if n <= 100_000 else None
-            if es is not None:
-                systems[peers.EVENTSOURCING] = functools.partial(es[0], line)
-            ws = None
-            if n in act_sizes:  # a workspace of its own (the same journal, copied)
-                (folder / "act").mkdir()
-                shutil.copyfile(folder / "raw.jsonl", folder / "act" / "journal.jsonl")
-                ws, act = _act_workspace(folder / "act", len(line))
-                systems[ACT] = act
+        folder = tmp / f"append-{n}"
+        folder.mkdir()
+        head = write_journal(folder / "journal.jsonl", n)
+        shutil.copyfile(folder / "journal.jsonl", folder / "raw.jsonl")
+        journal = Journal(folder / "journal.jsonl")
+        journal.start_at(*head)
+        raw, close_raw = peers.open_raw(folder / "raw.jsonl")
+        peers.sqlite_fill(folder / "sqlite.db", line, n)
+        sql, close_sql = peers.open_sqlite(folder / "sqlite.db")
+        systems: dict[str, Callable[[], None]] = {
+            peers.RAW: functools.partial(raw, line),
+            APPEND: functools.partial(_append_tick, journal),
+            peers.SQLITE: functools.partial(sql, line),
+        }
+        es = peers.open_eventsourcing(folder / "es.db", line, n) if n <= 100_000 else None
+        if es is not None:
+            systems[peers.EVENTSOURCING] = functools.partial(es[0], line)
+        ws = None
+        if n in act_sizes:  # a workspace of its own (the same journal, copied)
+            (folder / "act").mkdir()
+            shutil.copyfile(folder / "raw.jsonl", folder / "act" / "journal.jsonl")
+            ws, act = _act_workspace(folder / "act", len(line))
+            systems[ACT] = act
+        for _run in range(runs):  # each repetition: a p50 per system (the files grow a little)
             for name, times in _interleave(systems, samples).items():
                 results.setdefault(name, []).append(statistics.median(times))
-            for close in (close_raw, close_sql, journal.close, es[1] if es else None):
-                if close is not None:
-                    close()
-            if ws is not None:
-                ws.close()
-            shutil.rmtree(folder, ignore_errors=True)
+        for close in (close_raw, close_sql, journal.close, es[1] if es else None):
+            if close is not None:
+                close()
+        if ws is not None:
+            ws.close()
+        shutil.rmtree(folder, ignore_errors=True)
         floor = (peers.RAW, results[peers.RAW])
         others = {k: v for k, v in results.items() if k in (peers.SQLITE, peers.EVENTSOURCING)}
         p50[n] = results[APPEND]

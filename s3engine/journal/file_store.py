@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import stat
 from collections.abc import Iterator
@@ -29,8 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from s3engine.errors import CorruptJournalError, JournalReadError, JournalWriteError, TornTailError
-from s3engine.journal import codec
+from s3engine.errors import JournalReadError, JournalWriteError, TornTailError
+from s3engine.journal import codec, tail
 from s3engine.journal.event import (
     GENESIS,
     Clock,
@@ -44,6 +43,7 @@ from s3engine.journal.file_reads import FileReads
 from s3engine.journal.lock import LockTimeout, WorkspaceLock
 
 LOCK_TIMEOUT_S = 60.0
+BLOCK = 4 << 20  # bytes read at a time from a long journal
 
 
 class Journal(FileReads):
@@ -80,6 +80,9 @@ class Journal(FileReads):
             TornTailError: The last line is incomplete and no writer is busy with it.
             CorruptJournalError: A line is not valid JSON or does not continue the chain.
         """
+        blocks = self._read_blocks()
+        if blocks is not None:  # a long tail ending with a complete line: read it block by block
+            return self._parse(blocks)
         data = self._read_tail()
         if data and not data.endswith(b"\n"):
             if self._locked:
@@ -122,34 +125,15 @@ class Journal(FileReads):
         except OSError as exc:
             raise _read_error(self.path, exc) from exc
 
-    def _parse(self, data: bytes) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        seq, prev, pos = self.last_seq, self.last_hash, 0
-        for raw in data.splitlines(keepends=True):
-            try:
-                ev, hash_ok = codec.checked(raw)
-            except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for non-UTF-8
-                why = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-                raise CorruptJournalError(seq + 1, f"line is not valid JSON ({why})") from exc
-            if not isinstance(ev, dict) or ev.get("seq") != seq + 1:
-                raise CorruptJournalError(
-                    seq + 1,
-                    f"expected seq {seq + 1}, found "
-                    f"{ev.get('seq') if isinstance(ev, dict) else '?'}",
-                )
-            if ev.get("prev") != prev:
-                raise CorruptJournalError(seq + 1, "it does not link to the previous event's hash")
-            # Verified reads: nothing is applied (or shown) unless its hash checks out.
-            problem = shape_problem(ev)
-            if problem:
-                raise CorruptJournalError(seq + 1, problem)
-            if not hash_ok:
-                raise CorruptJournalError(
-                    seq + 1, "its content does not match its hash (the event was changed)"
-                )
-            seq, prev = ev["seq"], ev.get("hash", "")
-            pos += len(raw)
-            events.append(ev)
+    def _read_blocks(self) -> Iterator[bytes] | None:
+        """The tail in blocks of whole lines when it is long and complete (see :mod:`.tail`)."""
+        return tail.blocks(self.path, self.offset, BLOCK)
+
+    def _parse(self, data: bytes | Iterator[bytes]) -> list[dict[str, Any]]:
+        try:
+            events, pos, seq, prev = tail.parse(data, self.last_seq, self.last_hash)
+        except OSError as exc:  # reading a block failed
+            raise _read_error(self.path, exc) from exc
         self.offset += pos
         self.last_seq, self.last_hash = seq, prev
         return events
