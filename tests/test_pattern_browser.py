@@ -89,6 +89,18 @@ def test_names_and_summaries_come_in_the_users_language(browser: PatternBrowser)
     assert "(in English)" not in b.page.value
 
 
+def test_with_an_english_interface_a_query_in_another_language_shows_that_language(
+    browser: PatternBrowser,
+) -> None:
+    b = browser
+    b.box.value = "απόφαση με συναίνεση"
+    assert b.results.value == "consent-decision-making"
+    assert labels(b)[0].startswith("Λήψη αποφάσεων με συναίνεση — ")
+    assert "The full text of this pattern is in English." in b.page.value
+    b.box.value = "consent decision"
+    assert labels(b)[0].startswith("Consent Decision-Making — ")
+
+
 def test_an_untranslated_pattern_falls_back_to_english_marked(browser: PatternBrowser) -> None:
     b = browser
     p = dataclasses.replace(b.db.get("rounds"), translations=())

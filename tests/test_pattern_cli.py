@@ -98,6 +98,24 @@ def test_search(w: str, capsys: pytest.CaptureFixture[str]) -> None:
         w,
     )
     assert code == 0 and all(h["category"] == "Meeting Formats" for h in json.loads(out))
+
+
+def test_search_in_the_users_language(w: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # The query's language, when the workspace speaks English.
+    code, out, _ = run(
+        capsys, "patterns", "search", "come scegliere qualcuno per un ruolo", "-w", w
+    )
+    assert code == 0 and out.startswith(" 1. Selezione per un ruolo (role-selection)")
+    # The language asked for; typos tolerated.
+    code, out, _ = run(capsys, "patterns", "search", "objecton", "--lang", "ar", "-w", w)
+    assert code == 0 and "(test-arguments-qualify-as-objections)" in out.splitlines()[0]
+    assert "اختبار ما إذا كانت الحجج اعتراضات" in out and "**objection**" in out.lower()
+    code, out, _ = run(capsys, "patterns", "search", "consnet", "--json", "-w", w)
+    hit = json.loads(out)[0]
+    assert hit["id"] == "consent-decision-making" and hit["corrected"] == {"consnet": ["consent"]}
+    assert hit["translations"]["el"]["name"] == "Λήψη αποφάσεων με συναίνεση"
+    code, out, err = run(capsys, "patterns", "search", "x", "--lang", "de", "-w", w)
+    assert code == 2 and "--lang" in err
     code, out, _ = run(capsys, "patterns", "search", "xylophone", "-w", w)
     assert code == 0 and "No pattern matches" in out
 

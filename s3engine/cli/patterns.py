@@ -15,6 +15,11 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from s3engine.languages import LANGUAGES
+
+#: Language codes ``patterns search --lang`` accepts.
+LANGUAGE_CODES = tuple(LANGUAGES)
+
 if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.workspace import Workspace
     from s3engine.patterns.database import PatternDB
@@ -84,12 +89,17 @@ def cmd_search(args: argparse.Namespace) -> int:
     """``patterns search``: ranked results with their snippets, or JSON.
 
     Args:
-        args: Parsed arguments: ``query``, ``limit``, the filters, ``json``.
+        args: Parsed arguments: ``query``, ``limit``, ``lang`` (names are shown in it; default
+            the workspace language, or the query's when the workspace's is English), the
+            filters, ``json``.
 
     Returns:
         The exit code (0, also when nothing matches).
     """
     ws, db = _open(args)
+    lang = args.lang or db.index.display_language(
+        args.query, str(ws.settings.get("language") or "en")
+    )
     results = db.search(
         args.query,
         limit=args.limit,
@@ -98,6 +108,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         phase=args.phase,
         tag=args.tag,
         kind=args.kind,
+        lang=lang,
     )
     _close(ws)
     if args.json:
@@ -107,7 +118,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"No pattern matches '{args.query}'. Try other or fewer words.")
     for n, r in enumerate(results, 1):
         p = r.pattern
-        print(f"{n:>2}. {p.name} ({p.key}) — {p.category}{_origin(p)}")
+        name, found = p.name_in(lang)
+        english = " (English)" if found != lang and lang != "en" else ""
+        print(f"{n:>2}. {name}{english} ({p.key}) — {p.category}{_origin(p)}")
         print(f"    {r.snippet}")
     return 0
 
@@ -333,6 +346,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("search", parents=[opts], help="ranked full-text search")
     p.add_argument("query")
     p.add_argument("--limit", type=int, default=10)
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGE_CODES,
+        help="show names in this language and rank it first (default: the workspace language, "
+        "or the query's language when the workspace's is English)",
+    )
     filters(p)
     p.set_defaults(func=cmd_search)
     p = sub.add_parser("show", parents=[opts], help="one pattern in full")

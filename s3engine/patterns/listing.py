@@ -22,7 +22,8 @@ def listing(p: Pattern) -> dict[str, Any]:
         p: The entry.
 
     Returns:
-        Its structured fields (without attribution), key, origin, revision and provenance.
+        Its structured fields (without attribution), key, origin, revision, provenance and
+        translations.
     """
     return {
         "id": p.id,
@@ -43,6 +44,7 @@ def listing(p: Pattern) -> dict[str, Any]:
         "origin": p.origin,
         "revision": p.revision,
         "provenance": p.provenance,
+        "translations": {t.lang: t.fields() for t in p.translations},
     }
 
 

@@ -263,6 +263,23 @@ class SearchIndex:
             return tied[0]
         return prefer if prefer in tied else None
 
+    def display_language(self, query: str, interface: str | None) -> str:
+        """The language to show results in (the user's language).
+
+        The interface language, unless it is English (the default) and the query is clearly in
+        another language, which is then the user's.
+
+        Args:
+            query: The words searched for.
+            interface: The interface language (None: English).
+
+        Returns:
+            A language code.
+        """
+        if interface and interface != "en":
+            return interface
+        return self.language_of(query) or "en"
+
     def search(
         self,
         query: str,
