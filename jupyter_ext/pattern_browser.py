@@ -171,7 +171,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         cleared and a hint says what to try instead.
         """
         q = self.box.value.strip()
-        lang = language()
+        lang = self.user_language()
         flt = {
             "kind": self.kind.value or None,
             "category": self.category.value or None,
@@ -211,9 +211,17 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         if self.results.value is None:
             self.results.value = pats[0][0].key
 
+    def user_language(self) -> str:
+        """The language names and summaries are shown in.
+
+        The interface's, or the query's when the interface is in English (the rule is
+        ``SearchIndex.display_language``).
+        """
+        return str(self.db.index.display_language(self.box.value.strip(), language()))
+
     def name(self, p: Any) -> str:
         """A pattern's name in the user's language, marked when it is the English one instead."""
-        lang = language()
+        lang = self.user_language()
         name, found = p.name_in(lang)
         return name if found == lang or lang == "en" else f"{name} {_('(in English)')}"
 
@@ -246,7 +254,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 f"{esc(pr.get('community', '?'))}, {esc(pr.get('author', '?'))} "
                 f"({esc(pr.get('date', ''))}) — {esc(_('revision'))} {p.revision}</div>"
             )
-        lang = language()
+        lang = self.user_language()
         name, name_lang = p.name_in(lang)
         summary, summary_lang = p.summary_in(lang)
         english = f" {_('(in English)')}" if lang != "en" else ""
