@@ -17,7 +17,7 @@ from pg_support import StoreCase, pg_rows
 
 from s3engine.cli.main import main
 from s3engine.core.workspace import Workspace, open_journal, resolve_path
-from s3engine.errors import JournalWriteError, WorkspaceError
+from s3engine.errors import JournalWriteError, S3Error, WorkspaceError
 from s3engine.journal import pg_schema
 from s3engine.journal.pg_store import CHANNEL, PgJournal, PgTarget, parse_url
 
@@ -196,3 +196,37 @@ def test_demo_in_postgresql_exports_into_a_folder_with_identical_output(
     assert run("roles", "--json", "--workspace", str(folder)).stdout == roles.stdout
     # the file journal is the database's lines, byte for byte
     assert (folder / "journal.jsonl").read_bytes() == file.read_bytes().split(b"\n", 1)[1]
+
+
+def test_mid_round_the_database_holds_no_answer_in_clear(pg_url: str) -> None:
+    ws = Workspace(pg_url)
+    p = start_consent(ws)
+    run_to_check(p)
+    p.act("signal", "Bruno", signal="possible objection")
+    rows = pg_rows(pg_url, "SELECT line FROM s3flow_events WHERE workspace = %(ws)s")
+    blobs = pg_rows(pg_url, "SELECT blob FROM s3flow_sealed WHERE workspace = %(ws)s")
+    assert len(blobs) == 1 and b"possible" not in bytes(blobs[0][0])
+    assert not any("possible objection" in r[0] for r in rows)  # only a commitment so far
+
+
+def test_a_changed_sealed_answer_in_the_database_blocks_the_reveal(pg_url: str) -> None:
+    ws = Workspace(pg_url)
+    p = start_consent(ws)
+    run_to_check(p)
+    for who in PEOPLE[:3]:
+        p.act("signal", who, signal="no objection")
+    with psycopg.connect(parse_url(pg_url).conninfo, autocommit=True) as conn:
+        conn.execute(  # flip one bit of one sealed answer
+            "UPDATE s3flow_sealed SET blob = overlay(blob placing "
+            "set_byte(substring(blob from length(blob) for 1), 0, "
+            "get_byte(blob, length(blob) - 1) # 1) from length(blob) for 1) "
+            "WHERE workspace = %s AND commitment = (SELECT min(commitment) FROM s3flow_sealed "
+            "WHERE workspace = %s)",
+            (parse_url(pg_url).workspace, parse_url(pg_url).workspace),
+        )
+    p.act("signal", "Dario", signal="no objection")  # recorded; the reveal cannot follow
+    assert p.state == "check"
+    before = ws.journal.export_bytes()
+    with pytest.raises(S3Error, match="was changed"):
+        p.act("close_round", "Ana")
+    assert ws.journal.export_bytes() == before and p.state == "check"
