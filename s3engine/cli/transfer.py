@@ -205,7 +205,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("export", parents=[common], help="export the journal, or tables as CSV")
     out = p.add_mutually_exclusive_group(required=True)
     out.add_argument("-o", "--output", metavar="FILE.jsonl", help="the whole journal")
-    out.add_argument("--csv", metavar="DIR", help="one CSV file per table (s3engine.cli.exports)")
+    out.add_argument(
+        "--csv",
+        metavar="DIR",
+        help="one CSV file per table: agreements, roles, domains, backlog, concerns",
+    )
     p.add_argument("--force", action="store_true", help="overwrite FILE")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("import", parents=[common], help="import an exported workspace")
