@@ -36,6 +36,14 @@ def demo(ws: Workspace) -> None:
         SCENARIOS[name](ws, lambda _s: None)
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """One workspace after the three demos, recorded on 2026-01-05 (read only in the tests)."""
+    ws = Workspace(tmp_path_factory.mktemp("jv") / "ws", clock=fixed_clock())
+    demo(ws)
+    return ws
+
+
 def titles(view: JournalView) -> list[str]:
     return re.findall(
         r"<tr class='s3-agreement[^>]*><td>[^<]*(?:<b[^>]*>[^<]*</b>)?</td><td>([^<]*)",
@@ -43,9 +51,8 @@ def titles(view: JournalView) -> list[str]:
     )
 
 
-def test_lists_every_agreement_also_those_far_from_today_and_filters(tmp_path: Path) -> None:
-    ws = Workspace(tmp_path / "ws", clock=fixed_clock())  # agreed on 2026-01-05
-    demo(ws)
+def test_lists_every_agreement_also_those_far_from_today_and_filters(shared: Workspace) -> None:
+    ws = shared  # agreed on 2026-01-05
     every = ws.agreements(status=None)
     assert len(every) == 5
     agreed = min(dt.date.fromisoformat(a["agreed_on"][:10]) for a in every)
@@ -107,10 +114,8 @@ def links(view: JournalView) -> dict[str, bytes]:
     return {name: base64.b64decode(data) for name, data in found}
 
 
-def test_downloads_are_data_links_in_every_format_not_server_paths(tmp_path: Path) -> None:
-    ws = Workspace(tmp_path / "ws", clock=fixed_clock())
-    demo(ws)
-    v = JournalView(ws)
+def test_downloads_are_data_links_in_every_format_not_server_paths(shared: Workspace) -> None:
+    v = JournalView(shared)
     v.day.value = dt.date(2026, 1, 5)
     made = v.prepare_downloads()
     files = links(v)
@@ -126,7 +131,7 @@ def test_downloads_are_data_links_in_every_format_not_server_paths(tmp_path: Pat
             "s3flow-tables.zip",
         ]
     )
-    assert str(tmp_path) not in v.downloads.value
+    assert str(shared.path) not in v.downloads.value
     pdf = PdfReader(io.BytesIO(files["minutes-2026-01-05.pdf"]))
     assert "Energy help desk at the library" in pdf.pages[0].extract_text()
     assert "Energy help desk at the library" in files["minutes-2026-01-05.md"].decode()
