@@ -75,22 +75,39 @@ class Registry:
         )
 
 
+def _load(group: str, ep: metadata.EntryPoint) -> Any:
+    try:
+        return ep.load()
+    except (ImportError, AttributeError) as exc:
+        raise RegistryError(
+            f"The {group} entry '{ep.name}' ({ep.value}) cannot be loaded: {exc}.",
+            "Reinstall the package that provides it, or uninstall it.",
+        ) from exc
+
+
 def _load_group(group: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for ep in metadata.entry_points(group=group):
-        try:
-            found[ep.name] = ep.load()
-        except (ImportError, AttributeError) as exc:
-            raise RegistryError(
-                f"The {group} entry '{ep.name}' ({ep.value}) cannot be loaded: {exc}.",
-                "Reinstall the package that provides it, or uninstall it.",
-            ) from exc
-    return found
+    return {ep.name: _load(group, ep) for ep in metadata.entry_points(group=group)}
+
+
+class _LazyHandler:
+    """An event handler imported when its first event comes (opening imports less)."""
+
+    def __init__(self, ep: metadata.EntryPoint) -> None:
+        self.ep = ep
+        self.fn: Handler | None = None
+
+    def __call__(self, ws: Workspace, event: dict[str, Any]) -> None:
+        if self.fn is None:
+            self.fn = _load(HANDLER_GROUP, self.ep)
+        self.fn(ws, event)
 
 
 @functools.cache
 def default_registry() -> Registry:
     """The registry of the installed packages (read once per program).
+
+    Process kinds are imported now (snapshots name their classes); an event handler is imported
+    when the first event it handles is applied.
 
     Raises:
         RegistryError: s3flow's own entry points are missing (it was not installed) or one of them
@@ -102,4 +119,5 @@ def default_registry() -> Registry:
             "s3flow's process kinds are not registered: the package is not installed.",
             "Install it with `pip install s3flow` (or `pip install -e .` in a checkout).",
         )
-    return Registry(processes, _load_group(HANDLER_GROUP))
+    handlers = {ep.name: _LazyHandler(ep) for ep in metadata.entry_points(group=HANDLER_GROUP)}
+    return Registry(processes, handlers)
