@@ -51,6 +51,7 @@ class Document:
         "lang_terms",
         "lengths",
         "phases",
+        "phrases",
         "sort_name",
         "source",
         "tags",
@@ -90,6 +91,10 @@ class Document:
                 self.counts[f"{base}.tr"] = Counter(all_toks)
                 self.lengths[f"{base}.tr"] = len(all_toks)
         self.lang_terms = {k: frozenset(v) for k, v in lang_terms.items()}
+        names = [str(fields.get("name") or ""), *(fields.get("aliases") or ())]
+        for block in self.translations.values():
+            names += [str(block.get("name") or ""), *(block.get("aliases") or ())]
+        self.phrases = frozenset(" ".join(terms(n)) for n in names if n)
         self.category = fold(str(meta.get("category") or ""))
         self.source = fold(str(meta.get("source") or ""))
         self.kind = str(meta.get("kind") or "")

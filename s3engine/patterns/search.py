@@ -34,7 +34,14 @@ from rapidfuzz.distance import OSA
 from s3engine.languages import LANGUAGES
 from s3engine.patterns.document import FIELDS, Document, Filters
 from s3engine.patterns.snippet import MARKS, snippet
-from s3engine.patterns.text import LANGUAGE_STOPWORDS, WORD_RE, fold, query_terms, script_of
+from s3engine.patterns.text import (
+    LANGUAGE_STOPWORDS,
+    WORD_RE,
+    fold,
+    query_terms,
+    script_of,
+    terms,
+)
 
 #: Field weights (BM25F) and length normalisation per field.
 FIELD_WEIGHTS: dict[str, float] = {
@@ -59,6 +66,8 @@ FUZZY_MAX_TERMS = 4
 FUZZY_FACTOR = {1: 0.6, 2: 0.35}
 #: How much a document gains when the query's words are in its text in the preferred language.
 LANG_BOOST = 0.5
+#: The factor for a document that has the whole query as a name or alias (in any language).
+PHRASE_BOOST = 1.5
 
 
 def _base(field: str) -> str:
@@ -360,25 +369,25 @@ class SearchIndex:
                 if any(i in postings[t] and (vocab is None or t in vocab) for t in ts)
             )
 
-        if nq > 1 or prefer != "en":
-            # Prefer documents holding more of the query's words (coordination) and holding them
-            # in the preferred language, among the best.
-            top = heapq.nlargest(max(limit * 5, 50), items, key=lambda kv: kv[1])
-            candidates: Iterable[tuple[int, float]] = [
-                (
-                    i,
-                    s
-                    * (0.5 + 0.5 * held(i) / nq if nq > 1 else 1.0)
-                    * (
-                        1.0 + LANG_BOOST * held(i, docs[i].lang_terms.get(prefer)) / nq
-                        if prefer != "en"
-                        else 1.0
-                    ),
+        phrase = " ".join(terms(query))
+        # Prefer documents holding more of the query's words (coordination), holding them in the
+        # preferred language, and having the query as one of their names or aliases, among the
+        # best.
+        top = heapq.nlargest(max(limit * 5, 50), items, key=lambda kv: kv[1])
+        candidates: Iterable[tuple[int, float]] = [
+            (
+                i,
+                s
+                * (0.5 + 0.5 * held(i) / nq if nq > 1 else 1.0)
+                * (
+                    1.0 + LANG_BOOST * held(i, docs[i].lang_terms.get(prefer)) / nq
+                    if prefer != "en"
+                    else 1.0
                 )
-                for i, s in top
-            ]
-        else:
-            candidates = items
+                * (PHRASE_BOOST if phrase in docs[i].phrases else 1.0),
+            )
+            for i, s in top
+        ]
         best = heapq.nlargest(limit, candidates, key=lambda kv: (kv[1], -kv[0]))
         out = []
         for i, score in best:

@@ -74,7 +74,7 @@ def segments(
         parts += [(0, s, lang) for s in _sentences(str(block.get("summary") or ""))]
         aliases = block.get("aliases") or []
         if aliases:
-            parts.append((2, ", ".join(aliases), lang))
+            parts.append((2, ("، " if lang == "ar" else ", ").join(aliases), lang))
         parts.append((4, str(block.get("name") or ""), lang))
     segs: list[Segment] = []
     for rank, text, lang in parts:
