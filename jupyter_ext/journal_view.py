@@ -31,6 +31,8 @@ from .live import follow
 from .stepper import esc
 from .workspace import workspace
 
+#: Room between table columns (both directions: the panel may run right to left).
+_SPACED = " style='border-spacing:12px 2px'"
 #: Fields of an agreement the text filter looks in.
 SEARCHED = ("id", "title", "text", "driver", "requirement", "facilitator", "participants")
 
@@ -161,7 +163,7 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
             for e in reversed(events)
         )
         self.events.value = (
-            f"<b>{esc(_('Latest events'))}</b><table class='s3-events'>{erows}</table>"
+            f"<b>{esc(_('Latest events'))}</b><table class='s3-events'{_SPACED}>{erows}</table>"
         )
 
     def _what(self, event: dict[str, Any]) -> str:
@@ -209,7 +211,7 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
         self.agreements.value = (
             f"<b>{esc(_('Agreements'))}</b> <span class='s3-agreement-count'>{esc(count)}</span>"
             + (
-                f"<table class='s3-agreements'><tr>{head}</tr>{rows}</table>"
+                f"<table class='s3-agreements'{_SPACED}><tr>{head}</tr>{rows}</table>"
                 if rows
                 else f"<div><i>{esc(none)}</i></div>"
             )
@@ -230,7 +232,7 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
             for r in roles
         )
         self.roles.value = f"<b>{esc(_('Roles and their terms'))}</b>" + (
-            f"<table class='s3-roles-ending'>{rrows}</table>"
+            f"<table class='s3-roles-ending'{_SPACED}>{rrows}</table>"
             if rrows
             else f"<div><i>{esc(_('No role is held.'))}</i></div>"
         )
