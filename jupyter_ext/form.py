@@ -34,6 +34,7 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
         participants: Names offered for person/people fields.
         options: What the engine offers for a field with a picker (``(value, label)`` pairs,
             :func:`s3engine.core.choices.options`); a field offered nothing is typed freely.
+        needs: Optional fields the action needs now (``ActionView.needs``).
     """
 
     def __init__(
@@ -41,10 +42,13 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
         fields: Sequence[Field],
         participants: Sequence[str],
         options: Callable[[Field], Sequence[Option]] | None = None,
+        needs: Sequence[str] = (),
     ) -> None:
         self.fields = list(fields)
         self.inputs: dict[str, w.Widget] = {}
         self.errors: dict[str, w.HTML] = {}
+        #: The label shown with each input (translated, with "(optional)" or "(needed now)").
+        self.labels: dict[str, str] = {}
         #: What is wrong, in one line next to the button that sends the form (see show_problems).
         self.summary = w.HTML()
         self.summary.add_class("s3-form-summary")
@@ -59,8 +63,11 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             widget.add_class(f"s3-field-{f.name}")
             self.inputs[f.name] = widget
             label = _(f.label or f.name.replace("_", " ").capitalize())
-            if not f.required:
+            if f.name in needs:  # optional in general, but what the action lacks now
+                label += " " + _("(needed now)")
+            elif not f.required:
                 label += " " + _("(optional)")
+            self.labels[f.name] = label
             help_txt = f"<div class='s3-help'>{html.escape(_(f.help))}</div>" if f.help else ""
             err = w.HTML("", layout=w.Layout(margin="0 0 4px 0"))
             err.add_class("s3-field-error")

@@ -14,7 +14,7 @@ A workspace in PostgreSQL has no file to look at: every committed append sends a
 watcher listens on a connection of its own (:class:`PgListener`); the event loop wakes it as soon
 as the socket has something to read, so the new events are applied at once
 (tests/test_hub_browser.py runs a whole hidden round this way, across JupyterHub users). If that
-connection is lost, the watcher connects again (within about 5 s) and catches up.
+connection is lost, the watcher connects again (within about a second) and catches up.
 
 Allowed imports: standard library, psycopg (lazily, for a PostgreSQL workspace), s3engine.
 """
@@ -35,6 +35,7 @@ from s3engine.errors import S3Error
 
 INTERVAL_S = 0.2
 DUE_EVERY = 25  # look for due actions (closing times) about every 5 s
+LISTEN_EVERY = 5  # listen again to a database whose connection was lost, about every second
 log = logging.getLogger(__name__)
 
 
@@ -93,6 +94,7 @@ class Watcher:
         self._seen = self._stamp()
         self.task: asyncio.Task[None] | None = None
         self.listener: PgListener | None = None
+        self._warned = False
         self.loop: asyncio.AbstractEventLoop | None = None
         try:
             loop = asyncio.get_running_loop()
@@ -110,8 +112,11 @@ class Watcher:
         try:
             self.listener = PgListener(target.conninfo, target.workspace)
         except Exception:  # the database is not reachable now: the next look tries again
-            log.warning("live updates: cannot listen to the database; trying again")
+            if not self._warned:
+                log.warning("live updates: cannot listen to the database; trying again")
+            self._warned = True
             return
+        self._warned = False
         self.loop.add_reader(self.listener.fileno(), self._notified)
         self.poll()  # what was appended before listening started (or while it was lost)
 
@@ -153,6 +158,7 @@ class Watcher:
             try:
                 if ticks % DUE_EVERY == 0:
                     self.run_due()
+                if ticks % LISTEN_EVERY == 0:
                     self.listen()
                 if self._stamp() != self._seen:
                     self.poll()

@@ -19,7 +19,7 @@ from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
 
 from .form import FieldForm
-from .i18n import _
+from .i18n import _, format_date
 from .language_menu import LanguageMenu
 from .stepper import ProcessStepper, display, esc
 from .workspace import workspace
@@ -85,7 +85,10 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
         self.open_button.description = _("Open")
         self.new_button.description = _("Start a new one")
         roots = self.ws.roots(self.kind)
-        opts = [(f"{p.title} — {_(p.leaf().step.title)} ({p.id})", p.id) for p in reversed(roots)]
+        opts = [  # told apart by the day they started, not by an internal id
+            (f"{p.title} — {_(p.leaf().step.title)} ({format_date(p.started[:10])})", p.id)
+            for p in reversed(roots)
+        ]
         self.choose.options = [(_("Choose one to continue…"), ""), *opts]
         self.choose.value = ""
         if self.start_box.children:
@@ -123,7 +126,8 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
         self.start_box.children = [
             w.HTML(f"<b>{esc(_('New'))}: {esc(_(self.cls.definition.title))}</b>"),
             form,
-            w.HBox([go, cancel, form.summary]),
+            # what went wrong shows by the buttons, wrapping under them when long
+            w.HBox([go, cancel, form.summary], layout=w.Layout(flex_flow="row wrap")),
         ]
 
     def open_process(self, pid: str | None) -> None:

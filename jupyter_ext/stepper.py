@@ -89,7 +89,9 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.proc: Process = ws.get(pid)
         #: Who is signed in on this screen (None: the operator, as the person acting). Under
         #: JupyterHub it is the hub user: they record for someone else only as the facilitator.
-        self.credential = credential if credential is not None else hub_credential()
+        if credential is None:
+            credential = hub_credential([*self.proc.participants, *self.proc.facilitators()])
+        self.credential = credential
         if actor is None and self.credential and self.credential.person in self.proc.participants:
             actor = self.credential.person
         self.on_change: list[Callable[[ProcessStepper], None]] = []

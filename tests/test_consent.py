@@ -335,8 +335,8 @@ def test_wrong_actor_state_and_fields_raise_and_write_nothing(ws: Workspace) -> 
 def test_invalid_signal_and_date_values(ws: Workspace) -> None:
     p = start_consent(ws, review_date=None)
     p.act("consent_driver", "Ana")
-    with pytest.raises(ActionNotAllowedNow, match="review date"):
-        p.act("present_proposal", "Carla")
+    with pytest.raises(InvalidField, match="Review date is needed for “Present the proposal”"):
+        p.act("present_proposal", "Carla")  # said next to the input that supplies it
     with pytest.raises(InvalidField, match="YYYY-MM-DD"):
         p.act("present_proposal", "Carla", review_date="next spring")
     p.act("present_proposal", "Carla", review_date="2027-01-31")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ NOTEBOOK = {
                 "me = hub_credential()\n"
                 "proc = ws.start('consent', me.person, credential=me,\n"
                 "    title='Shared tool library',\n"
-                "    facilitator='ana', participants=['ana', 'bo', 'cy'], proposers=['ana'],\n"
+                "    facilitator='Ana', participants=['Ana', 'Bo', 'Cy'], proposers=['Ana'],\n"
                 "    driver='Tools lie unused in every garage', requirement='Lend tools easily',\n"
                 "    proposal='Open a tool library in the old school', review_date='2027-06-01')\n"
                 "ProcessStepper(ws, proc.id)"
@@ -153,7 +154,7 @@ def test_two_hub_users_take_part_in_one_hidden_round(hub: tuple[Hub, str]) -> No
         ana.wait_for_url("**/user/ana/lab**", timeout=90_000)
         run_notebook(ana, f"{h.base}/user/ana/lab/tree/hub-decision.ipynb?reset")
         bo.wait_for_selector(".s3-participant .s3-rev", state="attached", timeout=30_000)
-        assert "You take part as bo" in bo.inner_text(".s3-you")
+        assert "You take part as Bo" in bo.inner_text(".s3-you")  # hub user bo
         assert not bo.is_visible(".s3-actor")
         assert "Shared tool library" in bo.inner_text(".s3-header")
         for path in ("api/kernels", "api/terminals", "api/contents", "api/sessions"):
@@ -168,8 +169,11 @@ def test_two_hub_users_take_part_in_one_hidden_round(hub: tuple[Hub, str]) -> No
         ana_baseline = count(ana, BO_SIGNAL)
 
         # Bo signals from his browser; Ana's screen shows that he did, never what.
+        seq = head(ws_path) + 1
+        t0 = time.perf_counter()
         press(bo, "signal", BO_SIGNAL)
-        wait_seq(ana, head(ws_path))
+        wait_seq(ana, seq)  # by LISTEN/NOTIFY: the workspace is in PostgreSQL
+        print(f"\nBo's click -> Ana's screen shows it: {(time.perf_counter() - t0) * 1000:.0f} ms")
         wait_text(ana, ".s3-people", "1 / 3")
         assert BO_SIGNAL in bo.inner_text(".s3-mine")
         assert count(ana, BO_SIGNAL) == ana_baseline
@@ -189,7 +193,7 @@ def test_two_hub_users_take_part_in_one_hidden_round(hub: tuple[Hub, str]) -> No
             shot(page, name)
 
         # Cy has no device: Ana, facilitating, records Cy's signal; that reveals the round.
-        select_actor(ana, "cy")
+        select_actor(ana, "Cy")
         press(ana, "signal", ANA_SIGNAL)
         revealed = head(ws_path)
         wait_seq(bo, revealed)
@@ -197,7 +201,7 @@ def test_two_hub_users_take_part_in_one_hidden_round(hub: tuple[Hub, str]) -> No
             wait_text(page, ".s3-people", "Signals revealed")
             round_text = page.inner_text(".s3-people")
             assert BO_SIGNAL in round_text and ANA_SIGNAL in round_text, round_text
-            assert "recorded by ana" in round_text, round_text
+            assert "recorded by Ana" in round_text, round_text
         assert current_step(ana) == current_step(bo)
         shot(bo, "hub-bo-revealed")
         shot(ana, "hub-ana-revealed")
@@ -216,9 +220,9 @@ def test_two_hub_users_take_part_in_one_hidden_round(hub: tuple[Hub, str]) -> No
         e for e in events if e["process"].startswith("consent") or e["type"].endswith("started")
     ]
     by = {(e["actor"], e["auth"]["via"], e["auth"]["by"]) for e in mine if e["actor"] != "s3flow"}
-    assert ("ana", "hub", "ana") in by
-    assert ("bo", "hub", "bo") in by
-    assert ("cy", "hub", "ana") in by  # recorded by the facilitator, and the record says so
+    assert ("Ana", "hub", "Ana") in by  # the hub users ana and bo, named as the decision does
+    assert ("Bo", "hub", "Bo") in by
+    assert ("Cy", "hub", "Ana") in by  # recorded by the facilitator, and the record says so
     assert all(via == "hub" for _a, via, _b in by), by
     signals = [e for e in mine if e["type"].endswith(".signal")]
-    assert {e["actor"] for e in signals} == {"ana", "bo", "cy"}
+    assert {e["actor"] for e in signals} == {"Ana", "Bo", "Cy"}

@@ -16,6 +16,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from jupyter_ext import live
@@ -57,6 +58,9 @@ def test_the_kernel_of_a_hub_user_is_that_user(monkeypatch: pytest.MonkeyPatch) 
     assert hub_credential() is None  # JupyterLab or Voila outside a hub: the operator
     monkeypatch.setenv("JUPYTERHUB_USER", "ana")
     assert hub_credential() == Credential("ana", "hub")
+    # JupyterHub's user names are lower case; a decision may write the same person "Ana"
+    assert hub_credential(["Bo", "Ana"]) == Credential("Ana", "hub")
+    assert hub_credential(["Anaïs"]) == Credential("ana", "hub")
 
 
 class View:
@@ -79,10 +83,8 @@ def test_events_of_another_program_arrive_by_notification(pg_url: str) -> None:
     Workspace.open(other).start("consent", "ana", **DECISION)
     steps = [
         (pg_url, "respond", "ana", ["response=Fine"]),
-        (pg_url, "respond", "bo", ["response=Good"]),
         (other, "consent_driver", "ana", []),  # another workspace's event: no redraw here
-        (pg_url, "respond", "cy", ["response=Yes"]),
-        (pg_url, "check_objections", "ana", []),
+        (pg_url, "respond", "bo", ["response=Good"]),
     ]
     latencies: list[float] = []
 
@@ -112,10 +114,41 @@ def test_events_of_another_program_arrive_by_notification(pg_url: str) -> None:
             live._WATCHERS.pop(id(ws), None)
 
     asyncio.run(run())
-    assert ws.head[0] == 9  # the key, the start, three steps, three responses, the check
+    assert ws.head[0] == 7  # the key, the start, three steps and the two responses
     print(
         f"\nLISTEN/NOTIFY: other program's commit -> view redrawn: p50 "
         f"{statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms over {len(latencies)}"
     )
     assert max(latencies) < 1000  # the live-screen goal: within one second
+    ws.close()
+
+
+def test_live_updates_survive_a_lost_database_connection(pg_url: str) -> None:
+    ws = Workspace.open(pg_url)
+    pid = ws.start("consent", "ana", **DECISION).id
+
+    async def run() -> None:
+        view = View()
+        watcher = live.follow(view, ws)
+        try:
+            assert watcher.listener is not None
+            backend = watcher.listener.conn.info.backend_pid
+            with psycopg.connect(ws.target.conninfo, autocommit=True) as admin:
+                admin.execute("select pg_terminate_backend(%s)", (backend,))
+            await asyncio.sleep(0.5)
+            assert watcher.listener is None  # the loss was noticed
+            other = Workspace.open(pg_url)  # another program appends meanwhile
+            other.get(pid).act("consent_driver", "ana")
+            other.close()
+            end = time.monotonic() + 10
+            while time.monotonic() < end and not view.redrawn:
+                await asyncio.sleep(0.05)
+            assert view.redrawn, "the watcher did not listen again and catch up"
+            assert watcher.listener is not None
+        finally:
+            watcher.stop()
+            live._WATCHERS.pop(id(ws), None)
+
+    asyncio.run(run())
+    assert ws.head[0] == 3  # the key, the start and the other program's event, applied here
     ws.close()

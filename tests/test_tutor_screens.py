@@ -96,7 +96,7 @@ def test_start_form_shows_every_problem_next_to_its_field_and_the_button(
     assert set(errors) == {"facilitator", "driver", "requirement"}
     assert "Driver is required" in errors["driver"]
     summary = s.form.summary.value
-    assert s.form.summary in s.start_box.children[-1].children  # next to the Start button
+    assert s.form.summary in s.start_box.children[-1].children  # by the Start button
     assert "Facilitator, Driver, Requirement" in summary and "review_date" not in summary
     assert not ws.roots()
     # fixing them all but one leaves one message; the rule about people is shown by the button
@@ -118,8 +118,7 @@ def test_action_form_problems_sit_next_to_the_fields_and_the_confirm_button(
     form = st._form
     assert form is not None
     assert "To is required" in form.errors["to"].value
-    row = st.form_box.children[-1].children
-    assert form.summary in row and "Please check: To" in form.summary.value
+    assert st.form_box.children[-1] is form.summary and "Please check: To" in form.summary.value
     assert st.message.value == ""
 
 
@@ -209,3 +208,25 @@ def test_a_saved_tutor_notebook_is_the_shipped_one_again(tmp_path: Path) -> None
     other = {"type": "notebook", "content": {"metadata": {}, "cells": [cell]}}
     pre_save_hook(other)
     assert other["content"]["cells"][0]["execution_count"] == 4  # not an s3flow notebook
+
+
+def test_what_a_guard_misses_is_asked_next_to_its_inputs(ws: Workspace, english: None) -> None:
+    from jupyter_ext.stepper import ProcessStepper
+
+    p = start_consent(ws, proposal=None, review_date=None)
+    p.act("consent_driver", "Ana")
+    st = ProcessStepper(ws, p.id, live=False)
+    st.click("present_proposal")
+    form = st._form
+    assert form is not None
+    label = {n: form.labels[n] for n in ("proposal", "review_date", "responsibilities")}
+    assert label == {
+        "proposal": "Proposal (needed now)",
+        "review_date": "Review date (needed now)",
+        "responsibilities": "Responsibilities (optional)",
+    }
+    st.submit()
+    assert "is needed for “Present the proposal”" in form.errors["proposal"].value
+    assert "is needed for “Present the proposal”" in form.errors["review_date"].value
+    assert "Proposal, Review date" in form.summary.value
+    assert p.state == "present"

@@ -354,7 +354,7 @@ def test_no_dead_end_when_the_proposal_was_left_empty(ws: Workspace) -> None:
     p.act("consent_driver", "Ana")
     st = ProcessStepper(ws, p.id, actor="Carla", live=False)
     st.click("present_proposal")  # offered although the proposal is missing: the form supplies it
-    assert "the proposal text is missing" in st.form_box.children[0].value
+    assert "the proposal text and its review date are missing" in st.form_box.children[0].value
     st._form.set_values({"proposal": "A desk twice a month.", "review_date": "2027-01-01"})
     st.submit()
     assert p.state == "understand"

@@ -17,6 +17,7 @@ Allowed imports: standard library, s3engine.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from s3engine.core.credential import Credential
 
@@ -24,12 +25,26 @@ from s3engine.core.credential import Credential
 USER_VAR = "JUPYTERHUB_USER"
 
 
-def hub_credential() -> Credential | None:
+def same_person(user: str, name: str) -> bool:
+    """Whether the hub user ``user`` is the person named ``name`` in a process.
+
+    JupyterHub keeps user names in lower case ("ana"); a decision may name the same person "Ana".
+    """
+    return user.casefold() == name.strip().casefold()
+
+
+def hub_credential(names: Iterable[str] = ()) -> Credential | None:
     """The hub user this kernel runs for, as a credential, or None outside JupyterHub.
 
     Under JupyterHub a tutor's JupyterLab and its kernels run for one hub user
     (``$JUPYTERHUB_USER``): what they record is theirs (``via: hub``); they record for someone
     else only when they facilitate, and the event then says so ("Bo, recorded by Ana").
+
+    Args:
+        names: The people of the process at hand: when one of them is this hub user (see
+            :func:`same_person`), the credential uses the name as the process writes it.
     """
     user = os.environ.get(USER_VAR, "").strip()
-    return Credential(user, "hub") if user else None
+    if not user:
+        return None
+    return Credential(next((n for n in names if same_person(user, n)), user), "hub")

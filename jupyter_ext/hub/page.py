@@ -16,6 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from jupyter_ext.hub import same_person
 from jupyter_ext.i18n import _
 from jupyter_ext.live import follow
 from jupyter_ext.participant import ParticipantView
@@ -25,13 +26,18 @@ from s3engine.core.process import Process
 from s3engine.core.workspace import Workspace
 
 
-def open_decisions(ws: Workspace, person: str) -> list[Process]:
-    """The top-level processes still open in which ``person`` takes part, oldest first."""
-    return [
-        p
-        for p in ws.processes.values()
-        if p.parent is None and not p.finished and person in p.participants
-    ]
+def open_decisions(ws: Workspace, user: str) -> list[tuple[Process, str]]:
+    """The open top-level processes in which the hub user ``user`` takes part, oldest first.
+
+    Each comes with the name the process gives that person ("Ana" for the hub user "ana").
+    """
+    found = []
+    for p in ws.processes.values():
+        if p.parent is None and not p.finished:
+            name = next((n for n in p.participants if same_person(user, n)), None)
+            if name is not None:
+                found.append((p, name))
+    return found
 
 
 class HubPage(w.VBox):  # type: ignore[misc]  # ipywidgets has no type information
@@ -44,7 +50,8 @@ class HubPage(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
 
     def __init__(self, ws: Workspace, person: str) -> None:
         self.ws = ws
-        self.credential = Credential(person, "hub")
+        self.user = person
+        self.names: dict[str, str] = {}
         self.views: dict[str, ParticipantView] = {}
         self.intro = w.HTML()
         self.choose = w.Dropdown(description=_("Decision"), style={"description_width": "initial"})
@@ -58,8 +65,9 @@ class HubPage(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
 
     def live_refresh(self) -> None:
         """Offer the decisions open now (a new one appears by itself)."""
-        found = open_decisions(self.ws, self.credential.person)
-        options = [(p.title or p.id, p.id) for p in found]
+        found = open_decisions(self.ws, self.user)
+        self.names.update({p.id: name for p, name in found})
+        options = [(p.title or p.id, p.id) for p, _name in found]
         if not found:
             text = _(
                 "Nothing to decide for you now. Your group's decisions appear here as soon as "
@@ -86,7 +94,8 @@ class HubPage(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
             return
         view = self.views.get(pid)
         if view is None:
-            view = self.views[pid] = ParticipantView(self.ws, pid, self.credential)
+            who = Credential(self.names.get(pid, self.user), "hub")
+            view = self.views[pid] = ParticipantView(self.ws, pid, who)
         if self.body.children != (view,):
             self.body.children = (view,)
 

@@ -50,6 +50,8 @@ class ActionView:
     confirm: str = ""
     #: What the form must supply before the action is possible ("" when nothing is missing).
     missing: str = ""
+    #: The fields of the form that supply what is missing (shown as needed, not optional).
+    needs: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data view."""
@@ -63,4 +65,5 @@ class ActionView:
             "guidance": self.guidance,
             "confirm": self.confirm,
             "missing": self.missing,
+            "needs": list(self.needs),
         }

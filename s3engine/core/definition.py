@@ -92,7 +92,19 @@ class Missing(str):
 
     Front ends still offer such an action, with the reason, so the group fills in what is
     missing instead of meeting a dead end; the guard is checked again with the fields given.
+
+    Args:
+        text: The reason, in words.
+        fields: The action's fields that supply what is missing (each refused next to its input).
     """
+
+    fields: tuple[str, ...]
+
+    def __new__(cls, text: str, fields: tuple[str, ...] = ()) -> Missing:
+        """A reason ``text`` that the inputs ``fields`` can cure."""
+        obj = super().__new__(cls, text)
+        obj.fields = fields
+        return obj
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,26 @@ def clean_all(
     return out
 
 
+def needed(names: Sequence[str], specs: Iterable[Field], title: str) -> InvalidField:
+    """The error for fields a guard found missing (:class:`~s3engine.core.definition.Missing`).
+
+    Args:
+        names: The fields that supply what is missing.
+        specs: The action's fields (for their labels).
+        title: The action's title.
+
+    Returns:
+        One error per field, each named by its label (several: an ``InvalidFields``).
+    """
+    by_name = {f.name: f for f in specs}
+    errors = [
+        with_label(InvalidField(n, f"is needed for “{title}”", by_name[n].help), by_name[n])
+        for n in names
+        if n in by_name
+    ]
+    return errors[0] if len(errors) == 1 else InvalidFields(errors)
+
+
 def with_label(err: InvalidField, f: Field) -> InvalidField:
     """``err`` naming field ``f`` by its label, as forms show it."""
     label = f.label or f.name.replace("_", " ").capitalize()

@@ -189,6 +189,7 @@ class Process:
                     leaf.guidance_for(a),
                     a.confirm,
                     str(refused or ""),
+                    getattr(refused, "fields", ()),
                 )
             )
         return out
@@ -332,6 +333,8 @@ class Process:
             raise NotAllowedForActor(name, actor, action.role, ", ".join(who), title=action.title)
         clean = self.clean_fields(self.fields_for(action), fields)
         reason = self.refusal(action, clean)
+        if isinstance(reason, Missing) and reason.fields:  # said next to the inputs to fill in
+            raise field_value.needed(reason.fields, self.fields_for(action), action.title)
         if reason:
             raise ActionNotAllowedNow(
                 name, self.step.title, allowed, reason, title=action.title, allowed_ids=ids

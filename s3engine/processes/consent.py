@@ -88,10 +88,13 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
 
     def g_proposal_complete(self, f: dict[str, Any]) -> str | None:
         """Guard of ``present_proposal``: the proposal has a text and a review date."""
-        if not (f.get("proposal") or self.data.get("proposal")):
-            return Missing("the proposal text is missing")
-        if not (f.get("review_date") or self.data.get("review_date")):
-            return Missing("a proposal needs a review date")
+        lacking = [k for k in ("proposal", "review_date") if not (f.get(k) or self.data.get(k))]
+        if lacking == ["proposal", "review_date"]:
+            return Missing("the proposal text and its review date are missing", tuple(lacking))
+        if lacking == ["proposal"]:
+            return Missing("the proposal text is missing", ("proposal",))
+        if lacking:
+            return Missing("a proposal needs a review date", ("review_date",))
         return None
 
     # -- effects -----------------------------------------------------------------------------------
