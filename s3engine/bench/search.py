@@ -181,11 +181,12 @@ def random_queries(count: int, seed: int = 5) -> list[str]:
     return [" ".join(rng.choices(pool, k=rng.randint(1, 4))) for _ in range(count)]
 
 
-def bench_search(quick: bool = False) -> dict[str, Any]:
+def bench_search(quick: bool = False, generated: int = 10_000) -> dict[str, Any]:
     """Measure search latency over the shipped patterns and over 10,000 generated patterns.
 
     Args:
         quick: Fewer repetitions (the generated corpus still has 10,000 patterns).
+        generated: How many patterns to generate (tests use fewer; the benchmark 10,000).
 
     Returns:
         ``{"shipped": {...}, "generated": {...}}``, each with the number of documents (also as
@@ -201,7 +202,7 @@ def bench_search(quick: bool = False) -> dict[str, Any]:
     shipped_build = time.perf_counter() - t0
     queries = list(BENCH_QUERIES) + random_queries(15 if quick else 85)
     shipped_cold, shipped = _time_queries(db.index, queries, 3 if quick else 10)
-    docs = generate_documents(10_000)
+    docs = generate_documents(generated)
     t0 = time.perf_counter()
     big = SearchIndex()
     for key, fields, meta in docs:
