@@ -41,7 +41,7 @@ def test_init_names_the_store_the_groups_and_stays_on_loopback(tmp_path: Path) -
     done = run(
         "hub", "init", str(home), "--workspace", URL, "--tutors-group", "tutori",
         "--participants-group", "cittadini", "--tutor", "Ana", "--participant", "bo",
-        "--participant", "cy", "--no-npm",
+        "--participant", "cy", "--admin", "lia", "--no-npm",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     config = home / "jupyterhub_config.py"
@@ -54,7 +54,8 @@ def test_init_names_the_store_the_groups_and_stays_on_loopback(tmp_path: Path) -
         "tutori": {"users": ["ana"]},
         "cittadini": {"users": ["bo", "cy"]},
     }
-    assert c.Authenticator.allowed_users == {"ana", "bo", "cy"}
+    assert c.Authenticator.allowed_users == {"ana", "bo", "cy", "lia"}
+    assert c.Authenticator.admin_users == {"lia"}
     (role,) = c.JupyterHub.load_roles
     assert role["scopes"] == ["access:services!service=s3flow"]
     assert sorted(role["groups"]) == ["cittadini", "tutori"]

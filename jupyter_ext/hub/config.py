@@ -119,6 +119,7 @@ def configure(
     participants_group: str = "participants",
     tutors: Iterable[str] = (),
     participants: Iterable[str] = (),
+    admins: Iterable[str] = (),
     ip: str = "127.0.0.1",
     port: int = 8000,
     authenticator: str = "pam",
@@ -134,6 +135,8 @@ def configure(
         participants_group: The hub group of participants (they get the participant app).
         tutors: Hub users put in the tutors group at start.
         participants: Hub users put in the participants group at start.
+        admins: Hub administrators (they manage users and groups on the hub's admin page; the hub
+            lets an administrator act as anyone, so choose people the region trusts with that).
         ip: Where people connect (default: this computer only).
         port: The public port; the next three are used inside (see the module docstring).
         authenticator: A JupyterHub authenticator (``pam``: this computer's accounts;
@@ -147,6 +150,7 @@ def configure(
     """
     home = Path(home).resolve()
     tutors, participants = sorted(set(tutors)), sorted(set(participants))
+    admins = sorted(set(admins))
     c.JupyterHub.ip = ip
     c.JupyterHub.port = port
     c.JupyterHub.hub_ip = "127.0.0.1"
@@ -174,8 +178,9 @@ def configure(
                     f"Set it in ${PASSWORD_VAR} before s3flow hub start.",
                 )
             c.SharedPasswordAuthenticator.user_password = password
-    if tutors or participants:
-        c.Authenticator.allowed_users = set(tutors) | set(participants)
+    if tutors or participants or admins:
+        c.Authenticator.allowed_users = set(tutors) | set(participants) | set(admins)
+    c.Authenticator.admin_users = set(admins)
     c.JupyterHub.load_groups = {
         tutors_group: {"users": tutors},
         participants_group: {"users": participants},

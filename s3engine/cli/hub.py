@@ -49,6 +49,8 @@ configure(
     participants_group={participants_group!r},
     tutors={tutors!r},
     participants={participants!r},
+    # Hub administrators manage users and groups (the hub lets them act as anyone: trust them).
+    admins={admins!r},
     # Where people connect (127.0.0.1: this computer only) and the public port (the next three
     # ports are used inside).
     ip={ip!r},
@@ -109,6 +111,7 @@ def config_text(args: argparse.Namespace, home: Path) -> str:
         participants_group=groups[1],
         tutors=_names(args.tutor, "user"),
         participants=_names(args.participant, "user"),
+        admins=_names(args.admin, "user"),
         ip=args.ip,
         port=args.port,
         authenticator=args.authenticator,
@@ -218,6 +221,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--participant", action="append", metavar="NAME", help="a participant (repeatable)"
     )
+    p.add_argument("--admin", action="append", metavar="NAME", help="a hub administrator")
     p.add_argument("--ip", default="127.0.0.1", help="where people connect (default: loopback)")
     p.add_argument("--port", type=int, default=8000, help="public port (default 8000)")
     p.add_argument("--authenticator", default="pam", help="JupyterHub login (default: pam)")
