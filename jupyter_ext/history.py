@@ -15,7 +15,7 @@ from s3engine.core.credential import recorded_by
 from s3engine.core.process import Process
 from s3engine.core.workspace import Workspace
 
-from .i18n import _
+from .i18n import _, format_datetime
 
 
 def esc(value: Any) -> str:
@@ -40,12 +40,15 @@ def history_html(ws: Workspace, p: Process) -> str:
         owner = ws.processes.get(e["process"] or e["data"].get("id", ""))
         action = owner.definition.action_map.get(name) if owner else None
         label = _(action.title) if action else _("Started") if name == "started" else name
+        fields = action.fields if action else owner.definition.start_fields if owner else ()
+        labels = {f.name: f.label or f.name.replace("_", " ").capitalize() for f in fields}
+        chosen = {f.name for f in fields if f.choices}
         by = recorded_by(e)
         who = e["actor"] + (f", {_('recorded by')} {by}" if by else "")
         rows.append(
-            f"<tr><td>{e['seq']}</td><td>{esc(e['time'][11:19])}</td>"
+            f"<tr><td>{e['seq']}</td><td>{esc(format_datetime(e['time']))}</td>"
             f"<td>{esc(who)}</td><td>{esc(label)}"
-            f"</td><td>{esc(_short(e['data']))}</td></tr>"
+            f"</td><td>{esc(_short(e['data'], labels, chosen))}</td></tr>"
         )
     return (
         "<table class='s3-history'><tr><th>#</th><th>"
@@ -60,7 +63,8 @@ def history_html(ws: Workspace, p: Process) -> str:
     )
 
 
-def _short(data: dict[str, Any]) -> str:
+def _short(data: dict[str, Any], labels: dict[str, str], chosen: set[str]) -> str:
+    """What an event recorded, in words: each field by its label, chosen values translated."""
     if "commitment" in data:  # a hidden-round answer: nothing to show before the reveal
         return _("sealed until the reveal")
     if isinstance(data.get("revealed"), dict):
@@ -69,6 +73,10 @@ def _short(data: dict[str, Any]) -> str:
     for k, v in data.items():
         if k == "id":
             continue
-        s = ", ".join(map(str, v)) if isinstance(v, list) else str(v)
-        parts.append(f"{k}: {s[:60]}")
+        say = _ if k in chosen else str  # what people typed is shown as typed
+        if isinstance(v, bool):
+            s = _("Yes") if v else _("No")
+        else:
+            s = ", ".join(say(str(x)) for x in v) if isinstance(v, list) else say(str(v))
+        parts.append(f"{_(labels.get(k, k.replace('_', ' ').capitalize()))}: {s[:60]}")
     return "; ".join(parts)[:160]

@@ -11,7 +11,11 @@ names) translate the same way. The supported languages are defined once, in
 Dates and numbers are written the way the chosen language writes them (Babel's CLDR data):
 ``format_date("2027-05-01")`` is "1 mai 2027" in French and "1 مايو 2027" in Arabic.
 
-Allowed imports: standard library, babel, s3engine.languages.
+Engine error messages shown in this kernel are translated too
+(:func:`s3engine.errors.set_translator`): their sentence frames and literal problems are in the
+catalogues; names, ids and what people typed are shown as they are.
+
+Allowed imports: standard library, babel, s3engine.languages, s3engine.errors.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_decimal
 
+from s3engine.errors import set_translator
 from s3engine.languages import LANGUAGES, direction
 
 __all__ = [
@@ -71,6 +76,8 @@ def set_language(lang: str) -> None:
     if lang not in LANGUAGES:
         raise ValueError(f"Unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}.")
     _current["lang"] = lang
+    # Engine messages shown in this kernel follow the language too; the CLI keeps English.
+    set_translator(None if lang == "en" else translations(lang).gettext)
     for listener in list(_listeners):
         listener.language_changed(lang)
 

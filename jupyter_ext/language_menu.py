@@ -39,8 +39,9 @@ function render({ model, el }) {
       if (e.getAttribute("lang") !== lang) e.setAttribute("lang", lang);
       if (e.getAttribute("dir") !== dir) e.setAttribute("dir", dir);
     }
-    // Voila (and any page without JupyterLab's or Notebook's shell) is the app's own page.
-    const ownPage = !document.querySelector(".jp-LabShell, #main-panel, .jp-NotebookPanel");
+    // A Voila page is the app's own; JupyterLab's page is the lab's, left alone.
+    const ownPage = document.body.hasAttribute("data-voila") || !!document.getElementById(
+      "rendered_cells");
     if (ownPage) {
       document.documentElement.setAttribute("lang", lang);
       document.documentElement.setAttribute("dir", dir);
@@ -66,6 +67,9 @@ _CSS = f"""
 :is({PANELS})[dir="rtl"] .widget-dropdown select {{ background-position: left 8px center;
   padding-left: 20px; padding-right: 8px; }}
 :is({PANELS})[dir="rtl"] .s3-ltr {{ direction: ltr; unicode-bidi: isolate; }}
+/* What people typed keeps its own direction (an English sentence's full stop stays at its end). */
+:is({PANELS}) :is(dd, td, li, .s3-title) {{ unicode-bidi: plaintext; }}
+:is({PANELS})[dir="rtl"] :is(dd, td, li, .s3-title) {{ text-align: right; }}
 .s3-page-language {{ display: none !important; }}
 """
 

@@ -7,8 +7,36 @@ what to do instead. Front ends (CLI, widgets) catch ``S3Error`` at the boundary 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
+
+Translate = Callable[[str], str]
+
+#: How a front end's language translates messages (None: English, as the CLI shows them).
+_translator: list[Translate | None] = [None]
+
+#: The sentence frames of the structured errors below, for the translation catalogues.
+TEMPLATES = (
+    "'{title}' is not possible now (step '{state}').",
+    "'{title}' is not possible now (step '{state}'): {reason}.",
+    "Possible now: {allowed}.",
+    "nothing (the process has ended)",
+    "'{actor}' cannot do '{title}': only the {role} may.",
+    "Ask the {role} to do it.",
+    "{label}: {problem}.",
+    "Expected: {expected}.",
+    "{count} fields need attention:",
+)
+
+
+def set_translator(translate: Translate | None) -> None:
+    """Show error messages through ``translate`` (a gettext function), or in English (None).
+
+    A front end with an interface language calls this when the language changes; the messages'
+    sentence frames are :data:`TEMPLATES` and the literal problems and hints of the engine, which
+    the catalogues hold; what people typed, names and ids are never translated.
+    """
+    _translator[0] = translate
 
 
 class S3Error(Exception):
@@ -23,6 +51,15 @@ class S3Error(Exception):
         self.message = message
         self.hint = hint
         super().__init__(f"{message} {hint}".strip() if hint else message)
+
+    def __str__(self) -> str:
+        translate = _translator[0]
+        return self.localized(translate) if translate else super().__str__()
+
+    def localized(self, translate: Translate) -> str:
+        """The message in the language of ``translate`` (English where it has no translation)."""
+        parts = [translate(self.message), translate(self.hint) if self.hint else ""]
+        return " ".join(p for p in parts if p)
 
     def script_text(self) -> str:
         """The message for a command line: ``str(self)`` plus the internal ids scripts need.
@@ -151,6 +188,18 @@ class ActionNotAllowedNow(ProcessError):
         """The message with action names in parentheses (``'Sign' (signal) is not ...``)."""
         return " ".join(self._texts(True))
 
+    def localized(self, translate: Translate) -> str:
+        """The message in the language of ``translate``."""
+        values = {"title": translate(self.title), "state": translate(self.state)}
+        if self.reason:
+            msg = translate(TEMPLATES[1]).format(
+                reason=translate(self.reason.rstrip(".")), **values
+            )
+        else:
+            msg = translate(TEMPLATES[0]).format(**values)
+        allowed = ", ".join(translate(a) for a in self.allowed) or translate(TEMPLATES[3])
+        return f"{msg} {translate(TEMPLATES[2]).format(allowed=allowed)}"
+
 
 class NotAllowedForActor(ProcessError):
     """The person acting does not hold the role the action needs."""
@@ -176,6 +225,16 @@ class NotAllowedForActor(ProcessError):
     def script_text(self) -> str:
         """The message with the action's name in parentheses."""
         return " ".join(self._texts(True))
+
+    def localized(self, translate: Translate) -> str:
+        """The message in the language of ``translate``."""
+        role = translate(self.role) + (f" ({self.who})" if self.who else "")
+        title = translate(self.title)
+        return (
+            translate(TEMPLATES[4]).format(actor=self.actor, title=title, role=role)
+            + " "
+            + translate(TEMPLATES[5]).format(role=role)
+        )
 
 
 class ImpersonationRefused(ProcessError):
@@ -216,6 +275,17 @@ class InvalidField(ProcessError):
         """The message with the field's name in parentheses (``Review date (review_date) ...``)."""
         return " ".join(t for t in self._texts(True) if t)
 
+    def localized(self, translate: Translate) -> str:
+        """The message in the language of ``translate``: label, problem, what is expected."""
+        msg = translate(TEMPLATES[6]).format(
+            label=translate(self.label), problem=translate(self.problem.rstrip("."))
+        )
+        if self.expected:
+            msg += " " + translate(TEMPLATES[7]).format(
+                expected=translate(self.expected.rstrip("."))
+            )
+        return msg
+
 
 class InvalidFields(InvalidField):
     """Several fields of one action are missing or wrong; each is in :attr:`errors`.
@@ -234,6 +304,11 @@ class InvalidFields(InvalidField):
             + " ".join(e.message for e in self.errors),
             "",
         )
+
+    def localized(self, translate: Translate) -> str:
+        """Every field's message in the language of ``translate``."""
+        head = translate(TEMPLATES[8]).format(count=len(self.errors))
+        return " ".join([head, *(InvalidField.localized(e, translate) for e in self.errors)])
 
     def script_text(self) -> str:
         """Every field's message, each with the field's name in parentheses."""

@@ -126,6 +126,8 @@ def english_words(texts: Iterable[str], data: Iterable[str] = ()) -> set[str]:
     # A recorded value that is an interface text (a signal, an outcome) must be shown translated.
     texts_to_translate = catalogue_ids()
     values = sorted({d for d in data if d and d not in texts_to_translate}, key=len, reverse=True)
+    # A long text may be shown shortened ("Residents get reliable, free…"): its words count too.
+    typed = {w for v in values if " " in v for w in LATIN_WORD.findall(v)}
     words: set[str] = set()
     for text in texts:
         for value in values:
@@ -133,6 +135,9 @@ def english_words(texts: Iterable[str], data: Iterable[str] = ()) -> set[str]:
                 text = text.replace(value, " ")
         text = re.sub(r"\b[\w-]+-\d+\b", " ", text)  # process ids (consent-1), pattern ids
         for word in LATIN_WORD.findall(text):
-            if word not in SAME_IN_EVERY_LANGUAGE:
-                words.add(word)
+            if word in SAME_IN_EVERY_LANGUAGE or word in typed:
+                continue
+            if any(t.startswith(word) for t in typed):  # cut at a word's middle
+                continue
+            words.add(word)
     return words

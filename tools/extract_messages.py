@@ -98,7 +98,39 @@ def engine_texts() -> set[str]:
             "generative",
         }
     )
+    texts.update(error_texts())
     return {t for t in texts if t and t.strip()}
+
+
+def error_texts() -> set[str]:
+    """Engine error texts widgets show translated (see ``s3engine.errors.set_translator``).
+
+    The sentence frames of the structured errors, and every literal problem and expected value
+    given to ``InvalidField`` and every literal reason given to ``ActionNotAllowedNow``; and what
+    each hidden round is about (``open_round``).
+    """
+    from s3engine.errors import TEMPLATES
+
+    found: set[str] = set(TEMPLATES)
+    for path in sorted((ROOT / "s3engine").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name == "open_round" and node.args:  # what a hidden round is about
+                args = node.args[:1]
+            elif name == "InvalidField":
+                args = [*node.args[1:3], *(k.value for k in node.keywords if k.arg != "label")]
+            elif name == "ActionNotAllowedNow":
+                args = [k.value for k in node.keywords if k.arg == "reason"]
+            else:
+                continue
+            found.update(
+                a.value.rstrip(".")
+                for a in args
+                if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            )
+    return found
 
 
 def ui_texts() -> dict[str, tuple[str, int]]:

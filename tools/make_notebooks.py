@@ -50,7 +50,8 @@ def start_note(name: str) -> str:
         i18n.set_language(lang)
         body = md.renderInline(i18n._(text))
         lines.append(
-            f'<p lang="{lang}" dir="{i18n.text_direction(lang)}"><b>{own_name}</b> — {body}</p>'
+            f'<p lang="{lang}" dir="{i18n.text_direction(lang)}" style="text-align: start">'
+            f"<b>{own_name}</b> — {body}</p>"
         )
     i18n.set_language("en")
     return "\n".join(lines)

@@ -371,7 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("init", parents=[common], help="create a workspace")
-    p.add_argument("--language", choices=("en", "it", "pt", "es"))
+    p.add_argument("--language", choices=("en", "it", "pt", "es", "fr", "el", "ar"))
     p.add_argument("--community", help="name of the community")
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("demo", parents=[common], help="run a scripted example")

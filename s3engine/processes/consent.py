@@ -153,7 +153,7 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
     def enter_check(self, _e: Any) -> None:
         """Open the hidden round about the current proposal version."""
         self.subject = "proposal"
-        self.open_round(f"the proposal (version {len(self.proposal_versions)})")
+        self.open_round("the proposal (version {version})", version=len(self.proposal_versions))
 
     def do_record_concern(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
         """Give a silently signalled concern its words, or record a new concern."""

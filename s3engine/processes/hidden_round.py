@@ -44,12 +44,20 @@ class HiddenRoundMixin(Process):
         """The current (latest) round, or None before the first."""
         return self.rounds[-1] if self.rounds else None
 
-    def open_round(self, about: str) -> None:
-        """Start a new hidden round of signals."""
+    def open_round(self, about: str, **values: Any) -> None:
+        """Start a new hidden round of signals.
+
+        Args:
+            about: What the round is about, in English, ``{placeholders}`` filled from ``values``
+                (front ends translate ``about_template`` and fill it the same way).
+            values: Names and numbers for the placeholders (shown as they are).
+        """
         self.rounds.append(
             {
                 "no": len(self.rounds) + 1,
-                "about": about,
+                "about": about.format(**values),
+                "about_template": about,
+                "about_values": {k: str(v) for k, v in values.items()},
                 "signals": {},
                 "commitments": {},
                 "recorded_by": {},
@@ -289,6 +297,8 @@ class HiddenRoundMixin(Process):
         view: dict[str, Any] = {
             "no": r["no"],
             "about": r["about"],
+            "about_template": r.get("about_template", r["about"]),
+            "about_values": dict(r.get("about_values", {})),
             "revealed": r["revealed"],
             "signalled": sorted(answered),
             "waiting_for": [p for p in present if p not in answered],

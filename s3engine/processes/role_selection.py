@@ -73,8 +73,8 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
 
     @property
     def title(self) -> str:
-        """The given title, else ``Role selection: <role>``."""
-        return str(self.data.get("title") or f"Role selection: {self.data['role']}")
+        """The given title, else the role's name (screens name the kind beside it, translated)."""
+        return str(self.data.get("title") or self.data["role"])
 
     # -- people -----------------------------------------------------------------------------------
 
@@ -210,7 +210,7 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
     def enter_check(self, _e: Any) -> None:
         """Open the hidden round of objections to the nominee."""
         self.subject = "nominee"
-        self.open_round(f"{self.nominee} as {self.data['role']}")
+        self.open_round("{nominee} as {role}", nominee=self.nominee, role=self.data["role"])
 
     def subject_text(self) -> str:
         """The text an amendment changes: the nominee, the term and the role description."""
