@@ -109,3 +109,12 @@ def test_an_untranslated_pattern_falls_back_to_english_marked(browser: PatternBr
     assert b.name(b.db.get("rounds")) == "Rodadas"
     i18n.set_language("en")
     assert b.name(p) == "Rounds"
+
+
+def test_patterns_for_a_step_are_named_in_the_users_language(browser: PatternBrowser) -> None:
+    from jupyter_ext.pattern_browser import for_step_html
+
+    i18n.set_language("it")
+    assert "Selezione per un ruolo" in for_step_html(browser.ws, "role-selection")
+    i18n.set_language("en")
+    assert "Role Selection" in for_step_html(browser.ws, "role-selection")
