@@ -326,11 +326,11 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
 
 
 def for_step_html(ws: Workspace, proc: Any) -> str:
-    """Suggested patterns for a process's current step, as HTML."""
+    """Suggested patterns for a process's current step, as HTML (names in the user's language)."""
     from s3engine.patterns import database as pattern_db
 
     try:
         pats = pattern_db.attach(ws).for_step(proc)[:5]
     except S3Error:
         return ""
-    return ", ".join(esc(p.name) for p in pats)
+    return ", ".join(esc(p.name_in(language())[0]) for p in pats)
