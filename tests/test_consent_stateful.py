@@ -202,7 +202,7 @@ def test_consent_stateful_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     run_state_machine_as_test(
         PgConsentMachine,
         settings=settings(
-            max_examples=max(10, EXAMPLES // 4),
+            max_examples=max(6, EXAMPLES // 10),
             stateful_step_count=40,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

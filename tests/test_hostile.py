@@ -279,7 +279,7 @@ def test_stateful_generic_processes(kind: str, store: StoreCase) -> None:
             assert again.projection.tables == self.ws.projection.tables
 
     Machine.TestCase.settings = settings(
-        max_examples=max(10, EXAMPLES // 3),
+        max_examples=max(10, EXAMPLES // 3) if store.kind == "file" else max(5, EXAMPLES // 10),
         stateful_step_count=25,
         deadline=None,
         suppress_health_check=list(HealthCheck),

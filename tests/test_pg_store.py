@@ -173,27 +173,32 @@ def test_unreachable_server_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_demo_in_postgresql_exports_into_a_folder_with_identical_output(
-    pg_url: str, tmp_path: Path
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Done-when 2 of issue 15, with real `s3flow` processes."""
+    """Done-when 2 of issue 15: demo, export and import as real `s3flow` processes."""
+
+    def out(*args: str) -> str:  # the same command in this process, its output
+        capsys.readouterr()
+        assert main(list(args)) == 0, args
+        return capsys.readouterr().out
+
     env = dict(os.environ, S3FLOW_WORKSPACE="")
     assert run("demo", "--workspace", pg_url, env=env).returncode == 0
-    verify = run("verify", "--workspace", pg_url)
-    assert verify.returncode == 0 and verify.stdout.startswith("OK: ")
-    agreements = run("agreements", "--json", "--workspace", pg_url)
-    roles = run("roles", "--json", "--workspace", pg_url)
-    assert agreements.returncode == 0 and json.loads(agreements.stdout)
+    assert out("verify", "--workspace", pg_url).startswith("OK: ")
+    agreements = out("agreements", "--json", "--workspace", pg_url)
+    roles = out("roles", "--json", "--workspace", pg_url)
+    assert json.loads(agreements)
     note = tmp_path / "cp.txt"
-    assert run("checkpoint", "-w", pg_url, "-o", str(note)).returncode == 0
+    out("checkpoint", "-w", pg_url, "-o", str(note))
     file = tmp_path / "region.jsonl"
     assert run("export", "--workspace", pg_url, "-o", str(file)).returncode == 0
     folder = tmp_path / "folder"
     imported = run("import", str(file), "--workspace", str(folder))
     assert imported.returncode == 0 and "Checkpoint verified" in imported.stdout
-    assert run("verify", "--workspace", str(folder)).returncode == 0
-    assert run("verify", "--checkpoint", str(note), "-w", str(folder)).returncode == 0
-    assert run("agreements", "--json", "--workspace", str(folder)).stdout == agreements.stdout
-    assert run("roles", "--json", "--workspace", str(folder)).stdout == roles.stdout
+    assert out("verify", "--workspace", str(folder)).startswith("OK: ")
+    out("verify", "--checkpoint", str(note), "-w", str(folder))
+    assert out("agreements", "--json", "--workspace", str(folder)) == agreements
+    assert out("roles", "--json", "--workspace", str(folder)) == roles
     # the file journal is the database's lines, byte for byte
     assert (folder / "journal.jsonl").read_bytes() == file.read_bytes().split(b"\n", 1)[1]
 

@@ -35,26 +35,27 @@ def spawn(*args: str) -> subprocess.Popen[str]:
 
 def test_four_processes_append_250_each(store: StoreCase) -> None:
     folder = store.location
-    procs = [spawn("append", folder, "250", f"w{n}") for n in range(4)]
+    per = 250 if store.kind == "file" else 100
+    procs = [spawn("append", folder, str(per), f"w{n}") for n in range(4)]
     acked: list[int] = []
     for p in procs:
         out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
         acked += [int(x) for x in out.split()]
     # event 1 is the workspace key, written by whichever writer came first
-    assert sorted(acked) == list(range(2, 1002))  # no seq given twice, none missing
+    assert sorted(acked) == list(range(2, 4 * per + 2))  # no seq given twice, none missing
     events = list(Workspace(folder).events())
     assert events[0]["type"] == "workspace.key_added"
     events = events[1:]
-    assert len(events) == 1000
+    assert len(events) == 4 * per
     pairs = {(e["data"]["tag"], e["data"]["i"]) for e in events}
-    assert len(pairs) == 1000  # no duplicates, none lost
+    assert len(pairs) == 4 * per  # no duplicates, none lost
     assert store.journal().verify().ok
 
 
 def test_eight_processes_500_each_with_readers(store: StoreCase) -> None:
     folder = store.location
-    n_writers, per = 8, 500 if store.kind == "file" else 150
+    n_writers, per = 8, 500 if store.kind == "file" else 80
     writers = [spawn("append", str(folder), str(per), f"w{n}") for n in range(n_writers)]
     time.sleep(0.2)
     readers = [spawn("read", str(folder), "4") for _ in range(2)]
@@ -98,7 +99,8 @@ def test_sigkill_never_loses_acknowledged_events(store: StoreCase) -> None:
         ws = Workspace(folder)
         assert ws.journal.last_seq == rep.events
         assert [e["seq"] for e in ws.events()] == list(range(1, rep.events + 1))
-        assert ws.write("t", "", "test.tick", {})["seq"] == rep.events + 1
+        first = 2 if rep.events == 0 else 1  # killed before its first event: the key comes first
+        assert ws.write("t", "", "test.tick", {})["seq"] == rep.events + first
 
 
 def test_torn_tails_of_every_length(tmp_path: Path) -> None:

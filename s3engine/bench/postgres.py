@@ -187,7 +187,10 @@ def open_rows(db: str, tmp: Path, processes: int) -> list[Row]:
         ws.close()
         (ws.path / "snapshot.json").unlink(missing_ok=True)
     n = data.count(b"\n") + 2
-    res = {"pg": [_open(url) for _ in range(2)], "file": [_open(str(folder)) for _ in range(2)]}
+    res: dict[str, list[dict[str, Any]]] = {"pg": [], "file": []}
+    for _ in range(2):  # replay, then from the snapshot; the two stores alternate
+        res["pg"].append(_open(url))
+        res["file"].append(_open(str(folder)))
     assert res["pg"][0]["due"] == res["file"][0]["due"] > 0
     what = f"{processes:,} processes / {n:,} events"
     return [
