@@ -34,8 +34,14 @@ function render({ model, el }) {
   let timer = null;
   const apply = () => {
     const lang = model.get("lang"), dir = model.get("dir");
-    const root = el.closest(model.get("scope"));
-    for (const e of root ? [root, ...root.querySelectorAll(model.get("scope"))] : []) {
+    const scope = model.get("scope");
+    const root = el.closest(scope);
+    // This panel, the panels inside it, and the panels around it (a session around a stepper).
+    const panels = root ? [root, ...root.querySelectorAll(scope)] : [];
+    for (let up = root?.parentElement?.closest(scope); up; up = up.parentElement?.closest(scope)) {
+      panels.push(up);
+    }
+    for (const e of panels) {
       if (e.getAttribute("lang") !== lang) e.setAttribute("lang", lang);
       if (e.getAttribute("dir") !== dir) e.setAttribute("dir", dir);
     }
