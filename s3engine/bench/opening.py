@@ -10,7 +10,9 @@ exit). Peak memory is the child's own high-water mark (``VmHWM``), never the par
   hash verified, every event applied;
 * warm: right after a cold open, from the snapshot it left;
 * ``s3flow status``: the command, listing every process, on the warm workspace;
-* peer: SQLite answering the same question from an indexed table of the same agreements.
+* peer: SQLite answering the same question from an indexed table of the same agreements;
+* with ``big``: one first open of a far larger workspace (timed to its answer only; it is then
+  stopped without writing its snapshot, to keep the run short).
 
 Allowed imports: standard library, s3engine.
 """
@@ -48,6 +50,10 @@ from s3engine.core.workspace import Workspace
 ws = Workspace.open(sys.argv[1])
 due = ws.agreements(due_before=sys.argv[2])
 print(json.dumps({"due": len(due), "events": ws.head[0]}), flush=True)
+if sys.argv[3:] == ["answer-only"]:  # the very large workspace: its open, not its exit
+    _hwm()
+    import os
+    os._exit(0)
 """
 )
 SQLITE_CODE = (
@@ -262,7 +268,7 @@ def bench_open(tmp: Path, processes: int, runs: int, big: int = 0) -> list[Row]:
     if big:
         folder = tmp / f"open-{big}"
         n = build_workspace(folder, big)
-        one = timed(OPEN_CODE, str(folder), DUE)
+        one = timed(OPEN_CODE, str(folder), DUE, "answer-only")
         shutil.rmtree(folder, ignore_errors=True)
         rows.append(
             figure(
@@ -273,5 +279,5 @@ def bench_open(tmp: Path, processes: int, runs: int, big: int = 0) -> list[Row]:
                 met=one["answer_s"] <= 10,
             )
         )
-        rows.append(figure("P2 peak memory of that open", [one["peak_mb"]], "MB"))
+        rows.append(figure("P2 peak memory of that open (to its answer)", [one["peak_mb"]], "MB"))
     return rows
