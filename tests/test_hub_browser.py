@@ -118,6 +118,28 @@ def wait_text(page: Any, selector: str, text: str, timeout: float = 30_000) -> N
     )
 
 
+# From Bo's page: his kernel's websocket, an attempt to run code, and a kernel-info request.
+_TRY_CODE = """async ([code]) => {
+  const cfg = JSON.parse(document.getElementById('jupyter-config-data').textContent);
+  const url = location.origin.replace(/^http/, 'ws') + cfg.baseUrl + 'api/kernels/'
+    + cfg.kernelId + '/channels';
+  const ws = new WebSocket(url);
+  await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; });
+  const seen = [];
+  ws.onmessage = (e) => { try { seen.push(JSON.parse(e.data).header.msg_type); } catch (x) {} };
+  const msg = (type, content) => JSON.stringify({
+    header: {msg_id: type + Math.random(), msg_type: type, username: 'bo', session: 'bo-tries',
+             date: new Date().toISOString(), version: '5.3'},
+    parent_header: {}, metadata: {}, content, channel: 'shell', buffers: []});
+  ws.send(msg('execute_request', {code, silent: false, store_history: false,
+                                  user_expressions: {}, allow_stdin: false, stop_on_error: true}));
+  ws.send(msg('kernel_info_request', {}));
+  await new Promise(r => setTimeout(r, 3000));
+  ws.close();
+  return seen;
+}"""
+
+
 def run_notebook(page: Any, url: str) -> None:
     page.goto(url)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
@@ -154,6 +176,13 @@ def test_two_hub_users_take_part_in_one_hidden_round(hub: tuple[Hub, str]) -> No
         ana.wait_for_url("**/user/ana/lab**", timeout=90_000)
         run_notebook(ana, f"{h.base}/user/ana/lab/tree/hub-decision.ipynb?reset")
         bo.wait_for_selector(".s3-participant .s3-rev", state="attached", timeout=30_000)
+
+        # His page's kernel takes widget messages only: code sent to it does not run.
+        marker = h.home / "bo-ran-code"
+        seen = bo.evaluate(_TRY_CODE, [f"open({str(marker)!r}, 'w').write('x')"])
+        assert "kernel_info_reply" in seen, seen  # the socket does reach his page's kernel
+        assert "execute_reply" not in seen and "execute_input" not in seen, seen
+        assert not marker.exists()
         assert "You take part as Bo" in bo.inner_text(".s3-you")  # hub user bo
         assert not bo.is_visible(".s3-actor")
         assert "Shared tool library" in bo.inner_text(".s3-header")
