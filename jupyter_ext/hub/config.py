@@ -70,6 +70,15 @@ def copy_tutor_notebooks(folder: Path) -> Path:
     return folder
 
 
+def quiet_lab(folder: Path) -> None:
+    """No JupyterLab news prompt for a tutor whose home is ``folder`` (unless they chose)."""
+    settings = folder / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    target = settings / "notification.jupyterlab-settings"
+    if not target.exists():
+        settings.mkdir(parents=True, exist_ok=True)
+        target.write_text('{"fetchNews": "false", "checkForUpdates": false}\n', encoding="utf-8")
+
+
 def group_names(user: Any) -> set[str]:
     """The names of the hub groups ``user`` (a JupyterHub user object) belongs to."""
     return {g.name for g in getattr(user, "groups", [])}
@@ -92,7 +101,8 @@ def only_tutors(tutors_group: str, home: Path) -> Callable[[Any], None]:
                 f"{spawner.user.name} takes part through the participant app "
                 f"(/services/{SERVICE}/); only the group '{tutors_group}' gets JupyterLab.",
             )
-        copy_tutor_notebooks(home / "tutors" / spawner.user.name)
+        folder = copy_tutor_notebooks(home / "tutors" / spawner.user.name)
+        quiet_lab(folder)
 
     return hook
 
