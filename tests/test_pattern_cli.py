@@ -116,6 +116,10 @@ def test_search_in_the_users_language(w: str, capsys: pytest.CaptureFixture[str]
     assert hit["translations"]["el"]["name"] == "Λήψη αποφάσεων με συναίνεση"
     code, out, err = run(capsys, "patterns", "search", "x", "--lang", "de", "-w", w)
     assert code == 2 and "--lang" in err
+    code, out, _ = run(capsys, "patterns", "show", "rounds", "--lang", "el", "-w", w)
+    assert code == 0 and "In Ελληνικά (not yet reviewed): Γύροι. " in out
+    code, out, _ = run(capsys, "patterns", "show", "rounds", "-w", w)
+    assert code == 0 and "not yet reviewed" not in out  # an English workspace
     code, out, _ = run(capsys, "patterns", "search", "xylophone", "-w", w)
     assert code == 0 and "No pattern matches" in out
 

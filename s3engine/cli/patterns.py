@@ -129,7 +129,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     """``patterns show``: one pattern in full, with where it is used and its other versions.
 
     Args:
-        args: Parsed arguments: ``id`` (or ``id@revision``), ``json``.
+        args: Parsed arguments: ``id`` (or ``id@revision``), ``lang``, ``json``.
 
     Returns:
         The exit code (0).
@@ -161,6 +161,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"  Summary:     {p.summary}")
     if p.aliases:
         print(f"  Also called: {', '.join(p.aliases)}")
+    lang = args.lang or str(ws.settings.get("language") or "en")
+    t = p.translation(lang)
+    if t is not None:
+        review = f"reviewed by {t.reviewed_by}" if t.reviewed_by else "not yet reviewed"
+        print(f"  In {LANGUAGES[lang]} ({review}): {t.name}. {t.summary}")
+        print(f"               {', '.join(t.aliases)}")
     print(f"  Phases:      {', '.join(p.phases)}")
     print(f"  Tags:        {', '.join(p.tags)}")
     if p.related:
@@ -356,6 +362,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_search)
     p = sub.add_parser("show", parents=[opts], help="one pattern in full")
     p.add_argument("id")
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGE_CODES,
+        help="also show the name, summary and aliases in this language (default: the workspace's)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
     p = sub.add_parser("related", parents=[opts], help="related patterns, both ways")
