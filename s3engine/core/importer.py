@@ -327,6 +327,8 @@ def import_export(
         dest = dest.absolute()
         already = _destination(dest, export)
     if already:
+        if isinstance(dest, Path):  # an import killed after placing the journal left its folder
+            _sweep(dest.parent, f".{dest.name}{_STAGE}")
         rep = trust.verify_against(dest, export.checkpoint) if export.checkpoint else None
         if rep is not None and not rep.ok:
             why = rep.problems[0]
