@@ -37,18 +37,13 @@ def history_html(ws: Workspace, p: Process) -> str:
     events.sort(key=lambda e: e["seq"])
     for e in events[-40:]:
         name = e["type"].split(".", 1)[1]
-        owner = ws.processes.get(e["process"] or e["data"].get("id", ""))
-        action = owner.definition.action_map.get(name) if owner else None
-        label = _(action.title) if action else _("Started") if name == "started" else name
-        fields = action.fields if action else owner.definition.start_fields if owner else ()
-        labels = {f.name: f.label or f.name.replace("_", " ").capitalize() for f in fields}
-        chosen = {f.name for f in fields if f.choices}
+        label, said = describe(ws, e["process"] or e["data"].get("id", ""), name, e["data"])
         by = recorded_by(e)
         who = e["actor"] + (f", {_('recorded by')} {by}" if by else "")
         rows.append(
             f"<tr><td>{e['seq']}</td><td>{esc(format_datetime(e['time']))}</td>"
             f"<td>{esc(who)}</td><td>{esc(label)}"
-            f"</td><td>{esc(_short(e['data'], labels, chosen))}</td></tr>"
+            f"</td><td>{esc(said)}</td></tr>"
         )
     return (
         "<table class='s3-history'><tr><th>#</th><th>"
@@ -61,6 +56,24 @@ def history_html(ws: Workspace, p: Process) -> str:
         + "".join(rows)
         + "</table>"
     )
+
+
+def describe(ws: Workspace, pid: str, name: str, data: dict[str, Any]) -> tuple[str, str]:
+    """An event in words, in the interface language: its action's title and what it recorded.
+
+    Args:
+        ws: The workspace.
+        pid: The process the event belongs to.
+        name: The action's name (``started`` for the start).
+        data: What the event recorded.
+    """
+    owner = ws.processes.get(pid)
+    action = owner.definition.action_map.get(name) if owner else None
+    label = _(action.title) if action else _("Started") if name == "started" else name
+    fields = action.fields if action else owner.definition.start_fields if owner else ()
+    labels = {f.name: f.label or f.name.replace("_", " ").capitalize() for f in fields}
+    chosen = {f.name for f in fields if f.choices}
+    return label, _short(data, labels, chosen)
 
 
 def _short(data: dict[str, Any], labels: dict[str, str], chosen: set[str]) -> str:

@@ -44,6 +44,7 @@ __all__ = [
     "language",
     "listen",
     "ngettext",
+    "say",
     "set_language",
     "text_direction",
 ]
@@ -111,6 +112,18 @@ def N_(text: str) -> str:  # the gettext convention: "mark now, translate later"
     headings. ``tools/extract_messages.py`` collects ``N_("...")`` like ``_("...")``.
     """
     return text
+
+
+def say(text: str) -> str:
+    """Translate a text the engine made (a :class:`s3engine.languages.Phrase`), or any text.
+
+    A phrase is translated by its template and filled with its values (names and numbers, shown
+    as they are); a plain text is looked up as it is.
+    """
+    template = getattr(text, "template", None)
+    if isinstance(template, str):
+        return _(template).format(**getattr(text, "values", {}))
+    return _(text)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

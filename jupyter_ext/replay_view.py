@@ -14,7 +14,8 @@ import ipywidgets as w
 from s3engine.core.workspace import Workspace
 from s3engine.reports.replay import compare_with_guide, replay
 
-from .i18n import _
+from .history import describe
+from .i18n import _, format_datetime, say
 from .language_menu import PageLanguage
 from .stepper import esc
 from .workspace import workspace
@@ -62,10 +63,11 @@ class ReplayView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type inform
             self.now.value = f"<i>{esc(_('No events.'))}</i>"
             return
         s = self.steps[self.slider.value - 1]
-        data = "; ".join(f"{esc(k)}: {esc(v)}" for k, v in s.data.items() if k != "id")
+        label, data = describe(self.ws, s.process or s.data.get("id", ""), s.action, s.data)
+        when = format_datetime(s.time, "medium")
         self.now.value = (
-            f"<div class='s3-replay-now'><b>#{s.seq}</b> {esc(s.time[:19].replace('T', ' '))} — "
-            f"<b>{esc(s.actor)}</b>: {esc(_(s.action))} <span style='color:#555'>{data}</span><br>"
+            f"<div class='s3-replay-now'><b>#{s.seq}</b> {esc(when)} — "
+            f"<b>{esc(s.actor)}</b>: {esc(label)} <span style='color:#555'>{esc(data)}</span><br>"
             f"{esc(_('After it'))}: {esc(_('Step'))} {esc(s.step_number)} {esc(_(s.step))}"
             + (f" → {esc(_(s.active_step))}" if s.active != self.pid else "")
             + "</div>"
@@ -74,9 +76,9 @@ class ReplayView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type inform
     def _comparison(self) -> str:
         c = compare_with_guide(self.ws, self.pid)
         items: list[Any] = []
-        items += [f"{esc(_('Skipped'))}: {esc(x)}" for x in c.skipped]
-        items += [f"{esc(_('Out of order'))}: {esc(x)}" for x in c.out_of_order]
-        items += [f"{esc(_('Thin'))}: {esc(x)}" for x in c.thin]
+        items += [f"{esc(_('Skipped'))}: {esc(say(x))}" for x in c.skipped]
+        items += [f"{esc(_('Out of order'))}: {esc(say(x))}" for x in c.out_of_order]
+        items += [f"{esc(_('Thin'))}: {esc(say(x))}" for x in c.thin]
         head = esc(_("Compared with the guide"))
         if c.follows_guide:
             return (

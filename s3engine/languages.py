@@ -27,3 +27,25 @@ RIGHT_TO_LEFT = frozenset({"ar"})
 def direction(lang: str) -> str:
     """The writing direction of ``lang``: ``"rtl"`` or ``"ltr"`` (the HTML ``dir`` values)."""
     return "rtl" if lang in RIGHT_TO_LEFT else "ltr"
+
+
+class Phrase(str):
+    """An English text the engine made from a template and values, translatable by a front end.
+
+    It is a ``str`` (the English, as the CLI and reports show it) that also keeps its
+    ``template`` (a catalogue entry, e.g. ``"step {step}: nobody asked a clarifying question"``)
+    and its ``values`` (names, numbers and ids, shown as they are). A front end shows
+    ``gettext(template).format(**values)``. ``tools/extract_messages.py`` collects the templates
+    of every ``Phrase("...")`` in the engine.
+    """
+
+    template: str
+    values: dict[str, str]
+
+    def __new__(cls, template: str, **values: object) -> Phrase:
+        """Make the English text ``template.format(**values)``, keeping both."""
+        shown = {k: str(v) for k, v in values.items()}
+        text = super().__new__(cls, template.format(**shown))
+        text.template = template
+        text.values = shown
+        return text

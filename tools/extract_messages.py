@@ -117,8 +117,9 @@ def error_texts() -> set[str]:
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-            if name == "open_round" and node.args:  # what a hidden round is about
-                args = node.args[:1]
+            if name in ("Phrase", "open_round") and node.args:  # texts made from templates
+                first = node.args[0]
+                args = [first.body, first.orelse] if isinstance(first, ast.IfExp) else [first]
             elif name == "InvalidField":
                 args = [*node.args[1:3], *(k.value for k in node.keywords if k.arg != "label")]
             elif name == "ActionNotAllowedNow":

@@ -9,7 +9,7 @@ show the labels and send the values: no id needs to be typed, and no rule lives 
 An empty list means nothing is known yet: the front end then offers free text, so that nobody
 meets a dead end.
 
-Allowed imports: standard library, ``s3engine.core.definition``.
+Allowed imports: standard library, ``s3engine.core.definition``, ``s3engine.languages``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from s3engine.core.definition import Field
+from s3engine.languages import Phrase
 
 if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.process import Process
@@ -64,8 +65,11 @@ def agreements(ws: Workspace) -> list[Option]:
     return [
         (
             str(r["id"]),
-            f"{_short(r.get('title') or r.get('text'))}"
-            + (f" (review {r['review_date']})" if r.get("review_date") else ""),
+            Phrase(
+                "{title} (review {date})" if r.get("review_date") else "{title}",
+                title=_short(r.get("title") or r.get("text")),
+                date=r.get("review_date") or "",
+            ),
         )
         for r in rows
         if r.get("status", "active") == "active"
@@ -97,7 +101,12 @@ def cycles(ws: Workspace) -> list[Option]:
     return [
         (
             str(c["id"]),
-            f"{c.get('community') or c.get('title')}, cycle {c.get('cycle', 1)} ({c.get('phase')})",
+            Phrase(
+                "{community}, cycle {cycle} ({phase})",
+                community=c.get("community") or c.get("title"),
+                cycle=c.get("cycle", 1),
+                phase=c.get("phase"),
+            ),
         )
         for c in ws.projection.all("cycles")
         if not c.get("finished")

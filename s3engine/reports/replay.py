@@ -18,6 +18,7 @@ from typing import Any
 
 from s3engine.core.definition import ProcessDef
 from s3engine.core.workspace import Workspace
+from s3engine.languages import Phrase
 
 
 @dataclass
@@ -124,14 +125,17 @@ def compare_sequence(
     rank = {n: i for i, n in enumerate(order)}
     runs = [n for i, n in enumerate(visited) if n in rank and (i == 0 or visited[i - 1] != n)]
     out_of_order: list[str] = []
-    skipped: list[str] = []
     highest = -1
     for prev, cur in zip([None, *runs], runs, strict=False):  # (None, first), (first, second)…
         r = rank[cur]
         if prev is not None and r < rank[prev] and (prev, cur) not in allowed:
-            out_of_order.append(f"step {cur} after step {prev}")
+            out_of_order.append(Phrase("step {step} after step {before}", step=cur, before=prev))
         highest = max(highest, r)
-    skipped = [f"step {n}" for n in order[: highest + 1] if n not in runs and n not in optional]
+    skipped: list[str] = [
+        Phrase("step {step}", step=n)
+        for n in order[: highest + 1]
+        if n not in runs and n not in optional
+    ]
     return GuideComparison(runs, skipped, out_of_order, [])
 
 
@@ -152,16 +156,33 @@ def _thin_consent(proc: Any, steps: list[ReplayStep]) -> list[str]:
     entered = {s.step_number for s in steps}
     if "4" in entered and "5" in entered:
         if not any(s.action == "ask_question" for s in steps):
-            thin.append("step 3: nobody asked a clarifying question")
+            thin.append(Phrase("step {step}: nobody asked a clarifying question", step=3))
         responded = {r["by"] for r in proc.responses}
         missing = sorted(people - responded)
         if missing:
-            thin.append(f"step 4: no brief response from {', '.join(missing)}")
+            thin.append(
+                Phrase(
+                    "step {step}: no brief response from {names}", step=4, names=", ".join(missing)
+                )
+            )
     for r in proc.rounds:
         silent = sorted(p for p, s in r["signals"].items() if s == "no signal")
         if silent:
-            thin.append(f"step 5 (round {r['no']}): closed before {', '.join(silent)} signalled")
+            thin.append(
+                Phrase(
+                    "step {step} (round {round}): closed before {names} signalled",
+                    step=5,
+                    round=r["no"],
+                    names=", ".join(silent),
+                )
+            )
     unvoiced = sorted({c["by"] for c in proc.concerns if not c["text"]})
     if proc.finished and unvoiced:
-        thin.append(f"step 9: concerns of {', '.join(unvoiced)} were never voiced")
+        thin.append(
+            Phrase(
+                "step {step}: concerns of {names} were never voiced",
+                step=9,
+                names=", ".join(unvoiced),
+            )
+        )
     return thin
