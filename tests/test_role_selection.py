@@ -276,7 +276,6 @@ def test_changed_role_description_is_a_new_domain_version(ws: Workspace) -> None
     "over, field",
     [
         ({"term_end": None}, "term_end"),
-        ({"description": None}, "description"),
         ({"domain": "nope"}, "domain"),
         ({"circle": "nope"}, "circle"),
         ({"participants": ["Ana"]}, "participants"),

@@ -58,6 +58,24 @@ def test_the_cli_adds_the_names_in_parentheses(
     assert err.count("\n") == 1  # one line
 
 
+def test_a_role_selection_starts_without_a_description_and_asks_for_it(ws: Workspace) -> None:
+    r = ws.start(
+        "role-selection",
+        "Ana",
+        role="Desk host",
+        facilitator="Ana",
+        participants=PEOPLE,
+        term_end="2027-12-31",
+    )
+    [view] = [a for a in r.available_actions("Ana") if a.name == "present_description"]
+    assert view.needs == ("description",) and "no description yet" in view.missing
+    with pytest.raises(InvalidField, match="Description is needed for “Present the role"):
+        r.act("present_description", "Ana")
+    r.act("present_description", "Ana", description="Opens the desk twice a month.")
+    assert r.state == "nominate" and r.data["description"] == "Opens the desk twice a month."
+    assert [(d["version"], d["why"]) for d in r.descriptions] == [(1, "given when presented")]
+
+
 def test_people_and_titles_in_refusals_of_a_person(ws: Workspace) -> None:
     p = start_consent(ws)
     p.act("consent_driver", "Ana")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from s3engine.core.definition import NOMINEE, Action, Field
+from s3engine.core.definition import NOMINEE, Action, Field, Missing
 from s3engine.core.process import Process
 from s3engine.core.workspace import ID_RE, Workspace
 from s3engine.errors import InvalidField
@@ -61,7 +61,7 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
         self.descriptions: list[dict[str, Any]] = [
             {
                 "version": data.get("domain_version") or 1,
-                "text": data["description"],
+                "text": data.get("description") or "",
                 "why": "domain description" if data.get("domain") else "as started",
                 "time": self.last_time,
             }
@@ -115,6 +115,12 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
         if name == "change_nomination" and clean["nominee"] == self.nomination(actor):
             raise self.refuse(name, f"{actor} already nominates {clean['nominee']}")
         return clean
+
+    def g_has_description(self, f: dict[str, Any]) -> str | None:
+        """Guard of ``present_description``: the role has a description (given here if not)."""
+        if f.get("description") or self.data.get("description"):
+            return None
+        return Missing("the role has no description yet", ("description",))
 
     def g_can_propose(self, f: dict[str, Any]) -> str | None:
         """Guard of ``propose_nominee``: a nominee who did not decline; a review date in term."""
@@ -186,7 +192,10 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
                     "time": self.last_time,
                 }
             )
-        if text and text != self.data["description"]:
+        if text and not self.data.get("description"):  # given when it is first presented
+            self.data["description"] = text
+            self.descriptions[-1].update(text=text, why="given when presented")
+        elif text and text != self.data["description"]:
             self._new_description(text, "reworded when presented")
 
     def do_propose_nominee(self, actor: str, data: dict[str, Any], event: dict[str, Any]) -> None:
@@ -443,12 +452,8 @@ class RoleSelection(NominationMixin, ObjectionCheckMixin):
                     "no description (the domain's is presented), or change the "
                     "domain description first",
                 )
-        if not data.get("description"):
-            raise InvalidField(
-                "description",
-                "is required when no domain is given",
-                "the role's description (purpose, responsibilities, term ...)",
-            )
+        # Without a domain and a description the selection starts anyway: presenting the role
+        # asks for its description (no dead end at the start).
         data["role_id"] = data.get("role_id") or role_id_for(data["role"], data.get("circle"))
         if not ID_RE.match(data["role_id"].replace(".", "-")):
             raise InvalidField(

@@ -38,7 +38,8 @@ START_FIELDS = (
         "description",
         "text",
         required=False,
-        help="The role's description (needed when no domain is given).",
+        help="The role's description (from its domain when one is chosen; else asked for when "
+        "the role is presented).",
     ),
     Field(
         "domain",
@@ -179,6 +180,7 @@ DEFINITION = ProcessDef(
                 ),
             ),
             "Read the description aloud; then everyone writes a nomination in secret.",
+            guard="g_has_description",
         ),
         Action(
             "nominate",
