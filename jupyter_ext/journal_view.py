@@ -296,14 +296,19 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
             (_("Tables (CSV, zip)"), lambda: download.tables(self.ws)),
             (_("Calendar (.ics)"), lambda: download.calendar(self.ws)),
         ]
-        for label, job in jobs:
-            try:
-                item = job()
-            except S3Error as err:
-                parts.append(f"<span class='s3-error' style='color:#b00020'>{esc(err)}</span>")
-                continue
-            made.append(item)
-            parts.append(link(item, label))
+        self.prepare_button.disabled = True  # a PDF takes a moment: say so, and only once
+        self.downloads.value = f"<i role='status'>{esc(_('Preparing the files…'))}</i>"
+        try:
+            for label, job in jobs:
+                try:
+                    item = job()
+                except S3Error as err:
+                    parts.append(f"<span class='s3-error' style='color:#b00020'>{esc(err)}</span>")
+                    continue
+                made.append(item)
+                parts.append(link(item, label))
+        finally:
+            self.prepare_button.disabled = False
         when = day or _("the whole journal")
         self.downloads.value = (
             f"<div>{esc(_('Minutes of {day}').format(day=when))}:</div><div>{''.join(parts)}</div>"
