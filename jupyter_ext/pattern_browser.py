@@ -163,6 +163,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         """Texts after a language change."""
         self.use_button.description = _("Use this pattern in the current decision")
         self.search()
+        self.show(self.results.value)  # the open page too, in the new language
 
     def search(self) -> None:
         """Run the query with the filters; show results and snippets in the user's language.

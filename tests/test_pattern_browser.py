@@ -118,3 +118,14 @@ def test_patterns_for_a_step_are_named_in_the_users_language(browser: PatternBro
     assert "Selezione per un ruolo" in for_step_html(browser.ws, "role-selection")
     i18n.set_language("en")
     assert "Role Selection" in for_step_html(browser.ws, "role-selection")
+
+
+def test_changing_the_language_redraws_the_open_page(browser: PatternBrowser) -> None:
+    b = browser
+    b.box.value = "role selection"
+    assert b.results.value == "role-selection" and "<h2" in b.page.value
+    b.language.value = "it"
+    assert b.results.value == "role-selection"
+    assert "Selezione per un ruolo" in b.page.value and "candidature scritte" in b.page.value
+    b.language.value = "en"
+    assert "Selezione per un ruolo" not in b.page.value
