@@ -35,7 +35,5 @@ def need(module: str, what: str) -> ModuleType:
     """
     try:
         return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module and not module.startswith(f"{exc.name}."):
-            raise
-        raise MissingExtraError(what, EXTRA, module) from None
+    except ModuleNotFoundError as exc:  # it, or a package it needs (the extra installs both)
+        raise MissingExtraError(what, EXTRA, exc.name or module) from None
