@@ -30,6 +30,7 @@ from typing import Any
 from babel.dates import format_date as babel_date
 from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_percent
 
 from s3engine.errors import set_translator
 from s3engine.languages import LANGUAGES, direction
@@ -41,6 +42,8 @@ __all__ = [
     "format_date",
     "format_datetime",
     "format_number",
+    "format_percent",
+    "format_score",
     "language",
     "listen",
     "ngettext",
@@ -191,3 +194,21 @@ def format_number(value: float | int | str, digits: int = 2) -> str:
         return str(value)
     pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
     return format_decimal(number, format=pattern, locale=_current["lang"])
+
+
+def format_score(value: float | None, signed: bool = False) -> str:
+    """An evaluation score (two decimals, the language's separator), "—" when there is none.
+
+    Args:
+        value: The score or a difference of scores.
+        signed: Show the sign (for differences).
+    """
+    if value is None:
+        return "—"
+    pattern = "+#,##0.00;-#,##0.00" if signed else "#,##0.00"
+    return format_decimal(value, format=pattern, locale=_current["lang"])
+
+
+def format_percent(value: float) -> str:
+    """A share given in per cent (0 to 100), written the language's way ("40 %", "40%")."""
+    return babel_percent(value / 100, locale=_current["lang"])

@@ -30,6 +30,7 @@ from s3engine.participation.invite import (
 )
 
 from .i18n import _
+from .language_menu import PageLanguage
 from .stepper import ProcessStepper
 from .workspace import workspace
 
@@ -90,8 +91,9 @@ def refusal_page(status: str) -> Any:
         f"<p>{html.escape(reason)}</p>"
         f"<p>{html.escape(_('Ask the facilitator for your personal link.'))}</p></div>"
     )
-    box.add_class("s3-participant-refused")
-    return box
+    page = w.VBox([box, PageLanguage()])  # the page's lang and dir follow the language too
+    page.add_class("s3-participant-refused")
+    return page
 
 
 def participant_app(query_string: str | None = None, ws: Workspace | None = None) -> Any:
