@@ -26,6 +26,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from rapidfuzz import process
@@ -373,7 +374,7 @@ class SearchIndex:
         # Prefer documents holding more of the query's words (coordination), holding them in the
         # preferred language, and having the query as one of their names or aliases, among the
         # best.
-        top = heapq.nlargest(max(limit * 5, 50), items, key=lambda kv: kv[1])
+        top = heapq.nlargest(max(limit * 5, 50), items, key=itemgetter(1))
         candidates: Iterable[tuple[int, float]] = [
             (
                 i,
