@@ -283,3 +283,51 @@ def test_missing_exports_extra_is_named(
     code, _, err = run(capsys, "calendar", "-w", str(demo), "-o", str(tmp_path / "c.ics"))
     assert code == 2 and "s3flow[exports]" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_deferred_objections_are_in_the_minutes_and_the_calendar(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    ws = Workspace(tmp_path / "ws", clock=fixed_clock())
+    p = start_consent(ws)
+    run_to_check(p)
+    all_sign(p, Bruno="possible objection")
+    p.act("test_objection", "Ana", objector="Bruno", argument="Too few volunteers.")
+    p.act("present_argument", "Bruno")
+    p.act("check_disagreement", "Ana")
+    p.act("close_check", "Ana")
+    p.act(
+        "propose_amendment",
+        "Ana",
+        kind="defer the objection",
+        text="Recruit volunteers first.",
+        **{"from": "objector"},
+        owner="Dario",
+        due="2027-02-01",
+        next_step="Dario reports on recruiting in February.",
+    )
+    p.act("check_amendment", "Ana")
+    all_sign(p)
+    p.act("adopt_amendment", "Ana")
+    all_sign(p)
+    p.act("celebrate", "Ana")
+    p.act("record_agreement", "Ana")
+    ws.flush(everything=True)
+    ws.close()
+    w = str(tmp_path / "ws")
+    expected = (
+        "Too few volunteers. — Dario takes responsibility by 2027-02-01; "
+        "next: Dario reports on recruiting in February."
+    )
+    for name in ("m.md", "m.pdf"):
+        assert run(capsys, "minutes", "-w", w, "-o", str(tmp_path / name))[0] == 0
+    md = (tmp_path / "m.md").read_text(encoding="utf-8")
+    assert f"- Deferred objection (Bruno): {expected}" in md
+    pdf = " ".join(page.extract_text() for page in PdfReader(tmp_path / "m.pdf").pages)
+    assert f"Deferred objection (Bruno): {expected}" in " ".join(pdf.split())
+    assert run(capsys, "calendar", "-w", w, "-o", str(tmp_path / "c.ics"))[0] == 0
+    cal = icalendar.Calendar.from_ical((tmp_path / "c.ics").read_bytes())
+    due = [ev for ev in cal.walk("VEVENT") if "deferral" in str(ev["UID"])]
+    assert [(ev.decoded("DTSTART"), str(ev["SUMMARY"])) for ev in due] == [
+        (dt.date(2027, 2, 1), "Deferred objection due (Dario): Library energy desk")
+    ]

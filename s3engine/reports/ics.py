@@ -5,7 +5,8 @@ Outlook, Google Calendar, Apple Calendar, Nextcloud) import it as all-day events
 
 - the review date of every active agreement ("Review the agreement: Bike racks");
 - the review date and the term end of every held role ("Role term ends: Host (Sara)");
-- the review date of every domain description.
+- the review date of every domain description;
+- the date by which someone took responsibility for a deferred objection.
 
 Each item keeps its ``UID`` for good (``<kind>-<record>-<what>@<workspace id>``), so importing a
 newer file updates the events instead of doubling them; ``SEQUENCE`` follows the agreement's or
@@ -37,7 +38,8 @@ class Item:
         day: The date.
         summary: What it is, in plain words.
         description: The details (agreement text, who keeps the role ...).
-        category: ``agreement review``, ``role review``, ``role term end`` or ``domain review``.
+        category: ``agreement review``, ``role review``, ``role term end``, ``domain review``
+            or ``deferred objection``.
         sequence: Revision of the item (the record's version).
     """
 
@@ -81,6 +83,17 @@ def _items(ws: Workspace, at: str) -> Iterator[Item]:
                 "agreement review",
                 int(a.get("version") or 0),
             )
+        for n, d in enumerate(a.get("deferred_objections") or [], start=1):
+            due = _date(d.get("due"))
+            if due:
+                yield Item(
+                    f"agreement-{a['id']}-deferral-{n}@{at}",
+                    due,
+                    f"Deferred objection due ({d.get('owner') or 'nobody'}): {a['title']}",
+                    f"{d.get('objector')}: {d.get('objection')}\n"
+                    + (f"Next: {d['next_step']}" if d.get("next_step") else ""),
+                    "deferred objection",
+                )
     for r in ws.projection.all("roles"):
         if r.get("status") != "held":
             continue
