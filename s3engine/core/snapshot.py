@@ -181,11 +181,11 @@ def build(ws: Workspace) -> dict[str, Any] | None:
         "processes": procs,
     }
     try:  # orjson: ten times faster; non-finite numbers never get past field checks
-        text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+        text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         log.info("snapshot skipped: state is not JSON")
         return None
-    return {"digest": hashlib.sha256(text.encode()).hexdigest(), "body": text}
+    return {"digest": hashlib.sha256(text).hexdigest(), "body": text}
 
 
 def save(ws: Workspace) -> bool:
@@ -204,7 +204,7 @@ def save(ws: Workspace) -> bool:
         "digest": doc["digest"],
         "signature": base64.b64encode(key.sign(doc["digest"].encode())).decode(),
     }
-    atomic_write(ws.path / NAME, json.dumps(seal) + "\n" + doc["body"])
+    atomic_write(ws.path / NAME, json.dumps(seal).encode() + b"\n" + doc["body"])
     ws.snapshot_seq = ws.head[0]
     return True
 
@@ -229,10 +229,11 @@ def load(ws: Workspace) -> bool:
 def _load(ws: Workspace) -> bool:
     path = ws.path / NAME
     try:
-        raw = path.read_text(encoding="utf-8")
-        first, _, text = raw.partition("\n")
-        seal = json.loads(first)
-        digest = hashlib.sha256(text.encode()).hexdigest()
+        raw = path.read_bytes()
+        cut = raw.find(b"\n")
+        seal = json.loads(raw[:cut] if cut >= 0 else raw)
+        text = memoryview(raw)[cut + 1 :] if cut >= 0 else memoryview(b"")  # no copies
+        digest = hashlib.sha256(text).hexdigest()
         if seal["digest"] != digest:
             return False
         body = orjson.loads(text)

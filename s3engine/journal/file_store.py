@@ -35,7 +35,6 @@ from s3engine.journal.event import (
     Clock,
     VerifyReport,
     encode_line,
-    event_hash,
     shape_problem,
     utc_now,
 )
@@ -80,10 +79,9 @@ class Journal(FileReads):
             TornTailError: The last line is incomplete and no writer is busy with it.
             CorruptJournalError: A line is not valid JSON or does not continue the chain.
         """
-        blocks = self._read_blocks()
-        if blocks is not None:  # a long tail ending with a complete line: read it block by block
-            return self._parse(blocks)
         data = self._read_tail()
+        if not isinstance(data, bytes):  # a long, complete tail: read block by block
+            return self._parse(data)
         if data and not data.endswith(b"\n"):
             if self._locked:
                 raise TornTailError(
@@ -94,18 +92,25 @@ class Journal(FileReads):
             # A writer may be in the middle of its write: look again while holding the lock.
             with self._lock():
                 data = self._read_tail()
+                if not isinstance(data, bytes):
+                    return self._parse(data)
                 if data and not data.endswith(b"\n"):
                     cut = data.rfind(b"\n") + 1
                     raise TornTailError(str(self.path), self.offset + cut, len(data) - cut)
         return self._parse(data)
 
-    def _read_tail(self) -> bytes:
+    def _read_tail(self) -> bytes | Iterator[bytes]:
+        """The bytes after what was read; a long tail ending with a newline as blocks."""
         try:
             st = os.stat(self.path)
             if not stat.S_ISREG(st.st_mode):
                 raise _not_a_file(self.path)
             if st.st_size == self.offset:
                 return b""  # nothing new: skip opening and reading the file
+            if st.st_size - self.offset >= 2 * BLOCK:
+                blocks = self._read_blocks()
+                if blocks is not None:
+                    return blocks
             with open(self.path, "rb") as fh:
                 fh.seek(self.offset)
                 return fh.read()
@@ -210,7 +215,7 @@ class Journal(FileReads):
         if request is not None:
             ev["request"] = request
         try:
-            ev["hash"] = event_hash(ev)
+            ev["hash"] = codec.new_hash(ev)
         except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
             why = "text that is not valid UTF-8" if isinstance(exc, UnicodeError) else str(exc)
             raise JournalWriteError(
@@ -233,7 +238,7 @@ class Journal(FileReads):
         if event["seq"] != self.last_seq + 1 or event["prev"] != self.last_hash:
             raise RuntimeError("event does not continue the journal head")
         line = encode_line(event)
-        new_file = not self.path.exists()
+        new_file = self.offset == 0 and not self.path.exists()  # bytes were read: it exists
         fd = self._append_fd()
         try:
             size = os.fstat(fd).st_size
