@@ -29,6 +29,14 @@ TEMPLATES = (
 )
 
 
+def _say(translate: Translate, text: str) -> str:
+    """``text`` translated: by its template when it is a phrase made from one (its values kept)."""
+    template = getattr(text, "template", None)
+    if isinstance(template, str):
+        return translate(template).format(**getattr(text, "values", {}))
+    return translate(text.rstrip("."))
+
+
 def set_translator(translate: Translate | None) -> None:
     """Show error messages through ``translate`` (a gettext function), or in English (None).
 
@@ -278,12 +286,10 @@ class InvalidField(ProcessError):
     def localized(self, translate: Translate) -> str:
         """The message in the language of ``translate``: label, problem, what is expected."""
         msg = translate(TEMPLATES[6]).format(
-            label=translate(self.label), problem=translate(self.problem.rstrip("."))
+            label=translate(self.label), problem=_say(translate, self.problem)
         )
         if self.expected:
-            msg += " " + translate(TEMPLATES[7]).format(
-                expected=translate(self.expected.rstrip("."))
-            )
+            msg += " " + translate(TEMPLATES[7]).format(expected=_say(translate, self.expected))
         return msg
 
 

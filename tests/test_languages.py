@@ -393,3 +393,27 @@ def test_a_hidden_round_says_what_it_is_about_in_the_chosen_language(recorded: W
         i18n._("{nominee} as {role}").format(**rounds[-1]["about_values"])
         == "Sara ως Energy desk host"
     )
+
+
+def test_a_wrong_field_is_explained_in_the_chosen_language(tmp_path: Path) -> None:
+    from s3engine.errors import InvalidField
+
+    ws = Workspace(tmp_path / "ws", clock=fixed_clock())
+    i18n.set_language("el")
+    with pytest.raises(InvalidField) as wrong:
+        ws.start(
+            "consent",
+            "Ana",
+            title="Ράφια για ποδήλατα",
+            facilitator="Ana",
+            participants=["Ana", "Bo"],
+            driver="Τα ποδήλατα κλείνουν το πεζοδρόμιο.",
+            requirement="Ασφαλής στάθμευση.",
+            proposal="Είκοσι ράφια.",
+            review_date="σύντομα",
+        )
+    assert str(wrong.value) == (
+        "Ημερομηνία αναθεώρησης: 'σύντομα': δεν είναι ημερομηνία. Αναμενόμενο: ΕΕΕΕ-ΜΜ-ΗΗ."
+    )
+    i18n.set_language("en")
+    assert str(wrong.value) == "Review date: 'σύντομα' is not a date. Expected: YYYY-MM-DD."

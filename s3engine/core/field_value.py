@@ -15,9 +15,18 @@ from typing import Any
 
 from s3engine.core.definition import MAX_TEXT, Field
 from s3engine.errors import InvalidField, InvalidFields
+from s3engine.languages import Phrase
 
 MAX_LINE = 2_000
 MAX_ITEMS = 5_000  # a regional assembly can have a thousand participants
+
+
+def _long(n: int) -> str:
+    return Phrase("is {n} characters long", n=n)
+
+
+def _not_number(value: object) -> str:
+    return Phrase("{value} is not a number", value=repr(value))
 
 
 def clean(
@@ -45,9 +54,9 @@ def clean(
         if t == "line" and "\n" in value:
             raise InvalidField(f.name, "must be a single line", "one line of text")
         if t == "line" and len(value) > MAX_LINE:
-            raise InvalidField(f.name, f"is {len(value)} characters long", f"at most {MAX_LINE}")
+            raise InvalidField(f.name, _long(len(value)), Phrase("at most {n}", n=MAX_LINE))
         if len(value) > MAX_TEXT:
-            raise InvalidField(f.name, f"is {len(value)} characters long", f"at most {MAX_TEXT}")
+            raise InvalidField(f.name, _long(len(value)), Phrase("at most {n}", n=MAX_TEXT))
         if not value:
             raise InvalidField(f.name, "is empty", f.help or "some text")
         return value
@@ -55,8 +64,8 @@ def clean(
         if not isinstance(value, str) or value not in participants:
             raise InvalidField(
                 f.name,
-                f"{value!r} is not a participant",
-                "one of " + ", ".join(participants),
+                Phrase("{value} is not a participant", value=repr(value)),
+                Phrase("one of {names}", names=", ".join(participants)),
             )
         return value
     if t == "people":
@@ -66,7 +75,7 @@ def clean(
             raise InvalidField(
                 f.name,
                 "names someone who is not a participant",
-                "names from " + ", ".join(participants),
+                Phrase("names from {names}", names=", ".join(participants)),
             )
         return list(dict.fromkeys(value))
     if t == "date":
@@ -75,11 +84,15 @@ def clean(
         try:
             return date.fromisoformat(str(value)).isoformat()
         except ValueError as exc:
-            raise InvalidField(f.name, f"{value!r} is not a date", "YYYY-MM-DD") from exc
+            raise InvalidField(
+                f.name, Phrase("{value} is not a date", value=repr(value)), "YYYY-MM-DD"
+            ) from exc
     if t == "choice":
         if value not in f.choices:
             raise InvalidField(
-                f.name, f"{value!r} is not one of the options", " | ".join(f.choices)
+                f.name,
+                Phrase("{value} is not one of the options", value=repr(value)),
+                " | ".join(f.choices),
             )
         return value
     if t == "bool":
@@ -87,14 +100,14 @@ def clean(
             return value
         if isinstance(value, str) and value.lower() in ("yes", "true", "1", "no", "false", "0"):
             return value.lower() in ("yes", "true", "1")
-        raise InvalidField(f.name, f"{value!r} is not yes/no", "yes or no")
+        raise InvalidField(f.name, Phrase("{value} is not yes/no", value=repr(value)), "yes or no")
     if t in ("int", "number"):
         try:
             num = int(value) if t == "int" else float(value)
         except (TypeError, ValueError) as exc:
-            raise InvalidField(f.name, f"{value!r} is not a number", t) from exc
+            raise InvalidField(f.name, _not_number(value), t) from exc
         if isinstance(value, bool) or num != num or num in (float("inf"), float("-inf")):
-            raise InvalidField(f.name, f"{value!r} is not a number", t)
+            raise InvalidField(f.name, _not_number(value), t)
         return num
     if t in ("list", "patterns"):
         if isinstance(value, str):
