@@ -312,7 +312,10 @@ class Journal(FileReads):
             self._fd = None
 
     def __del__(self) -> None:
-        self.close()
+        try:  # noqa: SIM105 - at interpreter exit even ``contextlib`` may be gone already
+            self.close()
+        except Exception:
+            pass
 
     def append(self, actor: str, process: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
         """Append one event (lock, catch up, write, fsync).

@@ -87,8 +87,10 @@ class WorkspaceLock:
         self._drop()
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # at interpreter exit ``os`` may be gone already
+        try:  # noqa: SIM105 - at interpreter exit even ``contextlib`` may be gone already
             self.close()
+        except Exception:
+            pass
 
     def _open(self) -> int:
         if self._fd is None:
