@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import copy
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyterhub.singleuser.extension import JupyterHubAuthorizer, JupyterHubIdentityProvider
 from jupyterhub.utils import url_path_join
 from tornado.web import HTTPError
@@ -46,6 +48,51 @@ class HubIdentity(JupyterHubIdentityProvider):  # type: ignore[misc]  # untyped 
         return [(url_path_join(prefix, h[0]), *h[1:]) for h in super().get_handlers()]
 
 
+#: The hub user whose page is being made (set by :func:`sign_in`, read when its kernel starts:
+#: both happen in the same request's task, so concurrent visitors never mix).
+_VISITOR: ContextVar[str | None] = ContextVar("s3flow_visitor", default=None)
+#: Whose page each kernel runs (kernel id -> hub user).
+OWNERS: dict[str, str] = {}
+
+
+class OwnedKernels(AsyncMappingKernelManager):
+    """Kernels that remember which hub user's page they run."""
+
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        """Start a kernel for the visitor whose page is being made."""
+        kernel_id = str(await super().start_kernel(*args, **kwargs))
+        who = _VISITOR.get()
+        if who:
+            OWNERS[kernel_id] = who
+        return kernel_id
+
+    async def shutdown_kernel(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Shut a kernel down and forget its owner."""
+        await super().shutdown_kernel(*args, **kwargs)  # type: ignore[no-untyped-call]
+        OWNERS.pop(str(kwargs.get("kernel_id", args[0] if args else "")), None)
+
+
+class OwnKernelsOnly(JupyterHubAuthorizer):  # type: ignore[misc]  # untyped library
+    """The hub's scopes, and a kernel only for the person whose page it runs.
+
+    Without this, whoever learnt another visitor's kernel id could connect to that page's kernel
+    and press that person's buttons.
+    """
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        """Whether ``user`` may do ``action`` on ``resource`` (see the class docstring)."""
+        if not super().is_authorized(handler, user, action, resource):
+            return False
+        if resource != "kernels":
+            return True
+        kernel_id = getattr(handler, "kernel_id", None) or (handler.path_kwargs or {}).get(
+            "kernel_id"
+        )
+        if not kernel_id and handler.path_args:
+            kernel_id = handler.path_args[0]
+        return bool(kernel_id) and OWNERS.get(str(kernel_id)) == user.username
+
+
 def sign_in(req_handler: Any, notebook: Any, cwd: str) -> Any:
     """Voila's prelaunch hook: the visitor's page, made for the hub user they are signed in as.
 
@@ -64,6 +111,7 @@ def sign_in(req_handler: Any, notebook: Any, cwd: str) -> Any:
     name = getattr(user, "username", "") if user is not None else ""
     if not name:
         raise HTTPError(403, "Sign in to the hub first.")
+    _VISITOR.set(str(name))
     page = copy.deepcopy(notebook)
     page.cells = [
         nbformat.v4.new_code_cell(  # type: ignore[no-untyped-call]
@@ -91,7 +139,8 @@ def voila_config() -> Config:
     """Voila's configuration: hub login, hub scopes, the per-visitor page, no sources shown."""
     cfg = Config()
     cfg.Voila.identity_provider_class = HubIdentity
-    cfg.Voila.authorizer_class = JupyterHubAuthorizer
+    cfg.Voila.authorizer_class = OwnKernelsOnly
+    cfg.VoilaConfiguration.multi_kernel_manager_class = OwnedKernels
     cfg.VoilaConfiguration.prelaunch_hook = sign_in
     cfg.VoilaConfiguration.strip_sources = True
     cfg.VoilaConfiguration.show_tracebacks = False
