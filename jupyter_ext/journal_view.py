@@ -307,6 +307,7 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
                     continue
                 made.append(item)
                 parts.append(link(item, label))
+                parts += [f"<div class='s3-note'>{esc(n)}</div>" for n in item.notes]
         finally:
             self.prepare_button.disabled = False
         when = day or _("the whole journal")

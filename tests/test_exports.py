@@ -331,3 +331,18 @@ def test_deferred_objections_are_in_the_minutes_and_the_calendar(
     assert [(ev.decoded("DTSTART"), str(ev["SUMMARY"])) for ev in due] == [
         (dt.date(2027, 2, 1), "Deferred objection due (Dario): Library energy desk")
     ]
+
+
+def test_pdf_minutes_say_which_characters_their_fonts_cannot_show(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    ws = Workspace(tmp_path / "ws", clock=fixed_clock())
+    start_consent(ws, title="Bike racks 🚲")
+    ws.close()
+    path = tmp_path / "m.pdf"
+    code, out, err = run(capsys, "minutes", "-w", str(tmp_path / "ws"), "-o", str(path))
+    assert code == 0 and "Note: The PDF's fonts have no sign for 🚲" in out
+    assert "MPDFAA" not in err  # no library message naming internal fonts
+    assert "Bike racks" in PdfReader(path).pages[0].extract_text()
+    code, out, _ = run(capsys, "minutes", "-w", str(tmp_path / "ws"), "-o", str(tmp_path / "m.md"))
+    assert code == 0 and "Note:" not in out and "Bike racks 🚲" in (tmp_path / "m.md").read_text()

@@ -78,6 +78,8 @@ def cmd_minutes(args: argparse.Namespace) -> int:
     write_file(path, made.data)
     events = collect(ws, day)["events"]
     print(f"Wrote the minutes of {day or 'the whole journal'} ({events} events) to {path}.")
+    for note in made.notes:
+        print(f"Note: {note}")
     if day and not events:
         print(f"Nothing was recorded on {day}: the minutes say so.")
     return 0

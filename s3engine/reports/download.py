@@ -35,11 +35,13 @@ class Download:
         name: Its file name.
         media_type: Its MIME type.
         data: Its bytes.
+        notes: What its reader should know (e.g. characters a PDF could not show).
     """
 
     name: str
     media_type: str
     data: bytes
+    notes: tuple[str, ...] = ()
 
 
 def check_day(text: str | None) -> str | None:
@@ -85,10 +87,16 @@ def minutes(ws: Workspace, day: str | None, suffix: str) -> Download:
 
     day = check_day(day)
     suffix = minutes_suffix("x" + suffix)
+    notes: tuple[str, ...] = ()
     if suffix == ".pdf":
-        from s3engine.reports.minutes_pdf import to_pdf
+        from s3engine.reports.minutes_pdf import render
 
-        data = to_pdf(ws, day)
+        data, missing = render(ws, day)
+        if missing:
+            notes = (
+                f"The PDF's fonts have no sign for {' '.join(missing)}: left out of the PDF "
+                "(the other formats keep them).",
+            )
     elif suffix == ".html":
         data = m.to_html(ws, day).encode("utf-8")
     elif suffix == ".md":
@@ -98,7 +106,7 @@ def minutes(ws: Workspace, day: str | None, suffix: str) -> Download:
 
         text: str = nbformat.writes(m.to_notebook(ws, day))  # type: ignore[no-untyped-call]
         data = text.encode("utf-8")
-    return Download(f"minutes-{day or 'all'}{suffix}", MINUTES_TYPES[suffix], data)
+    return Download(f"minutes-{day or 'all'}{suffix}", MINUTES_TYPES[suffix], data, notes)
 
 
 def tables(ws: Workspace) -> Download:

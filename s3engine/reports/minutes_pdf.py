@@ -96,11 +96,17 @@ class _Writer:
 
     def __init__(self, pdf: Any) -> None:
         self.pdf = pdf
+        self.missing: set[str] = set()  # characters the fonts cannot show
 
     def text(self, text: str, style: str = "", size: float = 10.5, indent: float = 0) -> None:
         pdf = self.pdf
+        shaped = needs_shaping(text)
+        if style == "I" and shaped:  # DejaVu's oblique face has no Arabic letters
+            style = ""
         pdf.set_font(MONO if style == "M" else FAMILY, "" if style == "M" else style, size)
-        pdf.set_text_shaping(needs_shaping(text))
+        shown = pdf.current_font.cmap
+        self.missing.update(ch for ch in text if ord(ch) not in shown and not ch.isspace())
+        pdf.set_text_shaping(shaped)
         pdf.set_x(pdf.l_margin + indent)
         pdf.multi_cell(
             0,
@@ -152,7 +158,14 @@ def attached_checkpoint(data: bytes, name: str = "the PDF") -> str:
 
 
 def to_pdf(ws: Workspace, day: str | None = None, checkpoint: bool = True) -> bytes:
-    """Minutes as the bytes of a PDF file.
+    """Minutes as the bytes of a PDF file (see :func:`render`)."""
+    return render(ws, day, checkpoint)[0]
+
+
+def render(
+    ws: Workspace, day: str | None = None, checkpoint: bool = True
+) -> tuple[bytes, list[str]]:
+    """Minutes as a PDF, and the characters its fonts could not show (left out, e.g. emoji).
 
     Args:
         ws: The workspace.
@@ -235,4 +248,10 @@ def to_pdf(ws: Workspace, day: str | None = None, checkpoint: bool = True) -> by
             desc="The signed checkpoint of the journal when these minutes were made",
             compress=False,
         )
-    return bytes(pdf.output())
+    log = logging.getLogger("fpdf.output")  # it names missing glyphs by internal font names
+    level, log.level = log.level, logging.ERROR
+    try:
+        data = bytes(pdf.output())
+    finally:
+        log.setLevel(level)
+    return data, sorted(out.missing)
