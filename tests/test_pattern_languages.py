@@ -122,6 +122,12 @@ TYPOS = [
     ("governace meeting", ["governance-meeting"]),
     ("décission par consentemnt", ["consent-decision-making"]),
     ("συναίνσηση", ["consent-decision-making"]),
+    ("obiezone", OBJECTION),
+    ("obiezzione", OBJECTION),
+    ("cosenso", ["consent-decision-making"]),
+    ("ενστση", OBJECTION),
+    ("اعتراظ", OBJECTION),
+    ("presupesto participativo", ["participatory-budgeting"]),
 ]
 
 

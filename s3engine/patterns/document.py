@@ -1,9 +1,10 @@
 """Indexed documents: one pattern's field texts, term counts, languages and filter values.
 
 A :class:`Document` is what :class:`~s3engine.patterns.search.SearchIndex` keeps per pattern: the
-text and term counts of every field (the English fields and ``name.it``, ``aliases.it``,
-``summary.it`` ... of each translation), the terms of each language's text, the filter values, and
-the snippet segments (cut when first needed). :class:`Filters` are the filters of one search.
+text and term counts of every field (the English fields and ``name.tr``, ``aliases.tr``,
+``summary.tr`` over every translation), the terms of each language's text, its names and aliases as
+phrases, the words people type for it (for typo matching), the filter values, and the snippet
+segments (cut when first needed). :class:`Filters` are the filters of one search.
 
 Allowed imports: standard library, ``s3engine.languages``, ``s3engine.patterns`` (snippet, text).
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 from s3engine.languages import LANGUAGES
 from s3engine.patterns.snippet import Segment, segments
-from s3engine.patterns.text import fold, terms
+from s3engine.patterns.text import STOPWORDS, WORD_RE, fold, terms
 
 #: The English fields of a document.
 BASE_FIELDS = ("name", "aliases", "tags", "summary", "body")
@@ -28,6 +29,8 @@ TRANSLATED = tuple(code for code in LANGUAGES if code != "en")
 TRANSLATED_FIELDS = ("name", "aliases", "summary")
 #: Every indexed field: the English ones, then ``name.tr``, ``aliases.tr``, ``summary.tr``.
 FIELDS = BASE_FIELDS + tuple(f"{f}.tr" for f in TRANSLATED_FIELDS)
+#: Words of names, aliases, tags and summaries at least this long are kept for typo matching.
+TYPO_WORD_MIN = 4
 #: English fields whose words tell the document's English vocabulary (the body is left out).
 _EN_LANG_FIELDS = ("name", "aliases", "tags", "summary")
 
@@ -43,7 +46,9 @@ class Document:
     """One indexed document: field texts, term counts, filter values, lazy snippet data."""
 
     __slots__ = (
+        "_phrases",
         "_segments",
+        "_words",
         "category",
         "counts",
         "key",
@@ -51,7 +56,6 @@ class Document:
         "lang_terms",
         "lengths",
         "phases",
-        "phrases",
         "sort_name",
         "source",
         "tags",
@@ -91,10 +95,8 @@ class Document:
                 self.counts[f"{base}.tr"] = Counter(all_toks)
                 self.lengths[f"{base}.tr"] = len(all_toks)
         self.lang_terms = {k: frozenset(v) for k, v in lang_terms.items()}
-        names = [str(fields.get("name") or ""), *(fields.get("aliases") or ())]
-        for block in self.translations.values():
-            names += [str(block.get("name") or ""), *(block.get("aliases") or ())]
-        self.phrases = frozenset(" ".join(terms(n)) for n in names if n)
+        self._phrases: frozenset[str] | None = None
+        self._words: frozenset[str] | None = None
         self.category = fold(str(meta.get("category") or ""))
         self.source = fold(str(meta.get("source") or ""))
         self.kind = str(meta.get("kind") or "")
@@ -108,6 +110,34 @@ class Document:
         if self._segments is None:
             self._segments = segments(self.texts, self.translations)
         return self._segments
+
+    def _names(self) -> list[str]:
+        """Names and aliases in every language."""
+        names = [self.texts["name"], *self.texts["aliases"].split(", ")]
+        for block in self.translations.values():
+            names += [str(block.get("name") or ""), *(block.get("aliases") or ())]
+        return [n for n in names if n]
+
+    @property
+    def phrases(self) -> frozenset[str]:
+        """Each name and alias (every language) as its index terms joined by spaces (cut once)."""
+        if self._phrases is None:
+            self._phrases = frozenset(" ".join(terms(n)) for n in self._names())
+        return self._phrases
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Folded words of names, aliases, tags and summaries, for typo matching (cut once)."""
+        if self._words is None:
+            own = [*self._names(), self.texts["summary"], self.texts["tags"]]
+            own += [str(b.get("summary") or "") for b in self.translations.values()]
+            self._words = frozenset(
+                f
+                for text in own
+                for f in map(fold, WORD_RE.findall(text))
+                if len(f) >= TYPO_WORD_MIN and f not in STOPWORDS
+            )
+        return self._words
 
     def summary(self, lang: str) -> str:
         """The summary in ``lang`` (English when there is no translation)."""

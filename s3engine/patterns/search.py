@@ -41,6 +41,7 @@ from s3engine.patterns.text import (
     fold,
     query_terms,
     script_of,
+    term,
     terms,
 )
 
@@ -87,7 +88,8 @@ class Hit:
         matched: The query terms found in the document.
         fields: The fields where they were found (``name.tr`` ... for translations).
         lang: The language whose text matched best (the snippet is in it).
-        corrected: Query terms that matched only as typos, each with the index terms used.
+        corrected: Query terms that matched only as typos, each with the words (or index terms)
+            it was read as.
     """
 
     key: str
@@ -125,6 +127,8 @@ class SearchIndex:
         self._postings: dict[str, dict[int, float]] = {}
         self._vocab: list[str] = []
         self._lang_vocab: dict[str, frozenset[str]] = {}
+        self._word_terms: dict[str, str] = {}
+        self._words: list[str] = []
         self._filtered: dict[Filters, frozenset[int]] = {}
         self._dirty = False
 
@@ -199,6 +203,8 @@ class SearchIndex:
         self._postings = postings
         self._vocab = sorted(postings)
         self._lang_vocab = {k: frozenset(v) for k, v in lang_vocab.items()}
+        self._word_terms = {}
+        self._words = []
         self._filtered = {}
         self._dirty = False
 
@@ -212,30 +218,54 @@ class SearchIndex:
             self._filtered[flt] = allowed
         return allowed
 
-    def _expand(self, t: str) -> tuple[list[tuple[str, float]], bool]:
-        """Index terms for one query term and whether they are typo corrections.
+    def _expand(self, t: str, raw: str = "") -> tuple[list[tuple[str, float]], tuple[str, ...]]:
+        """Index terms for one query term, and the words or terms a typo was read as.
 
         The term itself when indexed; else (4+ letters) the terms it begins; else (5+ letters)
-        the terms one edit away (two from 8 letters), a transposition counting as one.
+        a typo: the words of names, aliases, tags and summaries one edit away from the typed word
+        ``raw`` (two from 8 letters; a transposition counts as one), else the index terms as far
+        from the term.
         """
         if t in self._postings:
-            return [(t, 1.0)], False
+            return [(t, 1.0)], ()
         if len(t) < PREFIX_MIN:
-            return [], False
+            return [], ()
         vocab = self._vocab
         i = bisect_left(vocab, t)
         out: list[tuple[str, float]] = []
         while i < len(vocab) and vocab[i].startswith(t) and len(out) < PREFIX_MAX_TERMS:
             out.append((vocab[i], 0.7))
             i += 1
-        if out or len(t) < FUZZY_MIN:
-            return out, False
-        edits = 2 if len(t) >= FUZZY_TWO_EDITS else 1
-        found = process.extract(
-            t, vocab, scorer=OSA.distance, score_cutoff=edits, limit=FUZZY_MAX_TERMS
-        )
-        best = min((int(d) for _v, d, _i in found), default=0)
-        return [(v, FUZZY_FACTOR[int(d)]) for v, d, _i in found if d == best], bool(found)
+        if out or len(raw or t) < FUZZY_MIN:
+            return out, ()
+        if raw and not self._words:
+            self._typo_words()
+        for typed, choices in ((raw, self._words), (t, vocab)):
+            if not typed or len(typed) < FUZZY_MIN:
+                continue
+            edits = 2 if len(typed) >= FUZZY_TWO_EDITS else 1
+            found = process.extract(
+                typed, choices, scorer=OSA.distance, score_cutoff=edits, limit=FUZZY_MAX_TERMS
+            )
+            if not found:
+                continue
+            best = min(int(d) for _v, d, _i in found)
+            near = [v for v, d, _i in found if d == best]
+            as_terms = [self._word_terms.get(v, v) for v in near]
+            hits = list(dict.fromkeys(x for x in as_terms if x in self._postings))
+            if hits:
+                return [(x, FUZZY_FACTOR[best]) for x in hits], tuple(near)
+        return [], ()
+
+    def _typo_words(self) -> None:
+        """The words typos are matched against, and their index terms (at the first typo)."""
+        word_terms: dict[str, str] = {}
+        for d in self._order:
+            for word in d.words:
+                if word not in word_terms:
+                    word_terms[word] = term(word) or word
+        self._word_terms = word_terms
+        self._words = sorted(word_terms)
 
     def language_of(self, query: str, prefer: str | None = None) -> str | None:
         """The language a query is written in, when its script, words or stop words tell.
@@ -334,11 +364,16 @@ class SearchIndex:
         expanded: dict[str, list[str]] = {}
         corrected: list[tuple[str, tuple[str, ...]]] = []
         acc: dict[int, float] = {}
+        typed: dict[str, str] = {}
+        for w in WORD_RE.findall(query):
+            t = term(w)
+            if t is not None:
+                typed.setdefault(t, fold(w))
         for qt in qterms:
             expanded[qt] = []
-            found_terms, typo = self._expand(qt)
-            if typo:
-                corrected.append((qt, tuple(t for t, _f in found_terms)))
+            found_terms, read_as = self._expand(qt, typed.get(qt, ""))
+            if read_as:
+                corrected.append((qt, read_as))
             for t, factor in found_terms:
                 expanded[qt].append(t)
                 p = self._postings[t]
