@@ -20,6 +20,7 @@ from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
 from s3engine.languages import direction as text_direction
 
+from .assist import Assist
 from .i18n import _, language
 from .language_menu import LanguageMenu, PageLanguage
 from .stepper import esc
@@ -104,21 +105,39 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         )
         self.box.add_class("s3-search")
         kinds = [(_("All patterns"), ""), (_("S3 patterns"), "s3"), (_("Toolbox"), "toolbox")]
-        self.kind = w.Dropdown(options=kinds, value="", layout=w.Layout(width="160px"))
+        # Every list has a visible label that is also its accessible name (its description).
+        wide = {"description_width": "initial"}
+        self.kind = w.Dropdown(
+            options=kinds,
+            value="",
+            description=_("Kind"),
+            style=wide,
+            layout=w.Layout(width="auto"),
+        )
         cats = sorted({p.category for p in self.db.patterns()})
         self.category = w.Dropdown(
             options=[(_("Any category"), "")] + [(_(c), c) for c in cats],
             value="",
-            layout=w.Layout(width="240px"),
+            description=_("Category"),
+            style=wide,
+            layout=w.Layout(width="auto"),
         )
         from s3engine.patterns.model import PHASES
 
         self.phase = w.Dropdown(
             options=[(_("Any phase"), "")] + [(_(p), p) for p in PHASES],
             value="",
-            layout=w.Layout(width="180px"),
+            description=_("Phase"),
+            style=wide,
+            layout=w.Layout(width="auto"),
         )
-        self.results = w.Select(options=[], rows=8, layout=w.Layout(width="100%"))
+        self.results = w.Select(
+            options=[],
+            rows=8,
+            description=_("Patterns found"),
+            style=wide,
+            layout=w.Layout(width="100%"),
+        )
         self.results.add_class("s3-results")
         self.snippets = w.HTML()
         self.snippets.add_class("s3-snippets")
@@ -141,7 +160,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             [
                 w.HBox(
                     [
-                        w.HTML(f"<h3 style='margin:4px 0'>{esc(_('Pattern browser'))}</h3>"),
+                        w.HTML(f"<h2 style='margin:4px 0'>{esc(_('Pattern browser'))}</h2>"),
                         self.language,
                         PageLanguage(),
                     ]
@@ -154,6 +173,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 self.related,
                 w.HBox([self.use_button]),
                 self.message,
+                Assist(".s3-pattern-browser"),  # the stylesheet and keyboard support
             ]
         )
         self.add_class("s3-pattern-browser")
@@ -162,6 +182,10 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
     def redraw(self) -> None:
         """Texts after a language change."""
         self.use_button.description = _("Use this pattern in the current decision")
+        self.kind.description = _("Kind")
+        self.category.description = _("Category")
+        self.phase.description = _("Phase")
+        self.results.description = _("Patterns found")
         self.search()
         self.show(self.results.value)  # the open page too, in the new language
 

@@ -56,6 +56,7 @@ class Server:
         notebook: str | None = None,
         extra_env: dict[str, str] | None = None,
         wait: bool = True,
+        args: list[str] | None = None,
     ) -> None:
         self.kind = kind
         self.root = root
@@ -96,6 +97,7 @@ class Server:
             ]
             if os.geteuid() == 0:
                 cmd.append("--allow-root")
+            cmd += args or []  # e.g. what `s3flow lab` adds (s3engine.cli.jupyter.lab_settings)
         else:
             cmd = [
                 bin_path("s3flow"),
@@ -343,3 +345,126 @@ def open_panel(page: Any, title: str) -> None:
 def texts(page: Any, selector: str) -> str:
     """The text of every element matching ``selector``, joined (empty when there is none)."""
     return "\n".join(e.inner_text() for e in page.query_selector_all(selector))
+
+
+# -- accessibility: axe-core (from the npm registry, installed by ./dev test) ----------------------
+
+AXE = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+#: How long each axe run took (seconds), for the tests' summaries.
+AXE_SECONDS: list[float] = []
+#: Every s3flow panel a page can show (axe looks at these only, not at JupyterLab or Voila).
+PANELS = [
+    ".s3-session",
+    ".s3-pattern-browser",
+    ".s3-journal-view",
+    ".s3-participant",
+    ".s3-participant-refused",
+]
+_AXE_RUN = """async (panels) => {
+  const include = panels.filter(s => document.querySelector(s)).map(s => [s]);
+  if (!include.length) return null;
+  const res = await axe.run({include}, {resultTypes: ['violations'], runOnly: {type: 'tag',
+      values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
+  return res.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html,
+                                summary: n.failureSummary}))}));
+}"""
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core on the s3flow panels of ``page``: every violation found (any impact).
+
+    Raises:
+        AssertionError: axe-core is not installed, or the page shows no s3flow panel.
+    """
+    assert AXE.exists(), f"axe-core is missing ({AXE}): run ./dev test to install it"
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(_AXE_RUN, PANELS)
+    assert found is not None, "no s3flow panel on the page"
+    return list(found)
+
+
+def assert_accessible(page: Any, screen: str) -> None:
+    """Fail when axe-core finds a critical or serious violation on the s3flow panels of ``page``.
+
+    The message lists each violated rule with its impact, help text and the elements (targets);
+    a screenshot of the screen goes to ``a11y-<screen>.png``.
+    """
+    t0 = time.perf_counter()
+    bad = [v for v in axe_violations(page) if v["impact"] in ("critical", "serious")]
+    AXE_SECONDS.append(time.perf_counter() - t0)
+    if bad:
+        shot(page, f"a11y-{screen}")
+        lines = [f"{screen}: {len(bad)} critical/serious accessibility violation(s)"]
+        for v in bad:
+            lines.append(f"- {v['id']} ({v['impact']}): {v['help']}")
+            for node in v["nodes"][:5]:
+                lines.append(f"    {node['target']}: {node['summary'].splitlines()[-1].strip()}")
+                lines.append(f"      {node['html'][:160]}")
+        raise AssertionError("\n".join(lines))
+
+
+_FOCUS_JS = """(panel) => { const a = document.activeElement;
+  return !!a && a !== document.body && !!a.closest(panel); }"""
+
+
+def focused(page: Any) -> str:
+    """What has the keyboard focus on ``page``: tag, classes and the first words of its text."""
+    return str(
+        page.evaluate(
+            "(() => { const a = document.activeElement; if (!a) return 'nothing';"
+            " return a.tagName.toLowerCase() + ' .' + [...a.classList].join('.') + ' '"
+            " + (a.innerText || a.value || '').slice(0, 40).replace(/\\s+/g, ' '); })()"
+        )
+    )
+
+
+def focus_moves(page: Any) -> int:
+    """How often an s3flow panel has put the focus somewhere (``jupyter_ext.assist``)."""
+    return int(page.evaluate("Number(document.body.dataset.s3Focused || 0)"))
+
+
+def wait_focus_inside(
+    page: Any, panel: str, after: str, moves: int | None = None, timeout: float = 10_000
+) -> None:
+    """Wait until the panel has moved the focus (when ``moves``, the count before, is given) and
+    the focus is on an element inside ``panel``, not on the page body.
+
+    Raises:
+        AssertionError: Focus stayed outside, naming where it is and after which action.
+    """
+    try:
+        if moves is not None:
+            page.wait_for_function(
+                "n => Number(document.body.dataset.s3Focused || 0) > n",
+                arg=moves,
+                timeout=timeout,
+                polling=50,
+            )
+        page.wait_for_function(_FOCUS_JS, arg=panel, timeout=timeout, polling=50)
+    except Exception as exc:
+        shot(page, "a11y-focus-lost")
+        said = texts(page, ".s3-error, .s3-live") or "nothing"
+        raise AssertionError(
+            f"after {after}: focus is on {focused(page)}, not in {panel} (the page says: {said})"
+        ) from exc
+
+
+def tab_to(page: Any, selector: str, limit: int = 80) -> int:
+    """Press Tab until the focused element matches ``selector``; return how many presses.
+
+    Raises:
+        AssertionError: ``selector`` was not reached with the keyboard.
+    """
+    for n in range(limit):
+        if page.evaluate(
+            "(s) => !!document.activeElement && document.activeElement.matches(s)", selector
+        ):
+            return n
+        page.keyboard.press("Tab")
+    buttons = texts(page, ".s3-actions button") or "none"
+    shot(page, "a11y-tab-failed")
+    raise AssertionError(
+        f"{selector} cannot be reached with Tab (focus is on {focused(page)}; buttons: {buttons})"
+    )
