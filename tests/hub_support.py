@@ -7,6 +7,7 @@ npm registry (./dev test installs it into .cache/npm).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -91,7 +92,11 @@ class Hub:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self._wait()
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait(self, timeout: float = 120) -> None:
         """Wait until the hub runs and the participant app answers (not its "starting" page)."""
@@ -111,13 +116,36 @@ class Hub:
         raise RuntimeError(f"the hub did not start ({url}): " + self.log.read_text()[-4000:])
 
     def stop(self) -> None:
-        """Stop the hub; it stops the proxy, the participant app and the tutors' servers."""
-        self.proc.send_signal(signal.SIGTERM)
+        """Stop the hub; it stops the proxy, the participant app and the tutors' servers.
+
+        Whatever it left running (e.g. after a failed start) is ended too: the processes whose
+        working folder is inside this hub's folder (the proxy, the app, tutors' servers).
+        """
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        for sig, pause in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 0.0)):
+            left = self._left_behind()
+            for pid in left:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, sig)
+            end = time.monotonic() + pause
+            while left and time.monotonic() < end and self._left_behind():
+                time.sleep(0.2)
+
+    def _left_behind(self) -> list[int]:
+        found = []
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit() and int(proc.name) != os.getpid():
+                with contextlib.suppress(OSError):
+                    cwd = os.readlink(proc / "cwd").removesuffix(" (deleted)")
+                    if cwd == str(self.home) or cwd.startswith(str(self.home) + os.sep):
+                        found.append(int(proc.name))
+        return found
 
 
 def log_in(page: object, base: str, name: str) -> None:
