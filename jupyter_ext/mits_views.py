@@ -22,6 +22,7 @@ import ipywidgets as w
 from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
 
+from .hub import hub_credential
 from .i18n import _
 from .language_menu import PageLanguage
 from .stepper import esc
@@ -137,7 +138,8 @@ class EvaluationGrid(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         scores = {k: (int(v) if v else None) for k, v in self._values.items()}
         fields: dict[str, Any] = {"scores": scores} if scores else {}
         try:
-            self.proc.act(action, self.member.value, **fields)
+            me = hub_credential([self.member.value])  # under JupyterHub: the hub user
+            self.proc.act(action, self.member.value, credential=me, **fields)
         except S3Error as err:
             self.message.value = f"<span style='color:#b00020'>{html.escape(str(err))}</span>"
             return

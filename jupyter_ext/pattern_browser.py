@@ -21,6 +21,7 @@ from s3engine.errors import S3Error
 from s3engine.languages import direction as text_direction
 
 from .assist import Assist
+from .hub import hub_credential
 from .i18n import _, language
 from .language_menu import LanguageMenu, PageLanguage
 from .stepper import esc
@@ -337,7 +338,10 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             return
         proc = self.ws.get(pid)
         try:
-            proc.act("apply_patterns", proc.facilitator, patterns=[self.db.get(key).id])
+            me = hub_credential([proc.facilitator])  # under JupyterHub: the hub user
+            proc.act(
+                "apply_patterns", proc.facilitator, credential=me, patterns=[self.db.get(key).id]
+            )
         except S3Error as err:
             self.message.value = f"<span style='color:#b00020'>{html.escape(str(err))}</span>"
             return

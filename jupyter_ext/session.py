@@ -19,6 +19,7 @@ from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
 
 from .form import FieldForm
+from .hub import hub_credential
 from .i18n import _, format_date
 from .language_menu import LanguageMenu
 from .stepper import ProcessStepper, display, esc
@@ -110,9 +111,10 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
 
         def start(_b: Any) -> None:
             values = form.values()
-            actor = self.actor or values.get("facilitator") or "tutor"
+            me = hub_credential([str(values.get("facilitator") or "")])  # under JupyterHub
+            actor = me.person if me else self.actor or values.get("facilitator") or "tutor"
             try:
-                proc = self.ws.start(self.kind, actor, **values)
+                proc = self.ws.start(self.kind, actor, credential=me, **values)
             except S3Error as err:  # each next to its field, a summary by the button pressed
                 form.show_problems(err)
                 return
