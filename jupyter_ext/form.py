@@ -97,6 +97,8 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             return w.Checkbox(value=False, indent=False)
         if f.type == "rows":
             return RowsInput(f.columns)
+        if f.type == "mapping":  # given in a dedicated view (the MiTS scoring grid), not typed
+            return w.HTML()
         if f.type in ("int", "number") and not f.required:
             # empty means "not given": a number box would start at 0 and send it
             return w.Text(placeholder=_("a number"), layout=w.Layout(width="10em"))

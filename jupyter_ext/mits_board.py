@@ -27,10 +27,15 @@ def checklist_html(items: list[dict[str, Any]]) -> str:
     """The gate checklist: a tick or an empty box before each sentence."""
     if not items:
         return ""
+    box = (
+        "display:inline-block;width:1.1em;height:1.1em;line-height:1.1em;text-align:center;"
+        "border:1px solid #2f6f4f;border-radius:3px;margin-right:6px;color:#2f6f4f"
+    )
+    hidden = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)"
     rows = "".join(
         f"<li class='s3-check {'s3-done' if i['done'] else 's3-todo'}' style='list-style:none'>"
-        f"<span aria-hidden='true'>{'✅' if i['done'] else '⬜'}</span> "
-        f"<span class='s3-sr'>{esc(_('done') if i['done'] else _('to do'))}: </span>"
+        f"<span aria-hidden='true' style='{box}'>{'✔' if i['done'] else ''}</span>"
+        f"<span style='{hidden}'>{esc(_('done') if i['done'] else _('to do'))}: </span>"
         f"{esc(i['text'])}</li>"
         for i in items
     )

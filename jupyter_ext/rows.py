@@ -68,8 +68,9 @@ class RowsInput(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
                 )
             else:
                 cell = w.Text(layout=w.Layout(width="30%"))
-            cell.description = f"{_(self._label(c))} {n}"  # the input's own label (screen readers)
-            cell.style.description_width = "0px"
+            cell.tooltip = f"{_(self._label(c))} {n}"  # its name for screen readers
+            if c.type != "choice":
+                cell.placeholder = _(self._label(c))
             cell.add_class(f"s3-cell-{c.name}")
             value = (values or {}).get(c.name)
             if value is not None and (c.type != "choice" or value in c.choices):

@@ -166,6 +166,10 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         """Redraw everything from the engine."""
         p = self.proc
         leaf = p.leaf()
+        if list(self.actor.options) != p.participants:  # someone joined (a tutor, a LIT member)
+            acting = self.actor.value
+            self.actor.options = p.participants
+            self.actor.value = acting if acting in p.participants else p.facilitator
         self.details.set_title(0, _(boards.board_title(p)))
         self.details.set_title(1, _("History"))
         self.details.set_title(2, _("Process diagram"))

@@ -22,7 +22,9 @@ def workspace(path: str | None = None) -> Workspace:
         path: The workspace folder or ``postgresql://`` URL (default: ``$S3FLOW_WORKSPACE``).
     """
     where = resolve_path(path)
-    key = str(where.resolve()) if isinstance(where, Path) else where.conninfo + "#" + str(where)
+    if isinstance(where, Path):
+        where = where.resolve()  # a kernel may change its folder later
+    key = str(where) if isinstance(where, Path) else where.conninfo + "#" + str(where)
     if key not in _WS:
         ws = Workspace(where)
         ws.autoflush_seconds = 0.5

@@ -250,8 +250,8 @@ DEFINITION = ProcessDef(
                 Field(
                     "scores",
                     "mapping",
-                    help="item=score pairs separated by commas (item ids of the instrument); "
-                    "leave an item blank (item=) if unsure.",
+                    help="A score for each item of the instrument, given in the scoring grid; "
+                    "leave an item blank if unsure.",
                 ),
                 Field("note", "text", required=False),
             ),
@@ -269,7 +269,7 @@ DEFINITION = ProcessDef(
                     "scores",
                     "mapping",
                     required=False,
-                    help="Last scores to add before submitting.",
+                    help="Last scores to add before submitting, given in the scoring grid.",
                 ),
                 Field("note", "text", required=False),
             ),
