@@ -417,3 +417,27 @@ def test_a_wrong_field_is_explained_in_the_chosen_language(tmp_path: Path) -> No
     )
     i18n.set_language("en")
     assert str(wrong.value) == "Review date: 'σύντομα' is not a date. Expected: YYYY-MM-DD."
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_a_workspace_can_be_set_to_each_language(tmp_path: Path, lang: str) -> None:
+    ws = Workspace(tmp_path / "ws", clock=fixed_clock())
+    ws.configure("Ana", language=lang)
+    assert Workspace(tmp_path / "ws").settings["language"] == lang
+
+
+def test_the_command_line_accepts_every_language(tmp_path: Path) -> None:
+    s3flow = Path(sys.executable).with_name("s3flow")
+    res = subprocess.run(
+        [s3flow, "init", "--workspace", str(tmp_path / "ws"), "--language", "ar"],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    assert Workspace(tmp_path / "ws").settings["language"] == "ar"
+    bad = subprocess.run(
+        [s3flow, "init", "--workspace", str(tmp_path / "ws2"), "--language", "de"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "ar" in bad.stderr  # argparse lists the choices, in English
