@@ -21,7 +21,7 @@ from s3engine.core.choices import source_of
 from s3engine.core.definition import Field
 from s3engine.errors import InvalidField, InvalidFields, S3Error
 
-from .i18n import _
+from .i18n import _, say
 from .pickers import MultiPicker, Option, picker
 from .rows import RowsInput
 
@@ -54,7 +54,8 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
         self.summary.add_class("s3-form-summary")
         rows = []
         for f in self.fields:
-            offered = list(options(f)) if options is not None and source_of(f) else []
+            found = options(f) if options is not None and source_of(f) else []
+            offered = [(value, say(label)) for value, label in found]  # engine labels translated
             widget = (
                 picker(offered, multiple=f.type in ("list", "patterns"))
                 if offered
@@ -72,18 +73,31 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             err = w.HTML("", layout=w.Layout(margin="0 0 4px 0"))
             err.add_class("s3-field-error")
             self.errors[f.name] = err
-            rows.append(w.VBox([w.HTML(f"<b>{html.escape(label)}</b>{help_txt}"), widget, err]))
+            # The description is the input's own <label> (screen readers read it with the input);
+            # the stylesheet (jupyter_ext.theme) shows it above the input, in bold.
+            widget.description = label
+            boxed = isinstance(widget, (MultiPicker, RowsInput))  # no label of their own
+            head = [w.HTML(f"<b>{html.escape(label)}</b>")] if boxed else []
+            rows.append(
+                w.VBox([*head, widget, w.HTML(help_txt), err] if help_txt else [*head, widget, err])
+            )
         super().__init__(rows)
         self.add_class("s3-form")
 
     @staticmethod
     def _input(f: Field, participants: Sequence[str]) -> w.Widget:
         full = w.Layout(width="95%")
+        # Typed text reaches the kernel once, when the field is left: sent key by key, the last
+        # keys could arrive after a Confirm pressed right away (ipywidgets sends one message per
+        # widget at a time and holds back the rest), and the action would get cut-off text.
+        once = {"continuous_update": False}
         if f.type == "text":
-            return w.Textarea(layout=w.Layout(width="95%", height="70px"))
+            return w.Textarea(layout=w.Layout(width="95%", height="70px"), **once)
         if f.type == "line" or f.type == "patterns":
             return w.Text(
-                layout=full, placeholder=_("comma-separated ids") if f.type == "patterns" else ""
+                layout=full,
+                placeholder=_("comma-separated ids") if f.type == "patterns" else "",
+                **once,
             )
         if f.type == "person":
             return w.Dropdown(options=[("—", None)] + [(p, p) for p in participants], value=None)
@@ -101,16 +115,16 @@ class FieldForm(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             return w.HTML()
         if f.type in ("int", "number") and not f.required:
             # empty means "not given": a number box would start at 0 and send it
-            return w.Text(placeholder=_("a number"), layout=w.Layout(width="10em"))
+            return w.Text(placeholder=_("a number"), layout=w.Layout(width="10em"), **once)
         if f.type == "int":
             return w.IntText()
         if f.type == "number":
             return w.FloatText()
         if f.type == "list":
             return w.Textarea(
-                layout=w.Layout(width="95%", height="60px"), placeholder=_("one per line")
+                layout=w.Layout(width="95%", height="60px"), placeholder=_("one per line"), **once
             )
-        return w.Text(layout=full)
+        return w.Text(layout=full, **once)
 
     def values(self) -> dict[str, Any]:
         """The entered values (empty optional inputs are left out)."""

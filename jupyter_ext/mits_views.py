@@ -12,6 +12,7 @@ Allowed imports: ipywidgets, s3engine, jupyter_ext.
 
 from __future__ import annotations
 
+import base64
 import html
 import tempfile
 from pathlib import Path
@@ -23,7 +24,7 @@ from s3engine.core.workspace import Workspace
 from s3engine.errors import S3Error
 
 from .hub import hub_credential
-from .i18n import _
+from .i18n import _, format_percent, format_score
 from .language_menu import PageLanguage
 from .stepper import esc
 from .workspace import workspace
@@ -150,7 +151,7 @@ class EvaluationGrid(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         """Who has submitted, who has a draft."""
         ev = self.proc.open_evaluation()
         if not ev:
-            self.progress.value = f"<i>{esc(_('No evaluation is open.'))}</i>"
+            self.progress.value = f"<i>{esc(_('Nobody has saved scores yet.'))}</i>"
             return
         sub = sorted(p for p, r in ev["responses"].items() if r["submitted"])
         drafts = sorted(p for p, r in ev["responses"].items() if not r["submitted"])
@@ -172,9 +173,8 @@ class CycleView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
         self.ws = ws or workspace()
         self.pid = pid
         self.table = w.HTML()
-        self.chart = w.Image(format="png", layout=w.Layout(display="none"))
-        # the image's text alternative (its title): the figures themselves are in the table
-        self.chart.tooltip = _("Chart of the mean score per section: baseline, previous cycle, now")
+        # an <img> of our own: ipywidgets' Image cannot carry a text alternative
+        self.chart = w.HTML(layout=w.Layout(display="none"))
         self.empty = w.HTML()
         self.actions = w.HTML()
         refresh = w.Button(description=_("Refresh"), icon="refresh")
@@ -201,9 +201,9 @@ class CycleView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             self.table.value = esc(err)
             return
         rows = "".join(
-            f"<tr><td>{esc(s['name'])}</td><td>{report.num(s['baseline'])}</td>"
-            f"<td>{report.num(s['previous'])}</td><td>{report.num(s['now'])}</td>"
-            f"<td>{report.num(s.get('delta_baseline'), True)}</td></tr>"
+            f"<tr><td>{esc(s['name'])}</td><td>{format_score(s['baseline'])}</td>"
+            f"<td>{format_score(s['previous'])}</td><td>{format_score(s['now'])}</td>"
+            f"<td>{format_score(s.get('delta_baseline'), True)}</td></tr>"
             for s in rep["sections"]
         )
         self.table.value = (
@@ -225,11 +225,17 @@ class CycleView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informa
             with tempfile.TemporaryDirectory() as d:
                 png = Path(d) / "chart.png"
                 report.write_chart(rep, png)
-                self.chart.value = png.read_bytes()
+                data = base64.b64encode(png.read_bytes()).decode()
+            # the figures themselves are in the table above
+            alt = _("Chart of the mean score per section: baseline, previous cycle, now")
+            self.chart.value = (
+                f"<img alt='{esc(alt)}' style='max-width:100%' src='data:image/png;base64,{data}'>"
+            )
         acts = "".join(
             f"<tr><td>{esc(a['title'])}</td><td>{esc(a['owner'] or '')}</td>"
             f"<td>{esc(_(a['status']))}</td><td><progress max='100' value='{int(a['progress'])}'>"
-            f"</progress> {int(a['progress'])}%</td><td>{esc(a['milestones'])}</td></tr>"
+            f"</progress> {format_percent(int(a['progress']))}</td>"
+            f"<td>{esc(a['milestones'])}</td></tr>"
             for a in rep["actions"]
         )
         self.actions.value = (

@@ -16,12 +16,13 @@ import ipywidgets as w
 
 from s3engine.core import choices
 from s3engine.core.workspace import Workspace
-from s3engine.errors import S3Error
+from s3engine.errors import InvalidField, S3Error
 
+from .assist import Assist
 from .form import FieldForm
 from .hub import hub_credential
 from .i18n import _, format_date
-from .language_menu import LanguageMenu
+from .language_menu import LanguageMenu, PageLanguage
 from .stepper import ProcessStepper, display, esc
 from .workspace import workspace
 
@@ -54,25 +55,31 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
         self.prefill = prefill
         self.title = w.HTML()
         self.language = LanguageMenu(self.redraw)
-        self.choose = w.Dropdown(layout=w.Layout(width="60%"))
+        self.choose = w.Dropdown(
+            description=_("Continue"),
+            style={"description_width": "initial"},
+            layout=w.Layout(width="60%"),
+        )
         self.choose.add_class("s3-choose")
         self.open_button = w.Button(description=_("Open"))
         self.open_button.add_class("s3-open")
-        self.open_button.on_click(lambda _b: self.open_process(self.choose.value))
+        self.open_button.on_click(lambda _b: self.open_process(self.choose.value, focus=True))
         self.new_button = w.Button(description=_("Start a new one"), button_style="primary")
         self.new_button.add_class("s3-new")
-        self.new_button.on_click(lambda _b: self.show_start_form())
+        self.new_button.on_click(lambda _b: self.show_start_form(focus=True))
         self.start_box = w.VBox()
         self.message = w.HTML()
         self.body = w.VBox()
         self.stepper: ProcessStepper | None = None
+        self.assist = Assist(".s3-session")  # keyboard focus after each step (jupyter_ext.assist)
         super().__init__(
             [
-                w.HBox([self.title, self.language]),
+                w.HBox([self.title, self.language, PageLanguage()]),
                 w.HBox([self.choose, self.open_button, self.new_button]),
                 self.start_box,
                 self.message,
                 self.body,
+                self.assist,
             ]
         )
         self.add_class("s3-session")
@@ -82,7 +89,8 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
 
     def redraw(self) -> None:
         """Redraw texts (after a language change) and the list of processes."""
-        self.title.value = f"<h3 style='margin:4px 0'>{esc(_(self.cls.definition.title))}</h3>"
+        self.title.value = f"<h2 style='margin:4px 0'>{esc(_(self.cls.definition.title))}</h2>"
+        self.choose.description = _("Continue")
         self.open_button.description = _("Open")
         self.new_button.description = _("Start a new one")
         roots = self.ws.roots(self.kind)
@@ -97,8 +105,8 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
         if self.stepper is not None:
             self.open_process(self.stepper.proc.id)
 
-    def show_start_form(self) -> None:
-        """The form for starting a new process of this kind."""
+    def show_start_form(self, focus: bool = False) -> None:
+        """The form for starting a new process of this kind (``focus``: on its first input)."""
         form = FieldForm(
             self.cls.definition.start_fields, [], lambda f: choices.options(self.ws, f)
         )
@@ -107,7 +115,7 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
         go = w.Button(description=_("Start"), button_style="success")
         go.add_class("s3-start")
         cancel = w.Button(description=_("Cancel"))
-        cancel.on_click(lambda _b: setattr(self.start_box, "children", []))
+        cancel.on_click(lambda _b: self.cancel_start())
 
         def start(_b: Any) -> None:
             values = form.values()
@@ -115,13 +123,20 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
             actor = me.person if me else self.actor or values.get("facilitator") or "tutor"
             try:
                 proc = self.ws.start(self.kind, actor, credential=me, **values)
-            except S3Error as err:  # each next to its field, a summary by the button pressed
-                form.show_problems(err)
+            except InvalidField as err:
+                form.show_problems(err)  # each next to its field, a summary by the button
+                field = f".s3-field-{err.field}"
+                self.assist.focus_on(
+                    f"{field} input, {field} textarea, {field} select", announcement=str(err)
+                )
+                return
+            except S3Error as err:
+                form.show_problems(err)  # next to the button pressed
                 return
             self.start_box.children = []
             self.message.value = ""
             self.redraw()
-            self.open_process(proc.id)
+            self.open_process(proc.id, focus=True)
 
         go.on_click(start)
         self.form = form
@@ -131,9 +146,16 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
             # what went wrong shows by the buttons, wrapping under them when long
             w.HBox([go, cancel, form.summary], layout=w.Layout(flex_flow="row wrap")),
         ]
+        if focus:
+            self.assist.focus_on(".s3-form input, .s3-form textarea, .s3-form select")
 
-    def open_process(self, pid: str | None) -> None:
-        """Show the stepper for process ``pid``."""
+    def cancel_start(self) -> None:
+        """Close the start form; focus goes back to the button that opened it."""
+        self.start_box.children = []
+        self.assist.focus_on(".s3-new")
+
+    def open_process(self, pid: str | None, focus: bool = False) -> None:
+        """Show the stepper for process ``pid`` (``focus``: on its current step)."""
         if not pid:
             return
         try:
@@ -144,6 +166,8 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
             self.message.value = f"<b style='color:#b00020'>{html.escape(str(err))}</b>"
             return
         self.body.children = [self.stepper, *self.extras(pid)]
+        if focus:
+            self.assist.focus_on(".s3-stepper .s3-current-step")
 
     def extras(self, pid: str) -> list[w.Widget]:
         """Dedicated views for processes a generic stepper cannot show well (MiTS)."""
@@ -162,8 +186,8 @@ class Session(w.VBox):  # type: ignore[misc]  # ipywidgets has no type informati
             with out:
                 try:
                     if which == "grid":
-                        if mits_cycle(self.ws, pid).open_evaluation() is None:
-                            print(_("No evaluation is open: choose the instrument first."))
+                        if mits_cycle(self.ws, pid).instrument is None:
+                            print(_("Choose the evaluation instrument first."))
                             return
                         display(EvaluationGrid(pid, self.ws))
                     else:

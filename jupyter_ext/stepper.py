@@ -32,14 +32,15 @@ from s3engine.core.workspace import Workspace
 from s3engine.errors import InvalidField, S3Error
 
 from . import boards
+from .assist import Assist
 from .content import decision_html
 from .form import FieldForm
 from .history import history_html
 from .hub import hub_credential
 from .i18n import _
+from .language_menu import PageLanguage
 from .live import follow
-from .progress import people_html, step_bar
-from .theme import stylesheet
+from .progress import focus_after, people_html, step_bar, step_text, where
 
 
 def slug(text: str) -> str:
@@ -135,12 +136,13 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.revision = 0
         self.rev = w.HTML()  # updated last in render(): tests wait for it to know the screen is new
         self.rev.add_class("s3-rev")
+        #: Keyboard focus and screen-reader announcements after each action (jupyter_ext.assist).
+        self.assist = Assist(".s3-stepper")
         self._form: FieldForm | None = None
         self._form_action: str | None = None
         self._form_process: str | None = None
         super().__init__(
             [
-                stylesheet(),
                 self.header,
                 self.steps,
                 self.guidance,
@@ -152,6 +154,8 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 self.form_box,
                 self.message,
                 self.details,
+                self.assist,
+                PageLanguage(),
                 self.rev,
             ]
         )
@@ -175,21 +179,19 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.details.set_title(2, _("Process diagram"))
         state = " · " + _("finished") + f": {_(p.outcome or '')}" if p.finished else ""
         self.header.value = (
-            f"<div class='s3-header'><div class='s3-title'>{esc(p.title)}</div>"
-            f"<div>{esc(_(p.definition.title))} · "
-            # the id is for the facilitator's command line; a participant never needs it
-            + (f"<code>{esc(p.id)}</code> · " if self.credential is None else "")
+            # the id is for the command line only: a tooltip, never in the text people read
+            "<div class='s3-header'><h2 class='s3-title'"
+            + (f" title='s3flow {esc(p.id)}'" if self.credential is None else "")
+            + f">{esc(p.title)}</h2><div>{esc(_(p.definition.title))} · "
             + f"{esc(_('Facilitator'))}: {esc(p.facilitator)}{esc(state)}</div></div>"
         )
         self.steps.value = step_bar(p) + (step_bar(leaf, nested=True) if leaf is not p else "")
         self.decision.value = decision_html(p)
-        step = leaf.step
-        num = f"{_('Step')} {step.number}: " if step.number else ""
         self.guidance.value = (
-            f"<div class='s3-guidance'><div class='s3-current-step'>{esc(num + _(step.title))}"
-            f"</div><div>{esc(_(step.guidance))}</div></div>"
+            f"<div class='s3-guidance'><h3 class='s3-current-step' tabindex='-1'>"
+            f"{esc(step_text(leaf))}</h3><div>{esc(_(leaf.step.guidance))}</div></div>"
         )
-        self.people.value = people_html(leaf, self.credential.person if self.credential else None)
+        self.people.value = people_html(leaf, self._person())
         self.render_details()
         self.render_actions()
 
@@ -317,7 +319,10 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             return
         leaf = self.proc.leaf()
         self._form = FieldForm(
-            a.fields, self.proc.participants, lambda f: choices.options(self.ws, f, leaf)
+            a.fields,
+            self.proc.participants,
+            lambda f: choices.options(self.ws, f, leaf),
+            needs=a.needs,
         )
         self._form.prefill(self.proc.leaf().data)  # what the engine knows already
         self._form_action, self._form_process = a.name, a.process
@@ -330,7 +335,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         cancel = w.Button(description=_("Cancel"))
         cancel.add_class("s3-cancel")
         ok.on_click(lambda _b: self.submit())
-        cancel.on_click(lambda _b: self.close_form())
+        cancel.on_click(lambda _b: self.cancel_form())
         missing = (
             f"<div class='s3-missing' role='note'><b>{esc(_('To fill in'))}:</b> "
             f"{esc(a.missing)}</div>"
@@ -345,8 +350,10 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             else ""
         )
         guidance = w.HTML(f"<i>{esc(_(a.guidance))}</i>{missing}{warn}")
-        self.form_box.children = [guidance, self._form, w.HBox([ok, cancel, self._form.summary])]
+        # what went wrong shows right under the buttons (a summary; each field's message by it)
+        self.form_box.children = [guidance, self._form, w.HBox([ok, cancel]), self._form.summary]
         self.form_box.add_class("s3-open-form")
+        self.assist.focus_on(".s3-form input, .s3-form textarea, .s3-form select", ".s3-confirm")
 
     def open_confirm(self, a: ActionView) -> None:
         """Ask before an action that cannot be undone (what happens is said in plain words)."""
@@ -361,19 +368,28 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         no = w.Button(description=_("Cancel"))
         no.add_class("s3-cancel")
         yes.on_click(lambda _b: self.do(a.name, {}))
-        no.on_click(lambda _b: self.close_form())
+        no.on_click(lambda _b: self.cancel_form())
         text = w.HTML(
             "<div class='s3-confirm-text' role='alert'><b>"
             + esc(_("This cannot be undone."))
             + f"</b> {esc(_(a.confirm))}</div>"
         )
         self.form_box.children = [text, w.HBox([yes, no])]
+        self.assist.focus_on(".s3-confirm")
 
     def close_form(self) -> None:
         """Close the open form."""
         self._form = None
         self._form_action = self._form_process = None
         self.form_box.children = []
+
+    def cancel_form(self) -> None:
+        """Close the open form without acting; focus goes back to the actions."""
+        self.close_form()
+        self.assist.focus_on(".s3-actions button", ".s3-current-step")
+
+    def _person(self) -> str | None:
+        return self.credential.person if self.credential else None
 
     def submit(self) -> None:
         """Send the open form's values to the engine."""
@@ -392,6 +408,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             True when the engine recorded the action.
         """
         t0 = time.perf_counter()
+        before = where(self.proc, self._person())
         try:
             self.proc.act(
                 action,
@@ -401,7 +418,12 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 **fields,
             )
         except InvalidField as err:
-            if not (self._form and self._form.show_problems(err)):
+            if self._form and self._form.show_problems(err):
+                field = f".s3-open-form .s3-field-{err.field}"
+                self.assist.focus_on(
+                    f"{field} input, {field} textarea, {field} select", announcement=str(err)
+                )
+            else:
                 self._show_error(str(err))
             self.bump()
             return False
@@ -415,6 +437,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.close_form()
         self.message.value = ""
         self.render()
+        focus_after(self.assist, self.proc, self._person(), before)
         self.last_render_ms = (time.perf_counter() - t0) * 1000
         for cb in self.on_change:
             cb(self)
@@ -422,15 +445,18 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
 
     def _show_error(self, text: str) -> None:
         self.message.value = f"<div class='s3-error'>{esc(text)}</div>"
+        self.assist.focus_on(announcement=text, move=False)
 
     def refresh(self) -> None:
         """Pick up events from other programs; keep an open form and what was typed in it."""
+        before = where(self.proc, self._person())
         try:
             self.ws.refresh()
         except S3Error as err:
             self._show_error(str(err))
             return
         self.render()
+        focus_after(self.assist, self.proc, self._person(), before, move=False)
 
     def live_refresh(self) -> None:
         """Redraw after another program's events (the watcher applied them already)."""
