@@ -2,8 +2,8 @@
 
 The n-th I/O call (``os.write``, ``os.fsync``, ``os.replace``, ``os.truncate``, ``os.ftruncate``,
 ``os.open``, ``os.mkdir``, ``os.link`` or taking the journal lock with ``fcntl.flock``) raises
-``OSError`` (EIO, or ENOSPC), once or from then on (or, for a write, writes only half: a full disk's short write), for
-n = 1, 2, 3 ... until the operation runs without meeting a fault.
+``OSError`` (EIO, or ENOSPC), once or from then on (or, for a write, writes only half: a full
+disk's short write), for n = 1, 2, 3 ... until the operation runs without meeting a fault.
 After every fault: every event acknowledged before is still in the journal, the journal verifies,
 nothing is half-applied (the live state, a fresh open and a fresh replay agree), the failed call
 raised a typed ``S3Error`` whose message is honest about what was written, and the next command
