@@ -212,36 +212,40 @@ def open_rows(db: str, tmp: Path, processes: int) -> list[Row]:
 
 
 def many_rows(server: Any, tmp: Path, workspaces: int, per: int = 1000) -> list[Row]:
-    """Opening one workspace of ``workspaces`` in one database, next to it alone there."""
+    """Opening one workspace of ``workspaces`` in one database, next to it alone in another.
+
+    Both databases hold the same workspace ``w0``; the opens alternate between them, so both
+    meet the same machine load.
+    """
     from s3engine.core.workspace import Workspace
 
     data, key = _journal(per // 10, tmp)  # consent decisions of 10 events each
-    db = server.create_database("many")
+    alone_db, many_db = server.create_database("alone"), server.create_database("many")
+    _load(f"{alone_db}&workspace=w0", data, key)
+    for k in range(workspaces):
+        _load(f"{many_db}&workspace=w{k}", data, key)
 
-    def open_one() -> float:
-        best = []
-        for _ in range(5):
-            t = time.perf_counter()
-            ws = Workspace(f"{db}&workspace=w0&state={tmp / 'many-w0'}", use_snapshot=False)
-            ws.agreements(due_before=DUE)
-            best.append(time.perf_counter() - t)
-            ws.journal.close()
-        return statistics.median(best) * 1000
+    def open_one(db: str) -> float:
+        t = time.perf_counter()
+        ws = Workspace(f"{db}&workspace=w0&state={tmp / 'many-w0'}", use_snapshot=False)
+        ws.agreements(due_before=DUE)
+        ws.journal.close()
+        return (time.perf_counter() - t) * 1000
 
-    _load(f"{db}&workspace=w0", data, key)
-    alone = open_one()
-    for k in range(1, workspaces):
-        _load(f"{db}&workspace=w{k}", data, key)
-    crowded = open_one()
+    alone, crowded = [], []
+    for _ in range(7):
+        alone.append(open_one(alone_db))
+        crowded.append(open_one(many_db))
+    ratio = statistics.median(crowded) / statistics.median(alone)
     return [
         row(
             f"P8 PostgreSQL open 1 of {workspaces} workspaces x {per:,} events in one database",
-            crowded,
+            statistics.median(crowded),
             "ms",
-            "the same workspace alone in the database",
-            crowded / alone,
+            "the same workspace alone in a database",
+            ratio,
             "ratio <= 1.5",
-            crowded / alone <= 1.5,
+            ratio <= 1.5,
         )
     ]
 
