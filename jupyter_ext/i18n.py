@@ -125,7 +125,10 @@ def say(text: str) -> str:
     """
     template = getattr(text, "template", None)
     if isinstance(template, str):
-        return _(template).format(**getattr(text, "values", {}))
+        values = getattr(text, "values", {})
+        return _(template).format(
+            **{k: say(v) if hasattr(v, "template") else v for k, v in values.items()}
+        )
     return _(text)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from s3engine.core.process import Process
 
-from .i18n import N_, _
+from .i18n import N_, _, say
 
 
 def esc(value: Any) -> str:
@@ -36,7 +36,7 @@ def checklist_html(items: list[dict[str, Any]]) -> str:
         f"<li class='s3-check {'s3-done' if i['done'] else 's3-todo'}' style='list-style:none'>"
         f"<span aria-hidden='true' style='{box}'>{'✔' if i['done'] else ''}</span>"
         f"<span style='{hidden}'>{esc(_('done') if i['done'] else _('to do'))}: </span>"
-        f"{esc(i['text'])}</li>"
+        f"{esc(say(i['text']))}</li>"
         for i in items
     )
     return (
@@ -64,7 +64,8 @@ def mits_board(p: Process) -> str:
         f"{esc(_(d['phase']))}"
         + (f" · {esc(_('Tutor'))}: {esc(d['tutor'])}" if d.get("tutor") else "")
         + "</div>",
-        f"<div class='s3-rule'><b>{esc(_('Preparation rule'))}:</b> {esc(d['rule_text'])}</div>",
+        f"<div class='s3-rule'><b>{esc(_('Preparation rule'))}:</b> "
+        f"{esc(say(d['rule_text']))}</div>",
     ]
     out += [f"<div class='s3-warning'>⚠ {esc(w)}</div>" for w in d.get("warnings", [])]
     out.append(checklist_html(d.get("gate_checklist", [])))

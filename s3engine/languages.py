@@ -33,10 +33,10 @@ class Phrase(str):
     """An English text the engine made from a template and values, translatable by a front end.
 
     It is a ``str`` (the English, as the CLI and reports show it) that also keeps its
-    ``template`` (a catalogue entry, e.g. ``"step {step}: nobody asked a clarifying question"``)
-    and its ``values`` (names, numbers and ids, shown as they are). A front end shows
-    ``gettext(template).format(**values)``. ``tools/extract_messages.py`` collects the templates
-    of every ``Phrase("...")`` in the engine.
+    ``template`` (a catalogue entry, e.g. ``"step {step}: nobody asked a clarifying
+    question"``) and its ``values`` (names, numbers and ids, shown as they are; a value that is
+    itself a phrase is translated too). A front end shows ``gettext(template).format(**values)``.
+    ``tools/extract_messages.py`` collects the templates of every ``Phrase("...")`` in the engine.
     """
 
     template: str
@@ -44,7 +44,8 @@ class Phrase(str):
 
     def __new__(cls, template: str, **values: object) -> Phrase:
         """Make the English text ``template.format(**values)``, keeping both."""
-        shown = {k: str(v) for k, v in values.items()}
+        # A value that is a phrase stays one, so that it is translated too.
+        shown = {k: v if isinstance(v, str) else str(v) for k, v in values.items()}
         text = super().__new__(cls, template.format(**shown))
         text.template = template
         text.values = shown

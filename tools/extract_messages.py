@@ -117,7 +117,8 @@ def error_texts() -> set[str]:
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-            if name in ("Phrase", "open_round") and node.args:  # texts made from templates
+            exact = name in ("Phrase", "open_round")  # templates, looked up as they are
+            if exact and node.args:
                 first = node.args[0]
                 args = [first.body, first.orelse] if isinstance(first, ast.IfExp) else [first]
             elif name == "InvalidField":
@@ -127,7 +128,7 @@ def error_texts() -> set[str]:
             else:
                 continue
             found.update(
-                a.value.rstrip(".")
+                a.value if exact else a.value.rstrip(".")  # problems: shown with their own stop
                 for a in args
                 if isinstance(a, ast.Constant) and isinstance(a.value, str)
             )

@@ -6,7 +6,7 @@ evaluation left open is then kept as abandoned. In the review the LIT decides be
 cycle (back to the evaluation with the cycle number + 1) and closing; that decision tells where
 the review's gate leads.
 
-Allowed imports: standard library, ``s3engine.processes.mits.definition``,
+Allowed imports: standard library, ``s3engine.languages``, ``s3engine.processes.mits.definition``,
 ``s3engine.processes.mits.record``, ``s3engine.processes.mits.rules``.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from s3engine.languages import Phrase
 from s3engine.processes.mits.definition import NEXT, PHASES
 from s3engine.processes.mits.record import MitsRecord
 from s3engine.processes.mits.rules import rule_missing, rule_sentence
@@ -41,25 +42,37 @@ class GateMixin(MitsRecord):
         s = self.state
         out: list[tuple[str, bool]] = []
         if s == "preparation":
-            out.append(("A tutor is assigned (“Assign the tutor”).", bool(self.data.get("tutor"))))
+            out.append(
+                (Phrase("A tutor is assigned (“Assign the tutor”)."), bool(self.data.get("tutor")))
+            )
             missing, _ = rule_missing(self.active_actors(), self.data["rule"])
             if missing:
                 out += [
-                    (f"Still needed: {m} (“Record an actor's commitment”).", False) for m in missing
+                    (
+                        Phrase("Still needed: {what} (“Record an actor's commitment”).", what=m),
+                        False,
+                    )
+                    for m in missing
                 ]
             else:
                 out.append((rule_sentence(self.data["rule"]), True))
         elif s == "lit":
             out.append(
-                ("The Local Implementation Team has members (“Add a LIT member”).", bool(self.lit))
+                (
+                    Phrase("The Local Implementation Team has members (“Add a LIT member”)."),
+                    bool(self.lit),
+                )
             )
             represented = {m["actor"] for m in self.lit}
             lacking = [a["name"] for a in self.active_actors() if a["name"] not in represented]
             out.append(
                 (
-                    "Every local actor has someone in the LIT"
-                    + (" (nobody yet for " + ", ".join(lacking) + ")" if lacking else "")
-                    + ".",
+                    Phrase(
+                        "Every local actor has someone in the LIT (nobody yet for {names}).",
+                        names=", ".join(lacking),
+                    )
+                    if lacking
+                    else Phrase("Every local actor has someone in the LIT."),
                     not lacking,
                 )
             )
@@ -67,44 +80,51 @@ class GateMixin(MitsRecord):
             row = self.ws.projection.get("agreements", gov["agreement"]) if gov else None
             title = f" “{row.get('title')}”" if row and row.get("title") else ""
             if gov is not None and (row or {}).get("status") != "active":
-                text = (
-                    f"The LIT's governance agreement{title} is no longer active: agree a new one."
+                text = Phrase(
+                    "The LIT's governance agreement{title} is no longer active: agree a new one.",
+                    title=title,
                 )
             else:
-                text = (
-                    f"The LIT's governance is agreed{title}: a consent decision for this cycle "
-                    "(its "
-                    "“MiTS cycle” field), linked here with “Link an agreement to the cycle”, for "
-                    "“LIT governance”."
+                text = Phrase(
+                    "The LIT's governance is agreed{title}: a consent decision for this cycle "
+                    "(its “MiTS cycle” field), linked here with “Link an agreement to the cycle”, "
+                    "for “LIT governance”.",
+                    title=title,
                 )
             out.append((text, gov is not None and (row or {}).get("status") == "active"))
         elif s == "evaluation":
             out.append(
                 (
-                    "The evaluation instrument is chosen (“Choose the evaluation instrument”).",
+                    Phrase(
+                        "The evaluation instrument is chosen (“Choose the evaluation instrument”)."
+                    ),
                     self.instrument is not None,
                 )
             )
             out.append(
                 (
-                    "The first evaluation, the baseline, is completed: every LIT member scores, "
-                    "then “Complete the evaluation”.",
+                    Phrase(
+                        "The first evaluation, the baseline, is completed: every LIT member "
+                        "scores, then “Complete the evaluation”."
+                    ),
                     self.baseline() is not None,
                 )
             )
             if self.open_evaluation() is not None and self.baseline() is not None:
-                out.append(("The evaluation started in this phase is completed.", False))
+                out.append((Phrase("The evaluation started in this phase is completed."), False))
         elif s == "co_design":
             out.append(
                 (
-                    "A critical area is chosen (“Choose a critical area”).",
+                    Phrase("A critical area is chosen (“Choose a critical area”)."),
                     bool(self.critical_areas()),
                 )
             )
             out.append(
                 (
-                    "An action is designed (“Design an action”) and adopted by a consent decision "
-                    "for this cycle, linked with “Link an agreement to the cycle”.",
+                    Phrase(
+                        "An action is designed (“Design an action”) and adopted by a consent "
+                        "decision for this cycle, linked with “Link an agreement to the cycle”."
+                    ),
                     any(a["cycle"] == self.cycle and a["agreement"] for a in self.actions),
                 )
             )
@@ -113,31 +133,43 @@ class GateMixin(MitsRecord):
             no_owner = [a["title"] for a in mine if not a["owner"]]
             out.append(
                 (
-                    "Every adopted action has an owning role (“Assign the owning role”)"
-                    + (": not yet " + ", ".join(no_owner) if no_owner else "")
-                    + ".",
+                    Phrase(
+                        "Every adopted action has an owning role (“Assign the owning role”): "
+                        "not yet {names}.",
+                        names=", ".join(no_owner),
+                    )
+                    if no_owner
+                    else Phrase(
+                        "Every adopted action has an owning role (“Assign the owning role”)."
+                    ),
                     not no_owner,
                 )
             )
             silent = [a["title"] for a in mine if not a["reports"]]
             out.append(
                 (
-                    "Every adopted action has reported progress (“Report progress”)"
-                    + (": not yet " + ", ".join(silent) if silent else "")
-                    + ".",
+                    Phrase(
+                        "Every adopted action has reported progress (“Report progress”): "
+                        "not yet {names}.",
+                        names=", ".join(silent),
+                    )
+                    if silent
+                    else Phrase("Every adopted action has reported progress (“Report progress”)."),
                     not silent,
                 )
             )
         elif s == "review":
             out.append(
                 (
-                    "The review evaluation with the same instrument is completed "
-                    "(“Complete the evaluation”).",
+                    Phrase(
+                        "The review evaluation with the same instrument is completed "
+                        "(“Complete the evaluation”)."
+                    ),
                     self._review_evaluated(),
                 )
             )
             if self.open_evaluation() is not None and self._review_evaluated():
-                out.append(("The evaluation started in this phase is completed.", False))
+                out.append((Phrase("The evaluation started in this phase is completed."), False))
             out.append(
                 (
                     "The LIT decided: the next cycle or closing (“Record the LIT's decision”).",

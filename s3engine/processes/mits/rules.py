@@ -8,7 +8,8 @@ start fields that state the rule, how those fields fold into one recorded rule, 
 read from ``NAME | TYPE | REPRESENTATIVE`` and what a list of actors lacks under a rule. Nothing
 here keeps state.
 
-Allowed imports: standard library, ``s3engine.core.definition``, ``s3engine.errors``.
+Allowed imports: standard library, ``s3engine.core.definition``, ``s3engine.errors``,
+``s3engine.languages``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from s3engine.core.definition import NAME_RE, Field
 from s3engine.errors import InvalidField, MitsRuleError
+from s3engine.languages import Phrase
 
 LOCAL_ADMINISTRATION = "local administration"
 CIVIL_SOCIETY = "civil-society organisation"
@@ -258,24 +260,58 @@ def rule_sentence(rule: dict[str, Any]) -> str:
         E.g. "At least 3 local actors commit: the local administration and at least one
         civil-society organisation must be among them."
     """
+    labels = {
+        "local_administration": Phrase("the local administration"),
+        "civil_society": Phrase("at least one civil-society organisation"),
+    }
     parts: dict[str, list[str]] = {"required": [], "recommended": []}
-    for key, label in (
-        ("local_administration", "the local administration"),
-        ("civil_society", "at least one civil-society organisation"),
-    ):
+    for key, label in labels.items():
         if rule[key] in parts:
             parts[rule[key]].append(label)
-    out = f"At least {rule['min_actors']} local actors commit"
-    if parts["required"]:
-        out += ": " + " and ".join(parts["required"]) + " must be among them"
-    if parts["recommended"]:
-        out += ("; " if parts["required"] else ": ") + " and ".join(parts["recommended"])
-        out += " should be among them"
-    out += "."
+
+    def both(names: list[str]) -> str:
+        return names[0] if len(names) == 1 else Phrase("{a} and {b}", a=names[0], b=names[1])
+
+    n = rule["min_actors"]
+    need, may = parts["required"], parts["recommended"]
+    if need and may:
+        out: str = Phrase(
+            "At least {n} local actors commit: {required} must be among them; {recommended} "
+            "should be among them.",
+            n=n,
+            required=both(need),
+            recommended=both(may),
+        )
+    elif need:
+        out = Phrase(
+            "At least {n} local actors commit: {required} must be among them.",
+            n=n,
+            required=both(need),
+        )
+    elif may:
+        out = Phrase(
+            "At least {n} local actors commit: {recommended} should be among them.",
+            n=n,
+            recommended=both(may),
+        )
+    else:
+        out = Phrase("At least {n} local actors commit.", n=n)
     if rule.get("relaxed"):
-        out += " The community relaxed the MiTS rule (" + "; ".join(rule["relaxations"]) + ")"
-        out += f": {rule['reason']}" if rule.get("reason") else ""
-        out += "."
+        relaxed = "; ".join(rule["relaxations"])
+        out = (
+            Phrase(
+                "{rule} The community relaxed the MiTS rule ({relaxations}): {reason}.",
+                rule=out,
+                relaxations=relaxed,
+                reason=rule["reason"],
+            )
+            if rule.get("reason")
+            else Phrase(
+                "{rule} The community relaxed the MiTS rule ({relaxations}).",
+                rule=out,
+                relaxations=relaxed,
+            )
+        )
     return out
 
 
