@@ -352,6 +352,8 @@ def texts(page: Any, selector: str) -> str:
 AXE = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 #: How long each axe run took (seconds), for the tests' summaries.
 AXE_SECONDS: list[float] = []
+#: Moderate and minor violations seen (rule -> screens), for the tests' summaries.
+AXE_MINOR: dict[str, set[str]] = {}
 #: Every s3flow panel a page can show (axe looks at these only, not at JupyterLab or Voila).
 PANELS = [
     ".s3-session",
@@ -392,8 +394,12 @@ def assert_accessible(page: Any, screen: str) -> None:
     a screenshot of the screen goes to ``a11y-<screen>.png``.
     """
     t0 = time.perf_counter()
-    bad = [v for v in axe_violations(page) if v["impact"] in ("critical", "serious")]
+    found = axe_violations(page)
     AXE_SECONDS.append(time.perf_counter() - t0)
+    bad = [v for v in found if v["impact"] in ("critical", "serious")]
+    for v in found:
+        if v not in bad:
+            AXE_MINOR.setdefault(f"{v['id']} ({v['impact']})", set()).add(screen)
     if bad:
         shot(page, f"a11y-{screen}")
         lines = [f"{screen}: {len(bad)} critical/serious accessibility violation(s)"]

@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 from browser_support import (
+    AXE_MINOR,
     AXE_SECONDS,
     CHROMIUM,
     Server,
@@ -86,6 +87,15 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     finally:
         for s in started:
             s.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary() -> Iterator[None]:
+    """Print how long axe took and the moderate or minor findings (they do not fail)."""
+    yield
+    print(f"\naxe: {len(AXE_SECONDS)} runs, {sum(AXE_SECONDS):.1f} s")
+    for rule, screens in sorted(AXE_MINOR.items()):
+        print(f"  not failing: {rule} on {len(screens)} screens, e.g. {sorted(screens)[0]}")
 
 
 @pytest.fixture(scope="module")
@@ -430,8 +440,7 @@ def test_every_role_selection_and_mits_screen(servers: Servers, page: Any) -> No
     mits.panels()
     print(
         f"roles: {len(roles.seen)} screens, {len(roles.forms)} forms, waited {roles.waited:.1f} s;"
-        f" mits: {len(mits.seen)} screens, {len(mits.forms)} forms, waited {mits.waited:.1f} s;"
-        f" axe: {len(AXE_SECONDS)} runs, {sum(AXE_SECONDS):.1f} s"
+        f" mits: {len(mits.seen)} screens, {len(mits.forms)} forms, waited {mits.waited:.1f} s"
     )
     shot(page, "a11y-mits-done")
     assert views == {"grid", "chart"}
