@@ -53,7 +53,7 @@ def test_append_rows_hold_the_floor_and_peers_of_the_same_run(tmp_path: Path) ->
         assert peers.EVENTSOURCING in ours["peers"]
     act = rows["P1 s3flow Workspace.act p50 @ 20 events"]
     assert act["goal"] == "<= 1.3x raw" and act["ratio"] > 0
-    assert "P1 durable append p50 growth 20 -> 200 events" in rows
+    assert "P1 durable append growth 20 -> 200 events (ratio to raw at each size)" in rows
 
 
 def test_writer_processes_all_get_turns(tmp_path: Path) -> None:
