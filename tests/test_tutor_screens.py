@@ -248,3 +248,47 @@ def test_what_a_guard_misses_is_asked_next_to_its_inputs(ws: Workspace, english:
     assert "is needed for “Present the proposal”" in form.errors["review_date"].value
     assert "Proposal, Review date" in form.summary.value
     assert p.state == "present"
+
+
+def test_mits_start_form_rows_and_an_explicit_relaxation(ws: Workspace, english: None) -> None:
+    from jupyter_ext.mits_views import CycleView
+    from jupyter_ext.rows import RowsInput
+
+    s = Session("mits", ws=ws)
+    s.show_start_form()
+    f = s.form
+    rows = f.inputs["actors"]
+    assert isinstance(rows, RowsInput) and f.inputs["min_actors"].value == ""  # not 0
+    assert "NAME | TYPE" not in " ".join(x.help for x in f.fields)
+    f.set_values({"community": "Valverde", "facilitator": "Marta"})
+    for n, (name, kind, rep) in enumerate(
+        [("Town hall", "local administration", "Luca"), ("Coop", "business", "")]
+    ):
+        if n:
+            rows.add.click()
+        rows.rows[n]["name"].value, rows.rows[n]["type"].value = name, kind
+        rows.rows[n]["representative"].value = rep
+    rows.add.click()
+    rows.remove_row(rows.rows[-1])  # an empty row added and removed again
+    assert f.values()["actors"] == [
+        {"name": "Town hall", "type": "local administration", "representative": "Luca"},
+        {"name": "Coop", "type": "business"},
+    ]
+    f.inputs["min_actors"].value = "2"  # typing a number never relaxes the rule by itself
+    start_button(s).click()
+    assert "The relaxed rule is not confirmed: at least 2 actors instead of 3" in (
+        f.errors["relax_rule"].value
+    )
+    assert not ws.roots()
+    f.inputs["relax_rule"].value = True
+    f.set_values({"civil_society": "optional", "rule_reason": "A small village."})
+    start_button(s).click()
+    [m] = ws.roots()
+    assert m.data["rule"]["relaxed"] and s.stepper is not None
+    s.stepper.details.selected_index = 0
+    board = s.stepper.board.value
+    assert "At least 2 local actors commit: the local administration must be among them." in board
+    assert "The community relaxed the MiTS rule" in board and "{" not in board
+    assert "A tutor is assigned" in board and "s3-todo" in board
+    view = CycleView(m.id, ws)  # nothing evaluated yet: no chart, a sentence instead
+    assert view.chart.layout.display == "none" and "appears once" in view.empty.value
