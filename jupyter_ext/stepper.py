@@ -37,7 +37,7 @@ from .content import decision_html
 from .form import FieldForm
 from .history import history_html
 from .hub import hub_credential
-from .i18n import _
+from .i18n import _, say
 from .language_menu import PageLanguage
 from .live import follow
 from .progress import focus_after, people_html, step_bar, step_text, where
@@ -243,7 +243,7 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             mine_txt = ""
         blocked = "".join(
             f"<div class='s3-blocked'>{esc(_(title))}: {esc(_('not possible now'))} — "
-            f"{esc(reason)}</div>"
+            f"{esc(say(reason))}</div>"
             for title, reason in self.proc.blocked()
         )
         self.others.value = (

@@ -134,6 +134,7 @@ def english_words(texts: Iterable[str], data: Iterable[str] = ()) -> set[str]:
             if value in text:
                 text = text.replace(value, " ")
         text = re.sub(r"\b[\w-]+-\d+\b", " ", text)  # process ids (consent-1), pattern ids
+        text = re.sub(r"'[a-z_-]+'", " ", text)  # a value to type, quoted ('recommended')
         for word in LATIN_WORD.findall(text):
             if word in SAME_IN_EVERY_LANGUAGE or word in typed:
                 continue

@@ -250,13 +250,25 @@ def test_no_widget_shows_an_english_literal() -> None:
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """A workspace with a consent decision (an objection resolved) and a role selection."""
+    """A consent decision (an objection resolved), a role selection, a MiTS cycle starting."""
     from s3engine.demo.consent import consent
     from s3engine.demo.roles import roles
 
     ws = Workspace(tmp_path_factory.mktemp("langs") / "ws", clock=fixed_clock())
     consent(ws, out=lambda _s: None)
     roles(ws, out=lambda _s: None)
+    ws.start(  # a MiTS cycle in preparation: its gate checklist and rule are on screen
+        "mits",
+        "Marta",
+        community="Valverde",
+        facilitator="Marta",
+        commitment="Run the MiTS process in Valverde for one year.",
+        actors=[
+            "Town hall of Valverde | local administration | Luca",
+            "Valverde in Transition | civil-society organisation | Sara",
+            "Sun Energy Cooperative | business | Ivo",
+        ],
+    )
     return ws
 
 
@@ -265,7 +277,7 @@ def _panels(ws: Workspace) -> list[object]:
     from jupyter_ext.stepper import ProcessStepper
 
     out: list[object] = []
-    for kind in ("consent", "role-selection"):
+    for kind in ("consent", "role-selection", "mits"):
         s = Session(kind, ws=ws)
         s.show_start_form()
         out.append(s)

@@ -105,7 +105,7 @@ def cycles(ws: Workspace) -> list[Option]:
                 "{community}, cycle {cycle} ({phase})",
                 community=c.get("community") or c.get("title"),
                 cycle=c.get("cycle", 1),
-                phase=c.get("phase"),
+                phase=Phrase(str(c.get("phase"))),  # a step title: translated
             ),
         )
         for c in ws.projection.all("cycles")

@@ -210,7 +210,10 @@ class GateMixin(MitsRecord):
         """
         missing = self.gate_missing()
         if missing:
-            return "the phase is not done yet; missing: " + "; ".join(missing)
+            listed = missing[0]
+            for more in missing[1:]:  # each item stays a phrase, so that it is translated
+                listed = Phrase("{a}; {b}", a=listed, b=more)
+            return Phrase("the phase is not done yet; missing: {missing}", missing=listed)
         to = f.get("to")
         if to and to != self.next_phase():
             return (
