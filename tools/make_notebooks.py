@@ -61,7 +61,10 @@ def build(name: str, code: str) -> nbformat.NotebookNode:
     """One notebook with deterministic cell ids."""
     title = INTROS[name][0]
     cells = [
-        new_markdown_cell(f"# {title}\n\n{start_note(name)}"),
+        # The title is English whatever the page's direction (each note below carries its own).
+        new_markdown_cell(
+            f'<h1 lang="en" dir="ltr" style="text-align: start">{title}</h1>\n\n{start_note(name)}'
+        ),
         new_code_cell(
             f"%load_ext jupyter_ext\n%s3flow intro {name}\n{code}",
             # "run to start" until run (a saved panel could only show "model not found")
