@@ -52,7 +52,9 @@ def history_html(ws: Workspace, p: Process) -> str:
         + esc(_("Who"))
         + "</th><th>"
         + esc(_("Action"))
-        + "</th><th></th></tr>"
+        + "</th><th>"
+        + esc(_("Details"))
+        + "</th></tr>"
         + "".join(rows)
         + "</table>"
     )

@@ -147,7 +147,7 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
         """Redraw everything from the engine (without reading other programs' new events)."""
         seq, _h = self.ws.head
         self.summary.value = (
-            f"<h3 style='margin:4px 0'>{esc(_('Journal and agreements'))}</h3>"
+            f"<h2 style='margin:4px 0'>{esc(_('Journal and agreements'))}</h2>"
             f"<span class='s3-head'>{seq} {esc(_('events'))}</span>"
         )
         self.render_agreements()

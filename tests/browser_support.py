@@ -432,7 +432,7 @@ def focus_moves(page: Any) -> int:
 
 
 def wait_focus_inside(
-    page: Any, panel: str, after: str, moves: int | None = None, timeout: float = 10_000
+    page: Any, panel: str, after: str, moves: int | None = None, timeout: float = 20_000
 ) -> None:
     """Wait until the panel has moved the focus (when ``moves``, the count before, is given) and
     the focus is on an element inside ``panel``, not on the page body.
