@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from browser_support import (
     CHROMIUM,
-    ROOT,
     TOKEN,
     Server,
     current_step,
@@ -407,7 +406,7 @@ def test_a_reopened_notebook_shows_run_to_start_and_stays_unmodified(
 ) -> None:
     server, root, ws_path = lab
     nb = "proposal-forming.ipynb"
-    shipped = (ROOT / "notebooks" / nb).read_bytes()
+    shipped = (root / nb).read_bytes()  # the working copy as it was shipped
     run_all_lab(page, nb, server.base)
     # saved a few seconds after the run (s3flow lab's autosave), as shipped: no "modified" mark
     page.wait_for_function(
