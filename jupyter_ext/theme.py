@@ -34,7 +34,10 @@ STYLESHEET = f"""
 /* Folded-panel titles: 12.6:1 on their grey (JupyterLab's grey text there: 4.45:1). */
 {PANELS} .jupyter-widget-Collapse-header {{ color: #222; }}
 
-/* A focus ring of 8.4:1 against white, kept clear of the element so that it shows on any colour. */
+/* A focus ring of 8.4:1 against white, kept clear of the element so that it shows on any colour.
+   ipywidgets removes the outline of text fields (`outline: none !important`, 0-2-1): the
+   selector here is more specific (0-3-0). */
+{PANELS} :is(input, textarea, select, button, [tabindex]):focus-visible,
 {PANELS} :focus-visible, {PANELS} .jupyter-widget-Collapse-header:focus {{
   outline: 3px solid #1a4d8f !important; outline-offset: 2px; }}
 {PANELS} .s3-current-step:focus {{ outline: 3px solid #1a4d8f; outline-offset: 2px; }}

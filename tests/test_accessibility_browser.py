@@ -43,6 +43,7 @@ from browser_support import (
     select_actor,
     shot,
     tab_to,
+    texts,
     wait_focus_inside,
     wait_seq,
 )
@@ -146,7 +147,7 @@ def focus_ring(page: Any) -> float:
     if style[0] in ("none", "hidden") or style[1] < 2:
         return 0.0
     ring = luminance(style[2])
-    return (1.05) / (ring + 0.05)
+    return 1.05 / (ring + 0.05)
 
 
 def key_fill(page: Any, scope: str, **values: str) -> None:
@@ -193,6 +194,16 @@ def test_keyboard_only_consent_decision(servers: Servers, page: Any) -> None:
     key_act(page, ".s3-new", "Start a new one")
     assert page.evaluate("document.activeElement.closest('.s3-form') !== null"), focused(page)
     assert_accessible(page, "consent-start-form")
+    # Starting with nothing filled in is refused: focus goes to the first field named, and the
+    # live region reads the message.
+    moves = focus_moves(page)
+    tab_to(page, ".s3-start")
+    page.keyboard.press("Enter")
+    wait_focus_inside(page, ".s3-field-title", "a refused start", moves=moves)
+    assert "Title" in page.inner_text(".s3-session .s3-live"), texts(page, ".s3-live")
+    assert focus_ring(page) >= 3, "the focus ring of a text field"
+    assert_accessible(page, "consent-start-refused")
+    shot(page, "a11y-consent-start-refused")
     key_fill(
         page,
         PANEL,
