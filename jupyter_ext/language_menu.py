@@ -69,6 +69,10 @@ export default { render };
 #: Mirroring that ipywidgets' own stylesheet does not do by itself (it was written for LTR).
 _CSS = f"""
 :is({PANELS})[dir="rtl"] .widget-inline-hbox .widget-label {{ text-align: left; }}
+:is({PANELS})[dir="rtl"] .s3-form .widget-inline-hbox > .widget-label {{ text-align: right; }}
+/* Monospace fonts draw Arabic letters unjoined: text boxes use the interface font there. */
+:is({PANELS})[dir="rtl"] :is(textarea, input) {{
+  font-family: var(--jp-ui-font-family, system-ui, sans-serif); }}
 :is({PANELS})[dir="rtl"] .jupyter-button i.fa {{ margin-right: 0; margin-left: 4px; }}
 :is({PANELS})[dir="rtl"] .widget-dropdown select {{ background-position: left 8px center;
   padding-left: 20px; padding-right: 8px; }}

@@ -172,3 +172,10 @@ def _check_mirrored(page: Any) -> None:
         ".s3-stepbar .s3-chip", "es => es.map(e => e.getBoundingClientRect().x)"
     )
     assert xs == sorted(xs, reverse=True)
+    # The start form: each field's label above its input, starting on the right.
+    page.click(".s3-new")
+    page.wait_for_selector(".s3-form .widget-label")
+    label = page.query_selector(".s3-form .widget-inline-hbox > .widget-label")
+    assert label.evaluate("e => getComputedStyle(e).textAlign") == "right"
+    font = page.eval_on_selector(".s3-form textarea", "e => getComputedStyle(e).fontFamily")
+    assert "mono" not in font.lower()  # Arabic letters stay joined
