@@ -11,7 +11,8 @@ impact critical or serious fails the test, naming the rule, the elements and the
 - Role selection and the MiTS cycle in JupyterLab: the scripted demos (``s3flow demo``) drive
   the engine, and after every step the tutor's screen (updated live) is checked, with each action
   form opened once, the folded panels, the MiTS scoring grid and chart.
-- The pattern browser (search, a pattern, no result) and the journal view in JupyterLab.
+- The pattern browser (search, a pattern, no result), the journal view and the start forms of
+  the other tutor notebooks (proposal forming, tension, evaluation) in JupyterLab.
 - The participant app (Voila) on a personal link through the consent demo, and the refusal page.
 
 One JupyterLab and two Voila servers for the module, started together; one workspace.
@@ -458,7 +459,7 @@ def test_every_role_selection_and_mits_screen(servers: Servers, page: Any) -> No
     assert len(mits.seen) >= 6, mits.seen
 
 
-def test_pattern_browser_and_journal_screens(servers: Servers, page: Any) -> None:
+def test_pattern_browser_journal_and_other_notebooks(servers: Servers, page: Any) -> None:
     run_all_lab(page, "pattern-browser.ipynb", servers.lab.base)
     assert_accessible(page, "patterns-open")
     page.fill(".s3-search input", "how do we pick someone for this role")
@@ -473,6 +474,12 @@ def test_pattern_browser_and_journal_screens(servers: Servers, page: Any) -> Non
     page.click(".s3-verify")
     page.wait_for_selector(".s3-verify-ok, .s3-verify-bad", timeout=30_000)
     assert_accessible(page, "journal-verified")
+    # the other tutor notebooks: their start forms (their steps use the same stepper)
+    for notebook in ("proposal-forming", "navigate-via-tension", "evaluate-agreements"):
+        run_all_lab(page, f"{notebook}.ipynb", servers.lab.base)
+        page.click(".s3-new")
+        page.wait_for_selector(".s3-start")
+        assert_accessible(page, f"{notebook}-start-form")
 
 
 # -- the participant app ------------------------------------------------------------------------
