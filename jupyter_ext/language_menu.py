@@ -79,7 +79,7 @@ _CSS = f"""
 :is({PANELS})[dir="rtl"] .s3-ltr {{ direction: ltr; unicode-bidi: isolate; }}
 /* What people typed keeps its own direction (an English sentence's full stop stays at its end). */
 :is({PANELS}) :is(dd, td, li, .s3-title) {{ unicode-bidi: plaintext; }}
-:is({PANELS})[dir="rtl"] :is(dd, td, li, .s3-title) {{ text-align: right; }}
+:is({PANELS})[dir="rtl"] :is(dd, td, li, .s3-title):not([dir="ltr"] *) {{ text-align: right; }}
 .s3-page-language {{ display: none !important; }}
 """
 

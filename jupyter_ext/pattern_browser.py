@@ -22,7 +22,7 @@ from s3engine.languages import direction as text_direction
 
 from .assist import Assist
 from .hub import hub_credential
-from .i18n import _, language
+from .i18n import N_, _, language
 from .language_menu import LanguageMenu, PageLanguage
 from .stepper import esc
 from .workspace import workspace
@@ -105,7 +105,15 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             layout=w.Layout(width="60%"),
         )
         self.box.add_class("s3-search")
-        kinds = [(_("All patterns"), ""), (_("S3 patterns"), "s3"), (_("Toolbox"), "toolbox")]
+        #: Each menu's choices as (English label, value): relabelled after a language change.
+        self._choices: dict[str, list[tuple[str, str]]] = {
+            "kind": [
+                (N_("All patterns"), ""),
+                (N_("S3 patterns"), "s3"),
+                (N_("Toolbox"), "toolbox"),
+            ]
+        }
+        kinds = [(_(label), value) for label, value in self._choices["kind"]]
         # Every list has a visible label that is also its accessible name (its description).
         wide = {"description_width": "initial"}
         self.kind = w.Dropdown(
@@ -116,8 +124,9 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             layout=w.Layout(width="auto"),
         )
         cats = sorted({p.category for p in self.db.patterns()})
+        self._choices["category"] = [(N_("Any category"), ""), *((c, c) for c in cats)]
         self.category = w.Dropdown(
-            options=[(_("Any category"), "")] + [(_(c), c) for c in cats],
+            options=[(_(label), value) for label, value in self._choices["category"]],
             value="",
             description=_("Category"),
             style=wide,
@@ -125,8 +134,9 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         )
         from s3engine.patterns.model import PHASES
 
+        self._choices["phase"] = [(N_("Any phase"), ""), *((p, p) for p in PHASES)]
         self.phase = w.Dropdown(
-            options=[(_("Any phase"), "")] + [(_(p), p) for p in PHASES],
+            options=[(_(label), value) for label, value in self._choices["phase"]],
             value="",
             description=_("Phase"),
             style=wide,
@@ -154,6 +164,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.use_button.on_click(lambda _b: self.use())
         self.message = w.HTML()
         self.language = LanguageMenu(self.redraw)
+        self.heading = w.HTML(f"<h2 style='margin:4px 0'>{esc(_('Pattern browser'))}</h2>")
         for widget in (self.box, self.kind, self.category, self.phase):
             widget.observe(lambda _c: self.search(), names="value")
         self.results.observe(lambda c: self.show(c["new"]), names="value")
@@ -161,7 +172,7 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             [
                 w.HBox(
                     [
-                        w.HTML(f"<h2 style='margin:4px 0'>{esc(_('Pattern browser'))}</h2>"),
+                        self.heading,
                         self.language,
                         PageLanguage(),
                     ]
@@ -183,6 +194,13 @@ class PatternBrowser(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
     def redraw(self) -> None:
         """Texts after a language change."""
         self.use_button.description = _("Use this pattern in the current decision")
+        self.heading.value = f"<h2 style='margin:4px 0'>{esc(_('Pattern browser'))}</h2>"
+        self.box.placeholder = _("What do you need? e.g. choose someone for a role")
+        for name, choices in self._choices.items():  # the same choices, relabelled
+            menu = getattr(self, name)
+            kept = menu.value
+            menu.options = [(_(label), value) for label, value in choices]
+            menu.value = kept
         self.kind.description = _("Kind")
         self.category.description = _("Category")
         self.phase.description = _("Phase")

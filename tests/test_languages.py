@@ -453,3 +453,17 @@ def test_the_command_line_accepts_every_language(tmp_path: Path) -> None:
         text=True,
     )
     assert bad.returncode == 2 and "ar" in bad.stderr  # argparse lists the choices, in English
+
+
+def test_the_pattern_browser_relabels_its_title_and_menus_keeping_the_filters(
+    recorded: Workspace,
+) -> None:
+    from jupyter_ext.pattern_browser import PatternBrowser
+
+    browser = PatternBrowser(recorded, query="objection")
+    browser.phase.value = "consent-decision"
+    browser.language.value = "fr"
+    assert "Navigateur de patterns" in browser.heading.value
+    assert browser.kind.options[0] == ("Tous les patterns", "")
+    assert browser.phase.value == "consent-decision"  # the filter chosen is kept
+    assert browser.phase.options[0][0] == "Toute phase"
