@@ -25,7 +25,7 @@ from s3engine.reports import download
 from s3engine.reports.download import Download
 
 from .assist import Assist
-from .i18n import _
+from .i18n import _, format_date, format_datetime
 from .language_menu import LanguageMenu, PageLanguage
 from .live import follow
 from .stepper import esc
@@ -158,7 +158,7 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
             self.events.value = f"<b class='s3-error' style='color:#b00020'>{esc(err)}</b>"
             return
         erows = "".join(
-            f"<tr><td>{e['seq']}</td><td>{esc(e['time'][:16].replace('T', ' '))}</td>"
+            f"<tr><td>{e['seq']}</td><td>{esc(format_datetime(e['time']))}</td>"
             f"<td>{esc(e['actor'])}</td>{self._what(e)}</tr>"
             for e in reversed(events)
         )
@@ -192,7 +192,7 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
         limit, labels, due = self._limit(), _status_labels(), esc(_("due for review"))
         rows = "".join(
             f"<tr class='s3-agreement s3-status-{esc(a['status'])}'>"
-            f"<td>{esc(a['review_date'])}"
+            f"<td>{esc(format_date(a['review_date']))}"
             + (
                 f" <b class='s3-due'>{due}</b>"
                 if a["status"] == "active" and a["review_date"] <= limit
@@ -226,7 +226,7 @@ class JournalView(w.VBox):  # type: ignore[misc]  # ipywidgets has no type infor
         )
         ending = esc(_("term ends soon"))
         rrows = "".join(
-            f"<tr><td>{esc(r.get('term_end') or '-')}"
+            f"<tr><td>{esc(format_date(r.get('term_end')) or '-')}"
             + (f" <b class='s3-due'>{ending}</b>" if (r.get("term_end") or "9") <= limit else "")
             + f"</td><td>{esc(r.get('name'))}</td><td>{esc(r.get('keeper'))}</td></tr>"
             for r in roles
