@@ -97,11 +97,11 @@ def _open(location: str) -> dict[str, Any]:
 
 def _journal(processes: int, tmp: Path) -> tuple[bytes, bytes]:
     """The journal of a workspace of ``processes`` consent decisions, and its private key."""
-    from s3engine.bench.runner import build_big_workspace
+    from s3engine.bench.opening import build_workspace
     from s3engine.core.keyring import KEY_FILE
 
     folder = tmp / f"pg-src-{processes}"
-    build_big_workspace(folder, processes)
+    build_workspace(folder, processes)
     return (folder / "journal.jsonl").read_bytes(), (folder / KEY_FILE).read_bytes()
 
 

@@ -107,13 +107,6 @@ def sections() -> list[Section]:
     return out
 
 
-def build_big_workspace(folder: Path, processes: int) -> int:
-    """A workspace of ``processes`` consent decisions (see :func:`.opening.build_workspace`)."""
-    from s3engine.bench.opening import build_workspace
-
-    return build_workspace(folder, processes)
-
-
 IMPORT_CODE = "import time; t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
 
 
