@@ -40,6 +40,7 @@ from s3engine.journal.event import (
 )
 from s3engine.journal.file_reads import FileReads
 from s3engine.journal.lock import LockTimeout, WorkspaceLock
+from s3engine.journal.store import build_event
 
 LOCK_TIMEOUT_S = 60.0
 BLOCK = 4 << 20  # bytes read at a time from a long journal
@@ -201,28 +202,16 @@ class Journal(FileReads):
             auth: How the person acting was authenticated (see :mod:`s3engine.journal.event`).
             request: The caller's id for this action (retries with the same id are recognised).
         """
-        ev: dict[str, Any] = {
-            "seq": self.last_seq + 1,
-            "time": self.clock(),
-            "actor": actor,
-            "process": process,
-            "type": type_,
-            "data": data,
-            "prev": self.last_hash,
-        }
-        if auth is not None:
-            ev["auth"] = auth
-        if request is not None:
-            ev["request"] = request
-        try:
-            ev["hash"] = codec.new_hash(ev)
-        except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
-            why = "text that is not valid UTF-8" if isinstance(exc, UnicodeError) else str(exc)
-            raise JournalWriteError(
-                f"The event cannot be recorded: its data holds {why}. Nothing was written.",
-                "Give every value as valid UTF-8 text.",
-            ) from exc
-        return ev
+        return build_event(
+            (self.last_seq, self.last_hash),
+            self.clock(),
+            actor,
+            process,
+            type_,
+            data,
+            auth,
+            request,
+        )
 
     def append_locked(self, event: dict[str, Any]) -> dict[str, Any]:
         """Write one event durably. The lock must be held (see :meth:`transaction`).

@@ -40,7 +40,6 @@ from s3engine.journal.event import (
     Clock,
     VerifyReport,
     encode_line,
-    event_hash,
     shape_problem,
     utc_now,
 )
@@ -52,7 +51,7 @@ from s3engine.journal.pg_connection import (
     release,
     server_says,
 )
-from s3engine.journal.store import check_next, verify_events
+from s3engine.journal.store import build_event, check_next, verify_events
 
 __all__ = ["CHANNEL", "PgJournal", "PgTarget", "lock_key", "parse_url"]
 
@@ -265,28 +264,16 @@ class PgJournal:
         request: str | None = None,
     ) -> dict[str, Any]:
         """Build (but do not write) the next event, chained to the current head."""
-        ev: dict[str, Any] = {
-            "seq": self.last_seq + 1,
-            "time": self.clock(),
-            "actor": actor,
-            "process": process,
-            "type": type_,
-            "data": data,
-            "prev": self.last_hash,
-        }
-        if auth is not None:
-            ev["auth"] = auth
-        if request is not None:
-            ev["request"] = request
-        try:
-            ev["hash"] = event_hash(ev)
-        except (TypeError, ValueError) as exc:
-            why = "text that is not valid UTF-8" if isinstance(exc, UnicodeError) else str(exc)
-            raise JournalWriteError(
-                f"The event cannot be recorded: its data holds {why}. Nothing was written.",
-                "Give every value as valid UTF-8 text.",
-            ) from exc
-        return ev
+        return build_event(
+            (self.last_seq, self.last_hash),
+            self.clock(),
+            actor,
+            process,
+            type_,
+            data,
+            auth,
+            request,
+        )
 
     def append_locked(self, event: dict[str, Any]) -> dict[str, Any]:
         """Write one event in its own transaction; return it once committed.

@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
-from s3engine.errors import CorruptJournalError
+from s3engine.errors import CorruptJournalError, JournalWriteError
+from s3engine.journal import codec
 from s3engine.journal.event import Clock, VerifyReport, event_hash, shape_problem
 
 #: URL schemes naming a PostgreSQL workspace instead of a folder.
@@ -125,6 +126,55 @@ class JournalStore(Protocol):
     def describe(self) -> str:
         """Where the journal is, for messages (a path, or a URL without its password)."""
         ...
+
+
+def build_event(
+    head: tuple[int, str],
+    time: str,
+    actor: str,
+    process: str,
+    type_: str,
+    data: dict[str, Any],
+    auth: dict[str, str] | None = None,
+    request: str | None = None,
+) -> dict[str, Any]:
+    """The next event after ``head`` (seq, hash), hashed; what every store's ``make_event`` returns.
+
+    Args:
+        head: The (seq, hash) of the store's last event.
+        time: The event time.
+        actor: On whose behalf the event is recorded.
+        process: The process id ("" for none).
+        type_: The event type.
+        data: The event data.
+        auth: How the person acting was authenticated (see :mod:`s3engine.journal.event`).
+        request: The caller's id for this action (retries with the same id are recognised).
+
+    Raises:
+        JournalWriteError: The data cannot be hashed (e.g. text that is not valid UTF-8).
+    """
+    ev: dict[str, Any] = {
+        "seq": head[0] + 1,
+        "time": time,
+        "actor": actor,
+        "process": process,
+        "type": type_,
+        "data": data,
+        "prev": head[1],
+    }
+    if auth is not None:
+        ev["auth"] = auth
+    if request is not None:
+        ev["request"] = request
+    try:
+        ev["hash"] = codec.new_hash(ev)
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        why = "text that is not valid UTF-8" if isinstance(exc, UnicodeError) else str(exc)
+        raise JournalWriteError(
+            f"The event cannot be recorded: its data holds {why}. Nothing was written.",
+            "Give every value as valid UTF-8 text.",
+        ) from exc
+    return ev
 
 
 def check_next(ev: Any, seq: int, prev: str) -> None:
