@@ -22,6 +22,7 @@ import contextlib
 import fcntl
 import os
 import threading
+from typing import cast
 
 
 class LockTimeout(Exception):
@@ -38,6 +39,7 @@ class WorkspaceLock:
     def __init__(self, path: str) -> None:
         self.lock_file = path
         self._fd: int | None = None
+        self._id = (0, 0)  # (device, inode) of the file self._fd is open on
         self._count = 0
 
     @property
@@ -94,8 +96,18 @@ class WorkspaceLock:
 
     def _open(self) -> int:
         if self._fd is None:
-            self._fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-        return self._fd
+            fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+            self._keep(fd)
+        return cast(int, self._fd)
+
+    def _keep(self, fd: int) -> None:
+        """Use ``fd`` from now on (remembering which file it is open on)."""
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            os.close(fd)
+            raise
+        self._fd, self._id = fd, (st.st_dev, st.st_ino)
 
     def _drop(self) -> None:
         if self._fd is not None:
@@ -104,10 +116,12 @@ class WorkspaceLock:
             self._fd = None
 
     def _same_file(self, fd: int) -> bool:
+        """Whether the lock file's name still leads to the file ``fd`` is open on."""
         try:
-            return os.fstat(fd).st_ino == os.stat(self.lock_file).st_ino
+            st = os.stat(self.lock_file)
         except OSError:
             return False
+        return fd == self._fd and (st.st_dev, st.st_ino) == self._id
 
     def _wait(self, timeout: float) -> int:
         """Block (on a helper thread) until the lock is ours; the descriptor now holding it."""
@@ -140,5 +154,5 @@ class WorkspaceLock:
                 os.close(fd)
             raise error
         self._drop()  # the waiting descriptor is the one holding the lock now: keep it
-        self._fd = fd
+        self._keep(fd)
         return fd
