@@ -84,6 +84,10 @@ class WorkspaceError(S3Error):
     """The workspace folder cannot be used (missing, not writable, not a workspace)."""
 
 
+class SnapshotError(WorkspaceError):
+    """A snapshot in use changed or cannot be read (it is derived: the journal is read instead)."""
+
+
 class RegistryError(S3Error):
     """The process kinds and event handlers cannot be loaded (a broken or missing install)."""
 

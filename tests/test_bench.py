@@ -70,6 +70,7 @@ def test_open_rows_time_fresh_processes_and_their_own_memory(tmp_path: Path) -> 
         "P2 warm open (snapshot)",
         "P2 s3flow status",
         "P2 peak memory of a first open",
+        "P2 peak memory of the hash worker of that open (a second program)",
     }
     memory = rows["P2 peak memory of a first open"]
     assert 5 < memory["value"] < 1000 and memory["peers"]["SQLite indexed query"]["value"] > 0

@@ -6,18 +6,23 @@ its local state folder (``ws.path``) and checks it against the database's events
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from pg_support import StoreCase
 
-from s3engine.core import snapshot
+from s3engine.core import keyring, sections, snapshot
 from s3engine.core.workspace import Workspace
 from s3engine.demo.consent import consent
 
 
 def state(ws: Workspace) -> dict:
     return {
-        pid: (type(p).__name__, snapshot._state(p), [e["seq"] for e in p.history])
+        pid: (type(p).__name__, snapshot._state(p), p.history.seqs())
         for pid, p in ws.processes.items()
     }
 
@@ -49,35 +54,55 @@ def test_snapshot_open_equals_replay_and_continues(store: StoreCase) -> None:
     ]
 
 
+def rewrite(path: Path, edit: Callable[[dict[str, Any]], None], key: Any = None) -> None:
+    """Change a snapshot's sections with ``edit`` and recompute every digest in it.
+
+    The signature is made anew only with ``key`` (the workspace key); otherwise the old one stays.
+    """
+    seal_line, manifest_line, body = path.read_bytes().split(b"\n", 2)
+    manifest = json.loads(manifest_line)
+    places = manifest["sections"]
+    parts = sections.Sections(body, places)
+    doc = {n: parts.read(n) for n in places if not n.startswith("index:")}
+    edit(doc)
+    manifest["sections"], new_body = sections.encode((n, places[n][3], v) for n, v in doc.items())
+    text = json.dumps(manifest, sort_keys=True).encode()
+    seal = json.loads(seal_line)
+    seal["digest"] = hashlib.sha256(text).hexdigest()
+    if key is not None:
+        seal["signature"] = base64.b64encode(key.sign(seal["digest"].encode())).decode()
+    path.write_bytes(json.dumps(seal).encode() + b"\n" + text + b"\n" + new_body)
+
+
 def test_snapshot_that_does_not_match_the_journal_is_ignored(store: StoreCase) -> None:
     ws = demo(store)
     snapshot.save(ws)
     path = ws.path / "snapshot.json"
-    _, _, body = path.read_text().partition("\n")
-    doc = json.loads(body)
-    doc["head"]["hash"] = "0" * 64
-    text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
-    import hashlib
-
-    path.write_text(json.dumps({"digest": hashlib.sha256(text.encode()).hexdigest()}) + "\n" + text)
+    key = keyring.existing_key(ws.keys, ws.key_record)
+    assert key is not None
+    # signed by the workspace key itself, but its head is not the journal's event there
+    rewrite(path, lambda doc: doc["core"]["head"].update(hash="0" * 64), key)
     w2 = Workspace(ws.target)
     assert w2.snapshot_seq == 0 and state(w2) == state(ws)
+    rewrite(path, lambda doc: doc["core"]["head"].update(hash=ws.head[1]), key)
+    assert Workspace(ws.target).snapshot_seq == ws.head[0]  # the same, re-signed, fits again
 
 
 def test_corrupt_or_planted_snapshot_is_ignored(store: StoreCase) -> None:
     ws = demo(store)
     snapshot.save(ws)
     path = ws.path / "snapshot.json"
-    raw = path.read_text()
-    path.write_text(raw.replace("Saturday", "Sunday", 1))  # digest no longer matches
+    raw = path.read_bytes()
+    assert b"Saturday" in raw.split(b"\n", 2)[2]
+    at = raw.rindex(b"Saturday")  # in the last section holding it: a table, not compressed
+    path.write_bytes(raw[:at] + b"Sunday" + raw[at + 6 :])  # its digest no longer fits
     assert Workspace(ws.target).snapshot_seq == 0
-    _, _, body = raw.partition("\n")
-    doc = json.loads(body)
-    doc["processes"][0]["cls"] = "os:system"  # only engine process classes are accepted
-    text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
-    import hashlib
+    path.write_bytes(raw)
 
-    path.write_text(json.dumps({"digest": hashlib.sha256(text.encode()).hexdigest()}) + "\n" + text)
+    def plant(doc: dict[str, Any]) -> None:
+        doc["processes"][0]["cls"] = "os:system"  # only engine process classes are accepted
+
+    rewrite(path, plant)  # digests recomputed, the old signature kept
     w2 = Workspace(ws.target)
     assert w2.snapshot_seq == 0 and state(w2) == state(ws)
 
@@ -102,20 +127,19 @@ def test_a_forged_snapshot_with_a_recomputed_digest_changes_nothing_shown(
     store: StoreCase, capsys
 ) -> None:
     """The attack of the audit: forged text, digest recomputed, the old signature kept."""
-    import hashlib
-
     from s3engine.cli.main import main
 
     ws = demo(store)
     assert snapshot.save(ws)
     assert Workspace(ws.target).snapshot_seq == ws.head[0]  # a genuine snapshot is used
     path = ws.path / "snapshot.json"
-    seal_line, _, body = path.read_text().partition("\n")
-    forged = body.replace("Saturday", "Sunday")
-    assert forged != body
-    seal = json.loads(seal_line)
-    seal["digest"] = hashlib.sha256(forged.encode()).hexdigest()
-    path.write_text(json.dumps(seal) + "\n" + forged)
+
+    def forge(doc: dict[str, Any]) -> None:
+        text = json.dumps(doc).replace("Saturday", "Sunday")
+        assert "Saturday" not in text
+        doc.update(json.loads(text))
+
+    rewrite(path, forge)  # forged text, every digest recomputed, the old signature kept
     reopened = Workspace(ws.target)
     assert reopened.snapshot_seq == 0 and state(reopened) == state(ws)
     capsys.readouterr()

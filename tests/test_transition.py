@@ -24,7 +24,7 @@ from s3engine.core.workspace import Workspace
 
 def state(ws: Workspace) -> Any:
     procs = {
-        pid: (type(p).__name__, snapshot._state(p), [e["seq"] for e in p.history])
+        pid: (type(p).__name__, snapshot._state(p), p.history.seqs())
         for pid, p in ws.processes.items()
     }
     tables = {t: list(rows.items()) for t, rows in ws.projection.tables.items() if rows}

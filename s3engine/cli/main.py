@@ -283,13 +283,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     from s3engine.core.schedule import run_due
 
     ws = _ws(args, create=False)
-    for ev in run_due(ws) if ws.sealed.usable else []:  # e.g. a round whose closing time came
+    running = any(not row.get("finished") for row in ws.projection.all("processes"))
+    for ev in run_due(ws) if running and ws.sealed.usable else []:  # e.g. a round's closing time
         print(f"Recorded event {ev['seq']}: {ev['type']} (due now).")
-    if not args.process:
-        for p in ws.roots():
+    if not args.process:  # from the query side: a workspace opened from its snapshot makes
+        for row in ws.projection.all("processes"):  # no process object for this list
+            kind = row.get("kind_title") or ws.process_types[row["kind"]].definition.title
             print(
-                f"{p.id:<18} {p.definition.title:<38.38} {p.leaf().step.title:<40.40}"
-                f" {p.outcome or ''}"
+                f"{row['id']:<18} {kind:<38.38} {row['active_step']:<40.40} {row['outcome'] or ''}"
             )
         return 0
     proc = ws.get(args.process)
@@ -348,8 +349,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every command (only this module's when ``command`` is one)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--workspace",
@@ -443,6 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("process", nargs="?")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
+    if command in sub.choices:  # one of these: the other modules' commands are not imported
+        return parser
     for name in PLUGINS:
         try:
             mod = importlib.import_module(name)
@@ -471,7 +474,7 @@ def _main(argv: list[str]) -> int:
 
         with best_effort():
             return cli_jupyter.main(argv)
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv else None)
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from s3engine.errors import S3Error
-from s3engine.journal.checkpoint import ORIGIN_PREFIX
-from s3engine.journal.signing import SigningKey, load_or_create
+from s3engine.journal.signing import ORIGIN_PREFIX, SigningKey, load_or_create
 
 KEY_EVENT = "workspace.key_added"
 KEY_FILE = Path("keys") / "workspace.key"

@@ -18,7 +18,7 @@ replayed, so a replayed process is exactly the live one. Nested S3 processes (te
 inside a consent decision, resolving it, objections to an amendment ...) are child processes: the
 parent waits in a step while its child runs, and the child's end moves the parent on.
 
-Allowed imports: standard library, ``s3engine.core.definition``, ``s3engine.errors``.
+Allowed imports: standard library, ``transitions``, ``s3engine.core``, ``s3engine.errors``.
 """
 
 from __future__ import annotations
@@ -53,14 +53,14 @@ from s3engine.core.definition import (
     ProcessDef,
     Step,
 )
+from s3engine.core.history import History, slim
 
 
 class Process:
     """Base class of every process: state, available actions, act, history, replay.
 
-    Subclasses set ``definition`` and implement ``setup(data)`` (start fields), optional effect
-    methods ``do_<action>(actor, data, event)`` run before the state changes, guard methods named by
-    actions, and ``enter_<step>`` callbacks.
+    Subclasses set ``definition``, ``setup(data)`` (start fields), effects ``do_<action>(actor,
+    data, event)`` (before the state changes), guards named by actions and ``enter_<step>``.
     """
 
     definition: ClassVar[ProcessDef]
@@ -80,16 +80,14 @@ class Process:
         self.id = pid
         self.parent = parent
         self.state = self.definition.steps[0].name
-        self.history: list[dict[str, Any]] = []
+        self.history = History(ws.read_events)
         self.children: list[Process] = []
         self.waiting_on: Process | None = None
         self.started = event["time"]
         self.started_by = event["actor"]
         self.outcome: str | None = None
-        self._event: dict[str, Any] = event
+        self._event: dict[str, Any] = slim(event)
         self.setup(data)
-
-    # -- identity ----------------------------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:
         return self is other  # identity equality (transitions de-duplicates with ==)
@@ -256,6 +254,7 @@ class Process:
         return {
             "id": self.id,
             "kind": self.kind,
+            "kind_title": self.definition.title,
             "title": self.title,
             "state": self.state,
             "step": self.step.title,
@@ -415,8 +414,8 @@ class Process:
     def follow_up(self) -> tuple[str, dict[str, Any]] | None:
         """An action s3flow takes by itself now (e.g. reveal a round everyone answered), or None.
 
-        The workspace asks the innermost running process after each action it records live and
-        takes the returned ``(action, fields)`` as the system (never during a replay).
+        The workspace asks the innermost running process after each live action and takes the
+        returned ``(action, fields)`` as the system (never during a replay).
         """
         return None
 
@@ -425,6 +424,7 @@ class Process:
         return {
             "id": self.id,
             "kind": self.kind,
+            "kind_title": self.definition.title,
             "title": self.title,
             "state": self.state,
             "step": self.step.title,
@@ -450,15 +450,17 @@ class Process:
 
     def apply(self, event: dict[str, Any]) -> None:
         """Apply one of this process's action events. The only place state changes."""
-        name = event["type"].split(".", 1)[1]
-        action = self.definition.action_map[name]
+        name = event["type"].partition(".")[2]
+        definition = self.definition
+        action = definition.action_map[name]
         self.history.append(event)
         self._event = event
-        effect = getattr(self, f"do_{name}", None)
+        effect = getattr(self, "do_" + name, None)
         if effect is not None:
             effect(event["actor"], event["data"], event)
         if action.dest is not None:
-            self.fire(name, **event["data"])
+            transition.fire(definition.machine, self, name, event["data"])
+        self._event = slim(event)  # the event itself is not kept: its data can be large
         self.ws.on_changed(self, event)
 
     def fire(self, trigger: str, **kwargs: Any) -> None:

@@ -18,10 +18,9 @@ Allowed imports: standard library, ``tinydb``, ``orjson``, ``s3engine.errors``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
@@ -29,8 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tinydb import Storage, TinyDB
-from tinydb.storages import MemoryStorage
 
 from s3engine.errors import DerivedStateWarning, FileWriteError, S3Error
 
@@ -56,29 +53,36 @@ REBUILT = "they will be rebuilt from the journal at the next flush or by `s3flow
 _BEST_EFFORT: ContextVar[bool] = ContextVar("best_effort", default=False)
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that reads the whole file and writes via temp file + ``os.replace``."""
+@functools.cache
+def storage_class() -> type[Any]:
+    """TinyDB's storage for the table files (TinyDB is imported only when a table is opened)."""
+    from tinydb import Storage
 
-    def __init__(self, path: str, create_dirs: bool = True, **_: Any) -> None:
-        self.path = Path(path)
-        if create_dirs:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+    class AtomicJSONStorage(Storage):
+        """TinyDB storage that reads the whole file and writes via temp file + ``os.replace``."""
 
-    def read(self) -> dict[str, Any] | None:
-        """Return the whole stored document, or None when the file is missing or empty."""
-        try:
-            with open(self.path, encoding="utf-8") as fh:
-                text = fh.read()
-        except FileNotFoundError:
-            return None
-        return json.loads(text) if text.strip() else None
+        def __init__(self, path: str, create_dirs: bool = True, **_: Any) -> None:
+            self.path = Path(path)
+            if create_dirs:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
 
-    def write(self, data: dict[str, Any]) -> None:
-        """Replace the file with ``data`` as JSON, atomically."""
-        atomic_write(self.path, encode(data))
+        def read(self) -> dict[str, Any] | None:
+            """Return the whole stored document, or None when the file is missing or empty."""
+            try:
+                with open(self.path, encoding="utf-8") as fh:
+                    text = fh.read()
+            except FileNotFoundError:
+                return None
+            return json.loads(text) if text.strip() else None
 
-    def close(self) -> None:
-        """Do nothing: no file is held open between reads and writes."""
+        def write(self, data: dict[str, Any]) -> None:
+            """Replace the file with ``data`` as JSON, atomically."""
+            atomic_write(self.path, encode(data))
+
+        def close(self) -> None:
+            """Do nothing: no file is held open between reads and writes."""
+
+    return AtomicJSONStorage
 
 
 def encode(data: Any) -> bytes:
@@ -118,6 +122,8 @@ def atomic_write(path: Path, text: str | bytes) -> None:
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # (imported when first written: it costs a few ms to import)
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise _write_error(path, exc) from exc
@@ -155,33 +161,88 @@ class Projection:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self.tables: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in TABLES}
+        self._tables: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in TABLES}
+        #: Tables not read yet: name -> how to read them (see :meth:`lazy`).
+        self._lazy: dict[str, Callable[[], dict[str, dict[str, Any]]]] = {}
+        self._due: dict[str, Callable[[str, str | None], list[dict[str, Any]] | None]] = {}
         self.dirty: set[str] = set()
         self.head: tuple[int, str] = (0, "")
         #: Called before every read while the workspace defers projecting (catching up).
         self.before_read: Callable[[], None] | None = None
 
+    @property
+    def tables(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every table: ``{name: {key: record}}`` (the tables not read yet are read first)."""
+        for name in list(self._lazy):
+            self.table(name)
+        return self._tables
+
+    def table(self, name: str, create: bool = True) -> dict[str, dict[str, Any]]:
+        """One table's records by key, read first when it was left for later.
+
+        Args:
+            name: The table.
+            create: Add the table when there is none (otherwise a new empty dict is returned).
+        """
+        load = self._lazy.pop(name, None)
+        if load is not None:
+            self._tables[name] = load()
+        found = self._tables.get(name)
+        if found is None:
+            found = {}
+            if create:
+                self._tables[name] = found
+        return found
+
+    def lazy(
+        self,
+        name: str,
+        load: Callable[[], dict[str, dict[str, Any]]],
+        due: Callable[[str, str | None], list[dict[str, Any]] | None] | None = None,
+    ) -> None:
+        """Read table ``name`` with ``load()`` only when it is first used (a snapshot's).
+
+        Args:
+            name: The table.
+            load: Reads the whole table.
+            due: Reads only the records due before a date (with a status), from an index.
+        """
+        self._tables.pop(name, None)
+        self._lazy[name] = load
+        if due is not None:
+            self._due[name] = due
+
+    def due(self, table: str, before: str, status: str | None) -> list[dict[str, Any]] | None:
+        """Records of ``table`` whose review date is before ``before``, read from an index.
+
+        Only while the table itself was not read yet (it may have changed since); None then.
+        """
+        if self.before_read is not None:
+            self.before_read()
+        find = self._due.get(table)
+        return find(before, status) if find is not None and table in self._lazy else None
+
     def put(self, table: str, key: str, doc: dict[str, Any]) -> None:
         """Insert or replace one record."""
-        self.tables.setdefault(table, {})[key] = doc
+        self.table(table)[key] = doc
         self.dirty.add(table)
 
     def delete(self, table: str, key: str) -> None:
         """Remove one record if present."""
-        if self.tables.get(table, {}).pop(key, None) is not None:
+        if self.table(table, create=False).pop(key, None) is not None:
             self.dirty.add(table)
 
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         """One record or None."""
         if self.before_read is not None:
             self.before_read()
-        return self.tables.get(table, {}).get(key)
+        return self.table(table, create=False).get(key)
 
     def all(self, table: str) -> list[dict[str, Any]]:
         """Every record of a table, in insertion order."""
         if self.before_read is not None:
             self.before_read()
-        return list(self.tables.get(table, {}).values())
+        return list(self.table(table, create=False).values())
 
     def flush(self, head: tuple[int, str], everything: bool = False) -> int:
         """Write the changed tables to TinyDB files.
@@ -207,7 +268,7 @@ class Projection:
                 # would read-modify-write), and none when the file already holds these bytes
                 # (a workspace opened afresh rebuilds every table, mostly as it was).
                 if _write_if_changed(
-                    self.folder / f"{name}.json", {name: _numbered(self.tables[name])}
+                    self.folder / f"{name}.json", {name: _numbered(self.table(name))}
                 ):
                     count += 1
                 self.dirty.discard(name)
@@ -227,17 +288,28 @@ class Projection:
         self.head = head
         return count
 
+    def stored_seq(self) -> int:
+        """The journal seq the materialised tables reflect (0 when unknown or unreadable)."""
+        try:
+            seq = orjson.loads((self.folder / "meta.json").read_bytes()).get("seq", 0)
+        except (OSError, ValueError, AttributeError):
+            return 0
+        return seq if isinstance(seq, int) else 0
+
     def open_table(self, name: str) -> Any:
         """A TinyDB table for queries by front ends and the CLI.
 
         It reads the materialised file, or, while the table has changes not yet written (a flush
         failed, or the folder is read-only), a copy of the in-memory table.
         """
+        from tinydb import TinyDB
+        from tinydb.storages import MemoryStorage
+
         if name in self.dirty:
             db = TinyDB(storage=MemoryStorage)
-            db.storage.write(json.loads(json.dumps({name: _numbered(self.tables[name])})))
+            db.storage.write(json.loads(json.dumps({name: _numbered(self.table(name))})))
         else:
-            db = TinyDB(str(self.folder / f"{name}.json"), storage=AtomicJSONStorage)
+            db = TinyDB(str(self.folder / f"{name}.json"), storage=storage_class())
         return db.table(name)
 
     def wipe(self) -> None:
@@ -249,6 +321,8 @@ class Projection:
         """
         try:
             with contextlib.suppress(FileNotFoundError):
+                import shutil
+
                 shutil.rmtree(self.folder)
             if self.folder.parent.is_dir():
                 self.folder.mkdir(exist_ok=True)

@@ -41,6 +41,8 @@ class Recorder:
     processes: dict[str, Process]
     requests: dict[str, dict[str, Any] | int]
     key_record: dict[str, Any] | None
+    _others_write = False  # whether other programs' events were caught up under the lock
+    read_events: Callable[[list[int]], list[dict[str, Any]]]
 
     def apply(self, event: dict[str, Any]) -> None:
         """Apply one event (see :meth:`Workspace.apply`)."""
@@ -107,43 +109,76 @@ class Recorder:
 
         ``prepare`` validates against the caught-up state and returns the draft of the event (or
         the event recorded before for a retried request). Nothing is written when it raises.
+        Events are applied once the transaction has ended, that is once they are durable (the
+        file journal fsyncs after releasing its lock), and only those the journal kept. When other
+        programs wrote meanwhile, a journal whose ``reads_ahead`` is true is caught up with before
+        its lock is taken, too.
         """
         self.ensure_folder()
-        with self.journal.transaction() as new:
-            for ev in new:
+        if self._others_write and getattr(self.journal, "reads_ahead", False):
+            # Others wrote meanwhile last time: catch up before taking the lock, which is then
+            # held only to read what was written since (every writer in line waits for it).
+            for ev in self.journal.read_new():
                 self.apply(ev)
-            first = None
-            if self.key_record is None and add_key:
-                # The workspace's key comes first (for a new workspace: event 1), so the record
-                # vouches for all it holds, and hidden answers can be sealed with it. The action
-                # is validated as if it followed the key event; nothing is written if refused.
-                first = self.journal.make_event(
-                    SYSTEM_CREDENTIAL.person,
-                    "",
-                    keyring.KEY_EVENT,
-                    keyring.new_identity(self.keys),
-                    auth=SYSTEM_CREDENTIAL.auth(),
-                )
-                head = (self.journal.last_seq, self.journal.last_hash)
-                self.journal.last_seq, self.journal.last_hash = first["seq"], first["hash"]
-                self.key_record = first["data"]
-                try:
-                    draft = prepare()
-                finally:
-                    self.journal.last_seq, self.journal.last_hash = head
-                    self.key_record = None
-            else:
-                draft = prepare()
-            if not isinstance(draft, Draft):
-                return draft  # a retried request, recorded before: nothing new is written
-            if first is not None:
-                self.journal.append_locked(first)
-                self.apply(first)
-            event = self.journal.make_event(*draft)
-            self.journal.append_locked(event)
-        self.apply(event)
+        written: list[dict[str, Any]] = []
+        try:
+            with self.journal.transaction() as new:
+                self._others_write = bool(new)
+                for ev in new:
+                    self.apply(ev)
+                event = self._record(prepare, add_key, written)
+                if event is not None:
+                    return event  # a retried request, recorded before: nothing new is written
+        finally:
+            # A write undone after a failure is not applied; one that may be in the journal all
+            # the same is left to the next catch-up (the journal's head was moved back before it).
+            kept = self.journal.last_seq
+            for ev in written:
+                if ev["seq"] <= kept:
+                    self.apply(ev)
         self.maybe_flush()
-        return event
+        return written[-1]
+
+    def _record(
+        self,
+        prepare: Callable[[], Draft | dict[str, Any]],
+        add_key: bool,
+        written: list[dict[str, Any]],
+    ) -> dict[str, Any] | None:
+        """Under the lock: validate and write the event (after the workspace key if it has none).
+
+        Returns:
+            The event recorded before for a retried request (nothing is written), else None: the
+            events written are in ``written``.
+        """
+        first = None
+        if self.key_record is None and add_key:
+            # The workspace's key comes first (for a new workspace: event 1), so the record
+            # vouches for all it holds, and hidden answers can be sealed with it. The action
+            # is validated as if it followed the key event; nothing is written if refused.
+            first = self.journal.make_event(
+                SYSTEM_CREDENTIAL.person,
+                "",
+                keyring.KEY_EVENT,
+                keyring.new_identity(self.keys),
+                auth=SYSTEM_CREDENTIAL.auth(),
+            )
+            head = (self.journal.last_seq, self.journal.last_hash)
+            self.journal.last_seq, self.journal.last_hash = first["seq"], first["hash"]
+            self.key_record = first["data"]
+            try:
+                draft = prepare()
+            finally:
+                self.journal.last_seq, self.journal.last_hash = head
+                self.key_record = None
+        else:
+            draft = prepare()
+        if not isinstance(draft, Draft):
+            return draft
+        if first is not None:
+            written.append(self.journal.append_locked(first))
+        written.append(self.journal.append_locked(self.journal.make_event(*draft)))
+        return None
 
     def start(
         self,
@@ -240,4 +275,4 @@ class Recorder:
 
     def _retried(self, request_id: str | None, type_: str, actor: str) -> dict[str, Any] | None:
         """The event already recorded for ``request_id`` (None when it is new)."""
-        return request.retried(self.requests, request_id, type_, actor, self.events)
+        return request.retried(self.requests, request_id, type_, actor, self.read_events)

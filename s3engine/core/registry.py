@@ -18,13 +18,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from s3engine.errors import RegistryError, UnknownProcessError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from importlib import metadata  # imported when the registry is first read (~25 ms)
+
     from s3engine.core.process import Process
     from s3engine.core.workspace import Workspace
 
@@ -86,6 +87,8 @@ def _load(group: str, ep: metadata.EntryPoint) -> Any:
 
 
 def _load_group(group: str) -> dict[str, Any]:
+    from importlib import metadata
+
     return {ep.name: _load(group, ep) for ep in metadata.entry_points(group=group)}
 
 
@@ -119,5 +122,7 @@ def default_registry() -> Registry:
             "s3flow's process kinds are not registered: the package is not installed.",
             "Install it with `pip install s3flow` (or `pip install -e .` in a checkout).",
         )
+    from importlib import metadata
+
     handlers = {ep.name: _LazyHandler(ep) for ep in metadata.entry_points(group=HANDLER_GROUP)}
     return Registry(processes, handlers)

@@ -11,7 +11,7 @@ Allowed imports: standard library, ``s3engine.errors``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from s3engine.errors import DuplicateRequestError, InvalidField
@@ -35,16 +35,16 @@ def retried(
     request_id: str | None,
     type_: str,
     actor: str,
-    events: Callable[[], Iterable[dict[str, Any]]],
+    events: Callable[[list[int]], list[dict[str, Any]]],
 ) -> dict[str, Any] | None:
     """Return the event already recorded for ``request_id``, or None when the request is new.
 
     Args:
-        requests: Request ids seen so far -> their event (or its seq, after a snapshot).
+        requests: Request ids seen so far -> their event's seq (or the event).
         request_id: The id of the request now (None: no id, never a retry).
         type_: The event type the request asks for, or its ``.action`` suffix.
         actor: On whose behalf.
-        events: Reads every event (used only for ids known by seq).
+        events: Reads events by seq (``Workspace.read_events``).
 
     Raises:
         InvalidField: The id is not a short text.
@@ -61,7 +61,7 @@ def retried(
     found = requests.get(request_id)
     if found is None:
         return None
-    event = found if isinstance(found, dict) else next(e for e in events() if e["seq"] == found)
+    event = found if isinstance(found, dict) else events([found])[0]
     if not str(event["type"]).endswith(type_) or event["actor"] != actor:
         raise DuplicateRequestError(
             f"The request id {request_id} was already used for another action "

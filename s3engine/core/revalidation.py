@@ -108,8 +108,16 @@ class Replay(Workspace):
         self.now = utc_now()
         self.checks = dict(checks)
         self.start_fields = dict(start_fields or {})
+        self.seen: dict[int, dict[str, Any]] = {}
         super().__init__(path, clock=lambda: self.now, use_snapshot=False, registry=registry)
         atexit.unregister(self._exit_hook)  # nothing of a scratch workspace is ever flushed
+        # The events checked are not in this workspace's journal: they are read back from here.
+        self.read_events = lambda seqs: [self.seen[s] for s in seqs]
+
+    def apply(self, event: dict[str, Any]) -> None:
+        """Apply a checked event, keeping it for request ids and histories."""
+        self.seen[event["seq"]] = event
+        super().apply(event)
 
     def write(
         self,
@@ -205,7 +213,7 @@ class Replay(Workspace):
 
     def _retry(self, ev: dict[str, Any], type_: str) -> None:
         rid = ev.get("request")
-        done = request.retried(self.requests, rid, type_, ev["actor"], self.events)
+        done = request.retried(self.requests, rid, type_, ev["actor"], self.read_events)
         if done is not None:
             raise S3Error(
                 f"its request id {rid} was already recorded by event {done['seq']} "

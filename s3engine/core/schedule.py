@@ -21,7 +21,9 @@ from s3engine.errors import S3Error
 def run_due(ws: Workspace) -> list[dict[str, Any]]:
     """Take every action that is due now in the open processes; return the events recorded."""
     done = []
-    for root in ws.roots():
+    # The query side says which processes are still running: finished ones are not even made.
+    running = [row["id"] for row in ws.projection.all("processes") if not row.get("finished")]
+    for root in [ws.get(pid) for pid in running if pid in ws.processes]:
         if root.finished:
             continue
         follow = root.leaf().follow_up()

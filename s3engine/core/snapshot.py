@@ -20,17 +20,18 @@ Allowed imports: standard library, ``orjson``, s3engine.
 from __future__ import annotations
 
 import base64
+import functools
 import gc
 import hashlib
 import json
-import logging
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from s3engine.core import keyring
+from s3engine.core import keyring, sections
+from s3engine.core.history import History
 from s3engine.core.projection import atomic_write
+from s3engine.errors import SnapshotError
 from s3engine.journal.event import event_hash
 from s3engine.journal.signing import verify_signature
 
@@ -38,59 +39,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.process import Process
     from s3engine.core.workspace import Workspace
 
-log = logging.getLogger(__name__)
-FORMAT = 4  # 4: sealed rounds, deferrals kept in nested resolutions
+
+def log() -> Any:
+    """This module's logger (``logging`` is imported only when something is logged)."""
+    import logging
+
+    return logging.getLogger(__name__)
+
+
+FORMAT = 5  # 5: sections read when needed (:mod:`.sections`); 4: sealed rounds, nested deferrals
 NAME = "snapshot.json"
 EVERY = 500  # write a new snapshot when this many events were applied since the last one
 REFS = ("ws", "parent", "children", "waiting_on", "history")
-
-
-class LazyHistory(list[dict[str, Any]]):
-    """A process's events, read from the journal on first use (after a snapshot was loaded)."""
-
-    def __init__(self, ws: Workspace, seqs: list[int]) -> None:
-        super().__init__()
-        self._ws: Workspace | None = ws
-        self._seqs = list(seqs)
-        self._extra: list[dict[str, Any]] = []
-
-    def _load(self) -> None:
-        if self._ws is not None:
-            ws, self._ws = self._ws, None
-            wanted = set(self._seqs)
-            events = [e for e in ws.events() if e["seq"] in wanted]
-            super().extend(events)
-            super().extend(self._extra)
-
-    def seqs(self) -> list[int]:
-        """Seqs of the events, without reading them."""
-        if self._ws is None:
-            return [e["seq"] for e in list.__iter__(self)]
-        return self._seqs + [e["seq"] for e in self._extra]
-
-    def append(self, ev: dict[str, Any]) -> None:
-        """Add a new event (kept aside until the journal's events are read)."""
-        if self._ws is None:
-            super().append(ev)
-        else:
-            self._extra.append(ev)
-
-    def __len__(self) -> int:
-        return len(self._seqs) + len(self._extra) if self._ws is not None else super().__len__()
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        self._load()
-        return super().__iter__()
-
-    def __getitem__(self, i: Any) -> Any:
-        self._load()
-        return super().__getitem__(i)
-
-    def __eq__(self, other: object) -> bool:
-        self._load()
-        return list(super().__iter__()) == list(other) if isinstance(other, list) else False
-
-    __hash__ = None
 
 
 class _Aliased(Exception):
@@ -118,9 +78,11 @@ def _check_tree(obj: Any, seen: set[int]) -> None:
             raise _Aliased()  # would not come back as the same type
 
 
-def _classes() -> dict[str, type[Process]]:
+def _classes(ws: Workspace) -> dict[str, type[Process]]:
     from s3engine.core.process import Process
 
+    if not ws.process_types:  # imports the registry's process types
+        return {}
     out: dict[str, type[Process]] = {}
     todo = list(Process.__subclasses__())
     while todo:
@@ -136,8 +98,13 @@ def _state(p: Process) -> dict[str, Any]:
     return state
 
 
-def build(ws: Workspace) -> dict[str, Any] | None:
-    """The snapshot document for the current state, or None when it cannot be taken safely."""
+def build(ws: Workspace) -> tuple[bytes, bytes] | None:
+    """The snapshot of the current state as (manifest, sections), or None when it cannot be taken.
+
+    The sections are ``core`` (head, settings, key record, request ids), ``processes`` and one
+    ``table:<name>`` per query-side table, each JSON; the manifest names each section's place and
+    SHA-256 digest.
+    """
     seq, head = ws.head
     if seq == 0:
         return None
@@ -146,11 +113,6 @@ def build(ws: Workspace) -> dict[str, Any] | None:
         for p in ws.processes.values():
             state = _state(p)
             _check_tree(state, set())
-            hist = (
-                p.history.seqs()
-                if isinstance(p.history, LazyHistory)
-                else [e["seq"] for e in p.history]
-            )
             procs.append(
                 {
                     "cls": f"{type(p).__module__}:{type(p).__qualname__}",
@@ -158,7 +120,7 @@ def build(ws: Workspace) -> dict[str, Any] | None:
                     "parent": p.parent.id if p.parent else None,
                     "children": [c.id for c in p.children],
                     "waiting_on": p.waiting_on.id if p.waiting_on else None,
-                    "history": hist,
+                    "history": p.history.seqs(),
                     "state": state,
                 }
             )
@@ -166,30 +128,34 @@ def build(ws: Workspace) -> dict[str, Any] | None:
         _check_tree(tables, set())
         _check_tree(ws.settings, set())
     except _Aliased:
-        log.info("snapshot skipped: state holds shared or non-JSON containers")
+        log().info("snapshot skipped: state holds shared or non-JSON containers")
         return None
     from s3engine.version import __version__
 
-    body = {
+    core = {
         "format": FORMAT,
         "s3flow": __version__,
         "head": {"seq": seq, "hash": head, "offset": ws.journal.position},
         "settings": ws.settings,
         "key_record": ws.key_record,
         "requests": {r: (e["seq"] if isinstance(e, dict) else e) for r, e in ws.requests.items()},
-        "projection": tables,
-        "processes": procs,
     }
+    parts = [("core", "json", core), ("processes", "zjson", procs)]
+    parts += [(f"table:{name}", "rows", rows) for name, rows in tables.items()]
     try:  # orjson: ten times faster; non-finite numbers never get past field checks
-        text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+        places, body = sections.encode(parts)
     except TypeError:
-        log.info("snapshot skipped: state is not JSON")
+        log().info("snapshot skipped: state is not JSON")
         return None
-    return {"digest": hashlib.sha256(text).hexdigest(), "body": text}
+    manifest = {"format": FORMAT, "s3flow": __version__, "seq": seq, "sections": places}
+    return orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS), body
 
 
 def save(ws: Workspace) -> bool:
     """Write a snapshot of the current state (atomically).
+
+    The file holds three parts: the seal (the manifest's digest and the workspace key's
+    signature of it) on the first line, the manifest on the second, then the sections.
 
     Returns:
         True when written, False when the state cannot be snapshotted safely.
@@ -197,89 +163,123 @@ def save(ws: Workspace) -> bool:
     key = keyring.existing_key(ws.keys, ws.key_record)
     if key is None:
         return False
-    doc = build(ws)
-    if doc is None:
+    built = build(ws)
+    if built is None:
         return False
+    manifest, body = built
+    digest = hashlib.sha256(manifest).hexdigest()
     seal = {
-        "digest": doc["digest"],
-        "signature": base64.b64encode(key.sign(doc["digest"].encode())).decode(),
+        "digest": digest,
+        "signature": base64.b64encode(key.sign(digest.encode())).decode(),
     }
-    atomic_write(ws.path / NAME, json.dumps(seal).encode() + b"\n" + doc["body"])
+    atomic_write(ws.path / NAME, json.dumps(seal).encode() + b"\n" + manifest + b"\n" + body)
     ws.snapshot_seq = ws.head[0]
     return True
 
 
 def load(ws: Workspace) -> bool:
-    """Restore the state from a verified snapshot.
+    """Restore the state from a verified snapshot; processes and tables are decoded when needed.
 
     Returns:
         True when restored; False (nothing changed) when the snapshot is unusable: damaged, from
         another version, or not matching the journal.
     """
-    # Millions of small objects are created at once: the cyclic GC would rescan them repeatedly.
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        return _load(ws)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _load(ws: Workspace) -> bool:
-    path = ws.path / NAME
-    try:
-        raw = path.read_bytes()
-        cut = raw.find(b"\n")
-        seal = json.loads(raw[:cut] if cut >= 0 else raw)
-        text = memoryview(raw)[cut + 1 :] if cut >= 0 else memoryview(b"")  # no copies
-        digest = hashlib.sha256(text).hexdigest()
-        if seal["digest"] != digest:
-            return False
-        body = orjson.loads(text)
-        key = keyring.existing_key(ws.keys, body["key_record"])
-        if key is None or not verify_signature(
-            key.name, key.public_b64, digest.encode(), base64.b64decode(seal["signature"])
-        ):
-            return False  # not made by the holder of this workspace's key: never trusted
-    except (OSError, ValueError, KeyError, TypeError):
+        file, core = _open(ws)
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
         return False
-    from s3engine.version import __version__
-
-    if body.get("format") != FORMAT or body.get("s3flow") != __version__:
+    if file is None:
         return False
-    head = body["head"]
-    ev = ws.journal.event_ending_at(head["offset"])
-    if (
-        not ev
-        or ev.get("seq") != head["seq"]
-        or ev.get("hash") != head["hash"]
-        or (event_hash(ev) != ev.get("hash"))
-    ):
-        return False
-    classes = _classes()
-    made: dict[str, Process] = {}
-    try:
-        for rec in body["processes"]:
-            cls = classes[rec["cls"]]
-            p = cls.__new__(cls)
-            p.__dict__.update(rec["state"])
-            p.ws = ws
-            p.history = LazyHistory(ws, rec["history"])
-            made[rec["id"]] = p
-        for rec in body["processes"]:
-            p = made[rec["id"]]
-            p.parent = made[rec["parent"]] if rec["parent"] else None
-            p.children = [made[c] for c in rec["children"]]
-            p.waiting_on = made[rec["waiting_on"]] if rec["waiting_on"] else None
-    except (KeyError, TypeError):
-        return False
-    ws.processes.update(made)
-    ws.settings.update(body["settings"])
-    ws.key_record = body["key_record"]
-    ws.requests.update(body["requests"])
-    for name, rows in body["projection"].items():
-        ws.projection.tables[name] = rows
+    ws.settings.update(core["settings"])
+    ws.key_record = core["key_record"]
+    ws.requests.update(core["requests"])
+    for name in file.names("table:"):
+        table = name[6:]
+        due = functools.partial(file.due, table) if f"index:{table}" in file.places else None
+        ws.projection.lazy(table, functools.partial(file.read, name), due)
+    ws.load_processes = functools.partial(_processes, ws, file)
+    head = core["head"]
     ws.journal.start_at(head["offset"], head["seq"], head["hash"])
     ws.snapshot_seq = head["seq"]
     return True
+
+
+def _open(ws: Workspace) -> tuple[sections.Sections | None, Any]:
+    """The snapshot with its seal, every section and its head checked, and its core section.
+
+    Returns:
+        ``(None, None)`` when it is not this version's, not signed by the workspace key, damaged,
+        or its head is not in the journal.
+    """
+    raw = (ws.path / NAME).read_bytes()
+    first = raw.find(b"\n")
+    second = raw.find(b"\n", first + 1)
+    if first < 0 or second < 0:
+        return None, None
+    seal = json.loads(raw[:first])
+    manifest_bytes = raw[first + 1 : second]
+    digest = hashlib.sha256(manifest_bytes).hexdigest()
+    manifest = orjson.loads(manifest_bytes)
+    from s3engine.version import __version__
+
+    if (
+        seal["digest"] != digest
+        or manifest.get("format") != FORMAT
+        or manifest.get("s3flow") != __version__
+    ):
+        return None, None
+    file = sections.Sections(memoryview(raw)[second + 1 :], manifest["sections"])
+    if not file.verified():
+        return None, None
+    core = file.read("core")
+    key = keyring.existing_key(ws.keys, core["key_record"])
+    if key is None or not verify_signature(
+        key.name, key.public_b64, digest.encode(), base64.b64decode(seal["signature"])
+    ):
+        return None, None  # not made by the holder of this workspace's key: never trusted
+    head = core["head"]
+    ev = ws.journal.event_ending_at(head["offset"])
+    if not (
+        ev
+        and ev.get("seq") == head["seq"]
+        and ev.get("hash") == head["hash"]
+        and event_hash(ev) == ev.get("hash")
+    ):
+        return None, None
+    return file, core
+
+
+def _processes(ws: Workspace, file: sections.Sections) -> dict[str, Process]:
+    """The snapshot's process objects (made when the workspace first needs them).
+
+    Raises:
+        SnapshotError: The section changed, or names a class that is not a process type.
+    """
+    enabled = gc.isenabled()  # many small objects at once: the cyclic GC would rescan them
+    gc.disable()
+    try:
+        records = file.read("processes") if "processes" in file.places else []
+        classes = _classes(ws)
+        made: dict[str, Process] = {}
+        try:
+            for rec in records:
+                cls = classes[rec["cls"]]
+                p = cls.__new__(cls)
+                p.__dict__.update(rec["state"])
+                p.ws = ws
+                p.history = History(ws.read_events, rec["history"])
+                made[rec["id"]] = p
+            for rec in records:
+                p = made[rec["id"]]
+                p.parent = made[rec["parent"]] if rec["parent"] else None
+                p.children = [made[c] for c in rec["children"]]
+                p.waiting_on = made[rec["waiting_on"]] if rec["waiting_on"] else None
+        except (KeyError, TypeError) as exc:
+            raise SnapshotError(
+                "The snapshot's processes cannot be read.",
+                "Run `s3flow rebuild`; s3flow then reads the journal instead.",
+            ) from exc
+        return made
+    finally:
+        if enabled:
+            gc.enable()

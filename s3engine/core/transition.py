@@ -18,7 +18,6 @@ Allowed imports: standard library, ``transitions``.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +27,7 @@ from transitions.core import EventData
 #: trigger -> source step -> [(destination or None, [(condition name, target)], enter callbacks)]
 Plan = dict[str, dict[str, list[tuple[str | None, list[tuple[str, bool]], list[str]]]]]
 
-_PLANS: weakref.WeakKeyDictionary[Machine, Plan | None] = weakref.WeakKeyDictionary()
+_ATTR = "_s3flow_plan"
 #: Tests set this to True to fire every trigger through ``transitions`` itself.
 USE_MACHINE = False
 
@@ -80,7 +79,8 @@ def fire(machine: Machine, model: Any, trigger: str, kwargs: dict[str, Any]) -> 
         machine: The process type's machine.
         model: The process.
         trigger: The trigger (action or internal trigger) name.
-        kwargs: The event's fields, passed to conditions and callbacks as ``EventData.kwargs``.
+        kwargs: The event's fields, passed to conditions and callbacks as ``EventData.kwargs``
+            (a copy: they may change it).
 
     Returns:
         True when a transition was taken, False when no transition's conditions held.
@@ -90,17 +90,23 @@ def fire(machine: Machine, model: Any, trigger: str, kwargs: dict[str, Any]) -> 
         AttributeError: A condition names no method of the process.
     """
     try:
-        plan = _PLANS[machine]
+        plan = machine.__dict__[_ATTR]  # read once per machine, kept on it
     except KeyError:
-        plan = _PLANS[machine] = _plan(machine)
+        plan = machine.__dict__[_ATTR] = _plan(machine)
     if plan is None or USE_MACHINE:
         result: bool = machine.events[trigger].trigger(model, **kwargs)
         return result
     steps = plan[trigger].get(model.state)
     if steps is None:
         raise MachineError(f"Can't trigger event {trigger} from state {model.state}!")
+    if len(steps) == 1 and not steps[0][1] and not steps[0][2]:
+        dest = steps[0][0]  # no condition, no callback: what transitions would do, directly
+        if dest is not None:
+            model.state = dest
+        return True
+    states = machine.states
     event = machine.events[trigger]
-    data = EventData(machine.get_state(model.state), event, machine, model, (), kwargs)
+    data = EventData(states[model.state], event, machine, model, (), dict(kwargs))
     for dest, conds, enter in steps:
         ok = True
         for name, target in conds:
@@ -114,7 +120,7 @@ def fire(machine: Machine, model: Any, trigger: str, kwargs: dict[str, Any]) -> 
             continue
         if dest is not None:
             model.state = dest
-            data.state = machine.get_state(dest)
+            data.state = states[dest]
             for name in enter:
                 callback = getattr(model, name, None)
                 if callback is not None:

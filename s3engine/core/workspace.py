@@ -21,16 +21,20 @@ import os
 import re
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from s3engine.core import keyring
-from s3engine.core.process import Process
+from s3engine.core import flusher, keyring
+from s3engine.core.location import DEFAULT_DIR as DEFAULT_DIR  # (re-exported)
+from s3engine.core.location import ENV_VAR as ENV_VAR
+from s3engine.core.location import Location as Location
+from s3engine.core.location import open_journal as open_journal
+from s3engine.core.location import resolve_path as resolve_path
 from s3engine.core.projection import Projection, derived_write
+from s3engine.core.projector import Projector
 from s3engine.core.recorder import Recorder
 from s3engine.core.registry import Registry, default_registry
-from s3engine.core.sealed import SealedStore
 from s3engine.errors import (
     InvalidField,
     UnknownProcessError,
@@ -38,40 +42,17 @@ from s3engine.errors import (
 )
 from s3engine.journal.event import Clock, utc_now
 from s3engine.journal.file_store import Journal
-from s3engine.journal.pg_store import PgJournal, PgTarget, parse_url
-from s3engine.journal.store import JournalStore, is_url
+from s3engine.journal.pg_store import PgJournal, PgTarget
+from s3engine.journal.store import JournalStore
 from s3engine.languages import LANGUAGES
 
-DEFAULT_DIR = "s3flow-workspace"
-ENV_VAR = "S3FLOW_WORKSPACE"
+if TYPE_CHECKING:  # pragma: no cover - imported when first needed
+    from s3engine.core.process import Process
+    from s3engine.core.sealed import SealedStore
+
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}\Z")
 
 Handler = Callable[["Workspace", dict[str, Any]], None]
-
-
-#: Where a workspace is: its folder, or a workspace in a PostgreSQL database.
-Location = Path | PgTarget
-
-
-def resolve_path(path: str | os.PathLike[str] | PgTarget | None = None) -> Location:
-    """Return the workspace: the argument, else ``$S3FLOW_WORKSPACE``, else the default folder.
-
-    A ``postgresql://`` URL (argument or variable) names a workspace in a PostgreSQL database
-    (see :func:`s3engine.journal.pg_store.parse_url`); anything else is a folder.
-    """
-    if isinstance(path, PgTarget):
-        return path
-    given = os.fspath(path) if path else os.environ.get(ENV_VAR)
-    if given and is_url(given):
-        return parse_url(str(given))
-    return Path(given).expanduser() if given else Path.cwd() / DEFAULT_DIR
-
-
-def open_journal(where: Location, clock: Clock = utc_now) -> JournalStore:
-    """The journal store of a workspace, without opening the workspace (e.g. to verify it)."""
-    if isinstance(where, PgTarget):
-        return PgJournal(where, clock)
-    return Journal(where / "journal.jsonl", clock)
 
 
 class Workspace(Recorder):
@@ -98,9 +79,9 @@ class Workspace(Recorder):
         use_snapshot: bool = True,
         registry: Registry | None = None,
     ) -> None:
-        self.registry = registry if registry is not None else default_registry()
-        self.process_types = self.registry.process_types
-        self.handlers = self.registry.handlers
+        self._registry = registry  # the installed one is read when first needed
+        self._kinds: Mapping[str, type[Process]] | None = None
+        self._handlers: Mapping[str, Handler] | None = None
         where = resolve_path(path) if isinstance(path, (str, PgTarget)) else Path(path)
         self.target = where
         self.path = where.state if isinstance(where, PgTarget) else where
@@ -125,7 +106,12 @@ class Workspace(Recorder):
                 f"No workspace at {self.path}.", "Create it with `s3flow init --workspace DIR`."
             )
         self.projection = Projection(self.path / "query")
-        self.processes: dict[str, Process] = {}
+        self.projector = Projector(self.projection)
+        #: Reads events by seq, verified (what process histories read their events with).
+        self.read_events = self.journal.events_at
+        self._processes: dict[str, Process] = {}
+        #: Makes the processes of a snapshot when they are first needed (see :attr:`processes`).
+        self.load_processes: Callable[[], dict[str, Process]] | None = None
         self.settings: dict[str, Any] = {"language": "en"}
         self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self.extensions: dict[str, Any] = {}
@@ -133,12 +119,13 @@ class Workspace(Recorder):
         self.key_record: dict[str, Any] | None = None
         self._sealed: tuple[str | None, SealedStore] | None = None
         self._sealed_stamp: Any = None
-        #: Request ids of recorded actions -> their event (or its seq, after a snapshot).
+        #: Request ids of recorded actions -> their event's seq.
         self.requests: dict[str, dict[str, Any] | int] = {}
         self._last_flush = 0.0
         self._replaying = False
-        #: The root whose events are applied but not yet projected, and those events' processes.
-        self._pending: tuple[Process, dict[str, tuple[Process, dict[str, Any]]]] | None = None
+        self._frozen = False  # its objects are kept out of the cyclic collector's way
+        #: Side effects put off until the events being caught up with are verified.
+        self._later: list[Callable[[], None]] = []
         self.snapshot_seq = 0
         self._folder_ok = False
         if use_snapshot and (self.path / "snapshot.json").exists():
@@ -177,27 +164,57 @@ class Workspace(Recorder):
     # -- reading -----------------------------------------------------------------------------------
 
     def catch_up(self, replay: bool = False) -> list[dict[str, Any]]:
-        """Apply events appended since the last read (by this or another program)."""
+        """Apply events appended since the last read (by this or another program).
+
+        Args:
+            replay: Opening: stream the events instead of collecting them (nothing is kept, and
+                the list returned is empty), with the garbage collector paused.
+        """
         # Replaying creates many small objects at once; pausing the cyclic GC avoids rescanning
         # them again and again (several times faster on large journals).
         enabled = gc.isenabled()
         if replay:
             gc.disable()
+        events: list[dict[str, Any]] = []
         try:
-            events = self.journal.read_new()
+            stream = getattr(self.journal, "replay_new", None) if replay else None
+            source = stream() if stream is not None else self.journal.read_new()
+            if not replay:
+                events = source
             self._replaying = replay
             # The query side is brought up to date once per run of events of the same process
             # (see :meth:`on_changed`), and before anything reads it.
             self.projection.before_read = self.settle
-            for ev in events:
+            for ev in source:
                 self.apply(ev)
         finally:
             self._replaying = False
             self.projection.before_read = None
             self.settle()
             if replay and enabled:
+                if len(self._processes) >= flusher.DETACH_AT:
+                    # Millions of long-lived objects: the collector would soon scan them all
+                    # (about a second per ten million) and find nothing; they stay out of its
+                    # way until the workspace is closed.
+                    gc.freeze()
+                    self._frozen = True
                 gc.enable()
+        later, self._later = self._later, []
+        for action in later:  # the whole journal read is verified: side effects may happen
+            action()
         return events
+
+    def after_replay(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (a side effect outside memory) now, or while catching up once done.
+
+        Events applied while catching up are verified completely only when the whole tail was
+        read (see :mod:`s3engine.journal.hash_worker`), so nothing outside memory may change
+        before: a damaged journal then changes nothing.
+        """
+        if self.projection.before_read is None:
+            action()
+        else:
+            self._later.append(action)
 
     def refresh(self) -> list[dict[str, Any]]:
         """Pick up other programs' new events (reads only the new tail)."""
@@ -227,6 +244,8 @@ class Workspace(Recorder):
                 from s3engine.journal.pg_secrets import PgSealedBlobs
 
                 blobs = PgSealedBlobs(self.journal, lambda: self._replaying)
+            from s3engine.core.sealed import SealedStore
+
             self._sealed = (marker, SealedStore(self.path, secret, blobs))
         return self._sealed[1]
 
@@ -240,14 +259,20 @@ class Workspace(Recorder):
     def apply(self, event: dict[str, Any]) -> None:
         """Apply one event to the live state (live and during replay)."""
         type_ = event["type"]
-        kind, _, name = type_.partition(".")
-        if self._pending is not None:  # another root's or no process's event: project first
-            proc = self.processes.get(event["process"]) if event["process"] else None
-            if proc is None or proc.root is not self._pending[0]:
-                self.settle()
+        pid = event["process"]
+        proc = self.processes.get(pid) if pid else None
+        pending = self.projector.pending  # another root's or no process's event: project first
+        if pending is not None and (proc is None or proc.root is not pending[0]):
+            self.projector.settle()
         request = event.get("request")
         if request is not None:
-            self.requests[request] = event
+            self.requests[request] = event["seq"]
+        if proc is not None and type_ not in self.handlers and not type_.endswith(".started"):
+            proc.apply(event)  # the common case: an action in a running process
+            if self.listeners:
+                self._tell(event)
+            return
+        kind, _, name = type_.partition(".")
         if name == "started" and kind in self.process_types:
             data = dict(event["data"])
             pid = data.pop("id")
@@ -270,74 +295,69 @@ class Workspace(Recorder):
             # Unknown event types from newer versions are kept in the journal and ignored here.
             pass
         if self.listeners:
-            self.settle()
-            for listener in list(self.listeners):
-                listener(event)
+            self._tell(event)
+
+    def _tell(self, event: dict[str, Any]) -> None:
+        self.settle()
+        for listener in list(self.listeners):
+            listener(event)
+
+    @property
+    def registry(self) -> Registry:
+        """The process kinds and event handlers (the installed ones unless given)."""
+        if self._registry is None:
+            self._registry = default_registry()
+        return self._registry
+
+    @registry.setter
+    def registry(self, value: Registry) -> None:
+        self._registry, self._kinds, self._handlers = value, None, None
+
+    @property
+    def process_types(self) -> Mapping[str, type[Process]]:
+        """Process kinds by name."""
+        if self._kinds is None:
+            self._kinds = self.registry.process_types
+        return self._kinds
+
+    @property
+    def handlers(self) -> Mapping[str, Handler]:
+        """Event handlers by event type."""
+        if self._handlers is None:
+            self._handlers = self.registry.handlers
+        return self._handlers
+
+    @property
+    def processes(self) -> dict[str, Process]:
+        """Every process (children included) by id.
+
+        After a snapshot the process objects are made only when first needed: a query answered
+        from the query side never makes them.
+        """
+        if self.load_processes is not None:
+            load, self.load_processes = self.load_processes, None
+            self._processes.update(load())
+        return self._processes
+
+    @processes.setter
+    def processes(self, value: dict[str, Process]) -> None:
+        self._processes, self.load_processes = value, None
+
+    def loaded_processes(self) -> dict[str, Process]:
+        """The process objects made so far (none of a snapshot's until first needed)."""
+        return self._processes
 
     def register(self, proc: Process) -> None:
         """Make a (child) process reachable by id."""
         self.processes[proc.id] = proc
 
     def on_changed(self, proc: Process, event: dict[str, Any]) -> None:
-        """Update the query side for the root of ``proc`` (while catching up: when settled).
-
-        While catching up, consecutive events of one root process are projected once, when
-        another root's event, an event of no process or a read of the query side comes, which
-        leaves the tables exactly as projecting after every event (tested by hypothesis).
-        """
-        if self.projection.before_read is None:
-            self._project(proc, event)
-            return
-        root = proc.root
-        if self._pending is not None and self._pending[0] is not root:
-            self.settle()
-        if self._pending is None:
-            self._pending = (root, {})
-        touched = self._pending[1]
-        touched.pop(proc.id, None)
-        touched[proc.id] = (proc, event)
+        """Update the query side for the root of ``proc`` (see :class:`.Projector`)."""
+        self.projector.on_changed(proc, event)
 
     def settle(self) -> None:
-        """Project the root process whose events were applied but not yet projected."""
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return
-        root, touched = pending
-        # Each process is projected after the last event whose chain (root ... process) held it,
-        # in the order those events came and root first within one chain: the order in which
-        # projecting after every event would have written each table key the last time.
-        order: dict[str, tuple[int, int, Process]] = {}
-        last: dict[str, Any] = {}
-        for n, (proc, event) in enumerate(touched.values()):
-            depth = 0
-            p: Process | None = proc
-            while p is not None:
-                order[p.id] = (n, -depth, p)
-                depth += 1
-                p = p.parent
-            last = event
-        before = self.projection.before_read
-        self.projection.before_read = None  # projecting reads the tables: no recursion
-        try:
-            self.projection.put("processes", root.id, root.summary_row(last))
-            for _n, _d, p in sorted(order.values(), key=lambda x: (x[0], x[1])):
-                for table, key, doc in p.project():
-                    self.projection.put(table, key, doc)
-        finally:
-            self.projection.before_read = before
-
-    def _project(self, proc: Process, event: dict[str, Any]) -> None:
-        root = proc.root
-        row = root.summary_row(event)
-        self.projection.put("processes", root.id, row)
-        chain: list[Process] = []
-        p: Process | None = proc
-        while p is not None:
-            chain.append(p)
-            p = p.parent
-        for p in reversed(chain):
-            for table, key, doc in p.project():
-                self.projection.put(table, key, doc)
+        """Project what was applied but not projected yet (see :class:`.Projector`)."""
+        self.projector.settle()
 
     # -- queries -----------------------------------------------------------------------------------
 
@@ -363,6 +383,11 @@ class Workspace(Recorder):
         self, due_before: str | None = None, status: str | None = "active"
     ) -> list[dict[str, Any]]:
         """Agreement records from the query side, optionally only those due for review."""
+        found = (
+            self.projection.due("agreements", due_before, status or None) if due_before else None
+        )
+        if found is not None:  # read from a snapshot's index: only the records due
+            return sorted(found, key=lambda r: (r["review_date"], r["id"]))
         rows = self.projection.all("agreements")
         if status:
             rows = [r for r in rows if r["status"] == status]
@@ -399,14 +424,26 @@ class Workspace(Recorder):
             if not (isinstance(self.target, PgTarget) and self.head[0]):
                 return
             self.ensure_folder()  # the local state folder of a PostgreSQL workspace
-        self.projection.flush(self.head, everything)
-        self._last_flush = time.monotonic()
-        if snapshot_due:
-            from s3engine.core import snapshot
+        with flusher.derived_lock(self.path):
+            if not self._fresher_tables():
+                self.projection.flush(self.head, everything)
+            self._last_flush = time.monotonic()
+            if snapshot_due:
+                from s3engine.core import snapshot
 
-            if self.head[0] - self.snapshot_seq >= snapshot.EVERY:
-                with derived_write("The snapshot could not be saved", "the journal is replayed"):
-                    snapshot.save(self)
+                if self.head[0] - self.snapshot_seq >= snapshot.EVERY:
+                    why = "The snapshot could not be saved"
+                    with derived_write(why, "the journal is replayed"):
+                        snapshot.save(self)
+
+    def _fresher_tables(self) -> bool:
+        """Whether a later program already wrote the tables for a later head of this journal."""
+        if self.projection.stored_seq() <= self.head[0] or not isinstance(self.journal, Journal):
+            return False
+        try:  # later only if the journal went on after this program's head (not a restore)
+            return os.stat(self.journal.path).st_size > self.journal.offset
+        except OSError:
+            return False
 
     def maybe_flush(self) -> None:
         """Flush changed tables if the last flush is older than ``autoflush_seconds`` (or warn)."""
@@ -414,11 +451,21 @@ class Workspace(Recorder):
             with derived_write(f"Event {self.head[0]} is recorded but the query tables are stale"):
                 self.flush()
 
-    def close(self) -> None:
-        """Flush the query side (silently: nothing is lost when that fails)."""
+    def close(self, detached: bool = False) -> None:
+        """Flush the query side and the snapshot (silently: nothing is lost when that fails).
+
+        Args:
+            detached: The program is ending: a large workspace's files may be written by a
+                detached process (see :mod:`s3engine.core.flusher`).
+        """
+        atexit.unregister(self._exit_hook)
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
+        if detached and flusher.detach(self):
+            return
         with derived_write("", quiet=True):
             self.flush(snapshot_due=True)
-        atexit.unregister(self._exit_hook)
 
     def configure(self, actor: str, **settings: Any) -> dict[str, Any]:
         """Record workspace settings (e.g. ``language``) as an event."""
@@ -433,6 +480,11 @@ class Workspace(Recorder):
 
 
 def _close_if_alive(ref: weakref.ReferenceType[Workspace]) -> None:
+    """The program is ending: close the workspace if it is still open."""
     ws = ref()
     if ws is not None:
-        ws.close()
+        ws.close(detached=True)
+        if len(ws.loaded_processes()) >= flusher.DETACH_AT:
+            # Spare the collector's last pass over the millions of objects of a large workspace
+            # (it would delay the end by about a second); they are freed with the process.
+            gc.freeze()

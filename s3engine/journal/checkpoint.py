@@ -37,9 +37,16 @@ from typing import Any, NamedTuple
 
 from s3engine.errors import S3Error
 from s3engine.journal.event import GENESIS, event_hash, shape_problem
-from s3engine.journal.signing import SigningKey, decode_public, key_id, verify_signature
+from s3engine.journal.signing import (
+    ORIGIN_PREFIX as ORIGIN_PREFIX,  # re-exported: used by trust and revalidation
+)
+from s3engine.journal.signing import (
+    SigningKey,
+    decode_public,
+    key_id,
+    verify_signature,
+)
 
-ORIGIN_PREFIX = "s3flow.local/"
 WAYPOINT_TAG = "s3flow-waypoints"
 MAX_WAYPOINTS = 256
 LINE_WIDTH = 100

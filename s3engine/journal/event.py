@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,13 +31,34 @@ LINE_ORDER = ("seq", "time", "actor", "auth", "process", "type", "data", "reques
 VIAS = ("operator", "link", "hub", "system")
 _REQUIRED = frozenset(EVENT_KEYS)
 _ALLOWED = frozenset(EVENT_KEYS + OPTIONAL_KEYS)
+#: The keys of a line as s3flow writes it, in order, without and with auth and request: a
+#: decoded line with one of these layouts has exactly the expected keys (a quick first check).
+_PLAIN = tuple(k for k in LINE_ORDER if k in _REQUIRED)
+_LAYOUTS = frozenset(
+    tuple(k for k in LINE_ORDER if k in _REQUIRED or k in extra)
+    for extra in ((), ("auth",), ("request",), ("auth", "request"))
+)
 
 Clock = Callable[[], str]
 
 
+_second: tuple[int, str] = (-1, "")  # the last second formatted, and its text
+
+
 def utc_now() -> str:
-    """Return the current UTC time as ISO 8601 with microseconds and a ``Z`` suffix."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Return the current UTC time as ISO 8601 with microseconds and a ``Z`` suffix.
+
+    The text is what ``datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` gives; the date and
+    time of day are formatted once per second (formatting them is most of the cost of an event).
+    """
+    global _second
+    now = time.time_ns() // 1000
+    sec, micro = divmod(now, 1_000_000)
+    done, text = _second
+    if sec != done:
+        text = datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        _second = (sec, text)
+    return f"{text}{micro:06d}Z"
 
 
 def canonical(obj: Any) -> bytes:
@@ -52,14 +74,28 @@ def event_hash(event: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
+#: ``json.dumps(obj, ensure_ascii=False)`` is ``_LINE.encode(obj)``, with no new encoder per call.
+_LINE = json.JSONEncoder(ensure_ascii=False)
+
+
 def encode_line(event: dict[str, Any]) -> bytes:
-    """Return the journal line for an event (keys in a fixed, readable order)."""
+    """Return the journal line for an event (keys in a fixed, readable order).
+
+    The line is ``json.dumps`` of the event with ``ensure_ascii=False`` (and its default
+    separators ``", "`` and ``": "``), then a newline, in UTF-8.
+    """
     ordered = {k: event[k] for k in LINE_ORDER if k in event}
-    return (json.dumps(ordered, ensure_ascii=False) + "\n").encode("utf-8")
+    return (_LINE.encode(ordered) + "\n").encode("utf-8")
 
 
 def shape_problem(ev: Any) -> str | None:
     """Say what is wrong with the keys of a decoded journal line (None when they are right)."""
+    if type(ev) is dict:
+        layout = tuple(ev)
+        if layout == _PLAIN:
+            return None
+        if layout in _LAYOUTS:
+            return _extra_problem(ev)
     if not isinstance(ev, dict):
         return "the line is not an event"
     keys = ev.keys()
@@ -67,6 +103,11 @@ def shape_problem(ev: Any) -> str | None:
         return "the event does not have the expected keys"
     if len(keys) == len(EVENT_KEYS):
         return None  # neither auth nor request
+    return _extra_problem(ev)
+
+
+def _extra_problem(ev: dict[str, Any]) -> str | None:
+    """What is wrong with an event's ``auth`` and ``request`` (None when right or absent)."""
     auth = ev.get("auth")
     if "auth" in ev and not (
         isinstance(auth, dict)

@@ -10,11 +10,14 @@ Allowed imports: standard library, ``s3engine.journal``, ``s3engine.errors``.
 from __future__ import annotations
 
 import json
+import os
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from s3engine.errors import JournalReadError
+from s3engine.errors import CorruptJournalError, JournalReadError
+from s3engine.journal import codec, hash_worker, tail
 
 
 class FileReads:
@@ -22,6 +25,114 @@ class FileReads:
 
     path: Path
     offset: int
+    last_seq: int
+    last_hash: str
+    #: Where the events read or written by this reader start: ``starts[seq - first]``.
+    starts: array[int]
+    first: int
+
+    def note_start(self, seq: int, offset: int) -> None:
+        """Remember that event ``seq`` starts at byte ``offset`` (events come in seq order)."""
+        if seq != self.first + len(self.starts):
+            self.starts, self.first = array("q"), seq
+        self.starts.append(offset)
+
+    def replay_new(self) -> Iterator[dict[str, Any]]:
+        """Yield the events appended since the last read one by one, for replaying them.
+
+        Like :meth:`read_new`, but nothing is kept: each event is yielded once decoded and
+        linked. A long tail's hashes are recomputed by a :mod:`.hash_worker` at the same time;
+        its verdict comes before the generator ends, and a changed event raises
+        :class:`CorruptJournalError` then, so the caller must not use what it applied before
+        the generator is exhausted.
+
+        Raises:
+            TornTailError: The last line is incomplete and no writer is busy with it.
+            CorruptJournalError: A line is not valid JSON, does not continue the chain, or does
+                not match its hash.
+        """
+        try:
+            end = os.stat(self.path).st_size
+        except OSError:
+            end = 0
+        data, block = None, self.block_size()
+        if end - self.offset >= 2 * block and hash_worker.worth_it(end - self.offset):
+            data = tail.blocks(self.path, self.offset, block, end)
+        if data is None:
+            yield from self.read_new()
+            return
+        start_seq, count = self.last_seq, 0
+        check = hash_worker.HashCheck(str(self.path), self.offset, end - self.offset)
+        try:
+            try:
+                for ev, size in tail.stream(data, self.last_seq, self.last_hash, hashes=False):
+                    self.note_start(ev["seq"], self.offset)
+                    self.offset += size
+                    self.last_seq, self.last_hash = ev["seq"], ev["hash"]
+                    count += 1
+                    yield ev
+            except CorruptJournalError:
+                bad = check.verdict(None)  # a changed event before this one is reported first
+                if bad is not None and bad < count:
+                    raise _changed(start_seq + bad + 1) from None
+                raise
+            except OSError as exc:  # reading a block failed
+                raise JournalReadError(
+                    f"Cannot read the journal {self.path}: {exc.strerror or exc}.",
+                    "Check the folder's permissions and the disk, then try again.",
+                ) from exc
+            bad = check.verdict(count)
+            if bad is not None:
+                raise _changed(start_seq + bad + 1)
+        finally:
+            check.stop()
+
+    def read_new(self) -> list[dict[str, Any]]:
+        """The verified events appended since the last read (provided by the journal)."""
+        raise NotImplementedError
+
+    def block_size(self) -> int:
+        """Bytes read at a time from a long journal (provided by the journal)."""
+        raise NotImplementedError
+
+    def events_at(self, seqs: list[int]) -> list[dict[str, Any]]:
+        """The events with these seqs, in the order given, read afresh and verified.
+
+        Events whose start this reader remembers are read directly; otherwise the journal is
+        read from the first event.
+
+        Raises:
+            CorruptJournalError: An event changed since it was read, or is missing.
+            JournalReadError: The journal cannot be read.
+        """
+        first, starts = self.first, self.starts
+        found: dict[int, dict[str, Any]] = {}
+        if all(first <= s < first + len(starts) for s in seqs):
+            try:
+                with open(self.path, "rb") as fh:
+                    for s in sorted(set(seqs)):
+                        fh.seek(starts[s - first])
+                        try:
+                            ev, ok = codec.checked(fh.readline())
+                        except ValueError:
+                            ok = False
+                        if not ok or not isinstance(ev, dict) or ev.get("seq") != s:
+                            raise CorruptJournalError(s, "it changed after it was read")
+                        found[s] = ev
+            except OSError as exc:
+                raise JournalReadError(
+                    f"Cannot read the journal {self.path}: {exc.strerror or exc}.",
+                    "Check the folder's permissions and the disk, then try again.",
+                ) from exc
+        else:
+            wanted = set(seqs)
+            for ev in self.all_events():
+                if ev["seq"] in wanted:
+                    found[ev["seq"]] = ev
+        missing = [s for s in seqs if s not in found]
+        if missing:
+            raise CorruptJournalError(missing[0], "it is no longer in the journal")
+        return [found[s] for s in seqs]
 
     @property
     def position(self) -> int:
@@ -84,4 +195,8 @@ class FileReads:
     def all_events(self) -> Iterator[dict[str, Any]]:
         """Every event from the first, read afresh and verified."""
         fresh = type(self)(self.path)  # type: ignore[call-arg]  # the journal's constructor
-        yield from fresh.read_new()  # type: ignore[attr-defined]  # provided by the journal
+        yield from fresh.read_new()
+
+
+def _changed(seq: int) -> CorruptJournalError:
+    return CorruptJournalError(seq, "its content does not match its hash (the event was changed)")

@@ -3,11 +3,13 @@
 File format: ``journal.jsonl``, one JSON object per line, human-readable, each an event as described
 in :mod:`s3engine.journal.event`.
 
-Appending: under an inter-process file lock (``journal.jsonl.lock``) the writer first reads any tail
-written by other processes, then writes its line with one ``os.write`` on an ``O_APPEND`` descriptor
-and ``os.fsync``s it. Only then is the event acknowledged (returned). If the write fails the file is
-cut back to its previous length, so nothing is ever half-written; if even that fails, the error says
-that the event may or may not be recorded (a retry with the same request id is always safe).
+Appending (:mod:`s3engine.journal.file_append`): under an inter-process file lock
+(``journal.jsonl.lock``) the writer first reads any tail written by other processes, then writes its
+line with one ``os.write`` on an ``O_APPEND`` descriptor; it fsyncs it right after releasing the
+lock (so that writers queued behind it write meanwhile: group commit), and only then is the event
+acknowledged. If the write fails the file is cut back, so nothing is ever half-written; if even
+that fails, the error says that the event may or may not be recorded (a retry with the same request
+id is always safe).
 
 Reading: a reader remembers the byte offset it has read up to and reads only what follows. A last
 line without its newline is either a write in progress or a torn tail left by a crash; the reader
@@ -20,11 +22,10 @@ Allowed imports: standard library, ``orjson``, ``s3engine.journal``, ``s3engine.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import stat
+from array import array
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,19 +35,18 @@ from s3engine.journal.event import (
     GENESIS,
     Clock,
     VerifyReport,
-    encode_line,
     shape_problem,
     utc_now,
 )
+from s3engine.journal.file_append import FileAppends
 from s3engine.journal.file_reads import FileReads
-from s3engine.journal.lock import LockTimeout, WorkspaceLock
-from s3engine.journal.store import build_event
+from s3engine.journal.lock import WorkspaceLock
 
 LOCK_TIMEOUT_S = 60.0
 BLOCK = 4 << 20  # bytes read at a time from a long journal
 
 
-class Journal(FileReads):
+class Journal(FileReads, FileAppends):
     """Append-only, hash-chained event log stored in one JSON Lines file.
 
     Args:
@@ -59,10 +59,14 @@ class Journal(FileReads):
         self.lock = WorkspaceLock(str(self.path) + ".lock")
         self.clock = clock
         self.offset = 0
+        self.starts, self.first = array("q"), 1
         self.last_seq = 0
         self.last_hash = GENESIS
         self._locked = 0
         self._fd: int | None = None  # kept open for appends (same inode as self.path)
+        self._fd_id = (0, 0)
+        self._unsynced = None
+        self._where = str(self.path)  # for system calls (a Path is converted at every call)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -131,192 +135,35 @@ class Journal(FileReads):
         except OSError as exc:
             raise _read_error(self.path, exc) from exc
 
+    def block_size(self) -> int:
+        """Bytes read at a time from a long journal."""
+        return BLOCK
+
     def _read_blocks(self) -> Iterator[bytes] | None:
         """The tail in blocks of whole lines when it is long and complete (see :mod:`.tail`)."""
         return tail.blocks(self.path, self.offset, BLOCK)
 
     def _parse(self, data: bytes | Iterator[bytes]) -> list[dict[str, Any]]:
-        try:
-            events, pos, seq, prev = tail.parse(data, self.last_seq, self.last_hash)
+        events: list[dict[str, Any]] = []
+        sizes: list[int] = []
+        try:  # all or nothing: the reader moves on only when the whole tail is good
+            for ev, size in tail.stream(data, self.last_seq, self.last_hash):
+                events.append(ev)
+                sizes.append(size)
         except OSError as exc:  # reading a block failed
             raise _read_error(self.path, exc) from exc
-        self.offset += pos
-        self.last_seq, self.last_hash = seq, prev
+        for ev, size in zip(events, sizes, strict=True):
+            self.note_start(ev["seq"], self.offset)
+            self.offset += size
+        if events:
+            self.last_seq, self.last_hash = events[-1]["seq"], events[-1]["hash"]
         return events
 
-    # -- writing ---------------------------------------------------------------------------------
+    # -- writing (see :mod:`.file_append`) ---------------------------------------------------
 
-    @contextmanager
-    def _lock(self) -> Iterator[None]:
-        try:
-            self.lock.acquire(LOCK_TIMEOUT_S)
-        except LockTimeout as exc:
-            raise JournalWriteError(
-                f"Another program has held the workspace lock for {LOCK_TIMEOUT_S:.0f} s.",
-                "Close the other s3flow programs using this workspace (a program that has ended "
-                "never holds it), then try again.",
-            ) from exc
-        except PermissionError as exc:
-            raise JournalWriteError(
-                f"Cannot create the lock file {self.lock.lock_file}: permission denied.",
-                "Use a workspace folder you can write to (--workspace DIR).",
-            ) from exc
-        except OSError as exc:
-            raise JournalWriteError(
-                f"Cannot lock the workspace ({self.lock.lock_file}): {exc.strerror or exc}. "
-                "Nothing was written.",
-                "Use a workspace folder on a writable disk with free space, then try again.",
-            ) from exc
-        self._locked += 1
-        try:
-            yield
-        finally:
-            self._locked -= 1
-            self.lock.release()
-
-    @contextmanager
-    def transaction(self) -> Iterator[list[dict[str, Any]]]:
-        """Hold the write lock; yield the events other processes appended since the last read.
-
-        Callers validate against the caught-up state and then call :meth:`append_locked`.
-        """
-        with self._lock():
-            yield self.read_new()
-
-    def make_event(
-        self,
-        actor: str,
-        process: str,
-        type_: str,
-        data: dict[str, Any],
-        auth: dict[str, str] | None = None,
-        request: str | None = None,
-    ) -> dict[str, Any]:
-        """Build (but do not write) the next event, chained to the current head.
-
-        Args:
-            actor: On whose behalf the event is recorded.
-            process: The process id ("" for none).
-            type_: The event type.
-            data: The event data.
-            auth: How the person acting was authenticated (see :mod:`s3engine.journal.event`).
-            request: The caller's id for this action (retries with the same id are recognised).
-        """
-        return build_event(
-            (self.last_seq, self.last_hash),
-            self.clock(),
-            actor,
-            process,
-            type_,
-            data,
-            auth,
-            request,
-        )
-
-    def append_locked(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Write one event durably. The lock must be held (see :meth:`transaction`).
-
-        Returns:
-            The event, once it is on disk (after fsync).
-
-        Raises:
-            JournalWriteError: The disk refused the write; the file is left as it was.
-        """
-        if not self._locked:
-            raise RuntimeError("append_locked() needs the journal lock")
-        if event["seq"] != self.last_seq + 1 or event["prev"] != self.last_hash:
-            raise RuntimeError("event does not continue the journal head")
-        line = encode_line(event)
-        new_file = self.offset == 0 and not self.path.exists()  # bytes were read: it exists
-        fd = self._append_fd()
-        try:
-            size = os.fstat(fd).st_size
-            if size != self.offset:  # bytes this reader has not seen: never write after them
-                raise JournalWriteError(
-                    f"The journal {self.path} changed unexpectedly ({size} bytes where "
-                    f"{self.offset} were read). Nothing was written.",
-                    "Run `s3flow verify`, then try again.",
-                )
-            if new_file:  # the new file's name must be durable before any event in it
-                _fsync_dir(self.path.parent, strict=True)
-            try:
-                written = os.write(fd, line)
-                if written != len(line):
-                    raise OSError(errno.EIO, "short write")
-                os.fsync(fd)
-            except OSError as exc:
-                raise self._undo(fd, size, exc) from exc
-        except OSError as exc:
-            self.close()
-            raise JournalWriteError(
-                f"The event could not be saved: {exc.strerror or exc}. Nothing was written.",
-                "Free some disk space or fix the folder's permissions, then try again.",
-            ) from exc
-        except BaseException:
-            self.close()
-            raise
-        self.offset += len(line)
-        self.last_seq = event["seq"]
-        self.last_hash = event["hash"]
-        return event
-
-    def _undo(self, fd: int, size: int, exc: OSError) -> JournalWriteError:
-        """Cut the file back to ``size`` after a failed write; the error to raise."""
-        try:  # leave nothing half-written
-            os.ftruncate(fd, size)
-            os.fsync(fd)
-        except OSError:
-            return JournalWriteError(
-                f"The event could not be saved: {exc.strerror or exc}, and the journal could not "
-                "be cut back; it may or may not hold the event.",
-                "Run `s3flow verify` (and `s3flow repair` if it reports an incomplete line); "
-                "retrying with the same --request-id never records an action twice.",
-            )
-        return JournalWriteError(
-            f"The event could not be saved: {exc.strerror or exc}. Nothing was written.",
-            "Free some disk space or fix the folder's permissions, then try again.",
-        )
-
-    def _append_fd(self) -> int:
-        """The append descriptor, reopened if the journal file was replaced or removed."""
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                if os.fstat(self._fd).st_ino == os.stat(self.path).st_ino:
-                    return self._fd
-            self.close()
-        try:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise JournalWriteError(
-                f"Cannot open the journal {self.path} for writing: {exc.strerror}.",
-                "Use a workspace folder you can write to.",
-            ) from exc
-        return self._fd
-
-    def close(self) -> None:
-        """Close the append descriptor (it is reopened on the next append)."""
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-            self._fd = None
-
-    def __del__(self) -> None:
-        try:  # noqa: SIM105 - at interpreter exit even ``contextlib`` may be gone already
-            self.close()
-        except Exception:
-            pass
-
-    def append(self, actor: str, process: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Append one event (lock, catch up, write, fsync).
-
-        Events read while catching up are lost to the caller, so stateful callers should use
-        :meth:`transaction` instead.
-
-        Returns:
-            The event, once it is on disk.
-        """
-        with self.transaction():
-            return self.append_locked(self.make_event(actor, process, type_, data))
+    def lock_timeout(self) -> float:
+        """Seconds to wait for another program to release the write lock."""
+        return LOCK_TIMEOUT_S
 
     # -- checking and repairing ----------------------------------------------------------------
 

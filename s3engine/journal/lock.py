@@ -7,9 +7,13 @@ polled every 50 ms: a waiting writer could miss its turn again and again and wai
 s3flow versions took the same ``flock`` on the same file, so old and new programs still exclude
 each other.
 
-Waiting is bounded: the blocking call runs on a helper thread (on its own descriptor) while the
-caller waits at most ``timeout`` seconds for it; a helper that gets the lock after its caller gave
-up releases it at once. The lock is reentrant within one program (a count, like ``filelock``).
+Waiting is bounded. In a program's main thread, when nothing else in it uses ``SIGALRM`` or the
+real-time interval timer, the caller blocks in ``flock`` itself and a one-shot ``setitimer``
+interrupts it after ``timeout`` seconds (the lock goes straight to the waiting thread: a helper
+thread would add a thread start and a second wake-up to every turn, which halved the throughput of
+eight writers). Elsewhere the blocking call runs on a helper thread (on its own descriptor) while
+the caller waits at most ``timeout`` seconds for it; a helper that gets the lock after its caller
+gave up releases it at once. The lock is reentrant within one program (a count, like ``filelock``).
 If the lock file is removed or replaced while held, the next acquire opens the new file, so two
 programs never lock different files.
 
@@ -21,12 +25,31 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import signal
 import threading
+from types import FrameType
 from typing import cast
 
 
 class LockTimeout(Exception):
     """The lock was not obtained within the timeout (another program holds it)."""
+
+
+class _Alarm(Exception):
+    """The interval timer fired while waiting in ``flock``."""
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise _Alarm()
+
+
+def _alarm_is_free() -> bool:
+    """Whether this thread may borrow ``SIGALRM`` and the real-time timer for a wait."""
+    return (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+        and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    )
 
 
 class WorkspaceLock:
@@ -124,7 +147,34 @@ class WorkspaceLock:
         return fd == self._fd and (st.st_dev, st.st_ino) == self._id
 
     def _wait(self, timeout: float) -> int:
-        """Block (on a helper thread) until the lock is ours; the descriptor now holding it."""
+        """Block until the lock is ours; the descriptor now holding it (see the module doc)."""
+        if self._fd is not None and _alarm_is_free():
+            return self._wait_here(self._fd, timeout)
+        return self._wait_on_helper(timeout)
+
+    def _wait_here(self, fd: int, timeout: float) -> int:
+        """Block in this (the main) thread, interrupted by ``SIGALRM`` after ``timeout`` s."""
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        try:
+            try:
+                signal.setitimer(signal.ITIMER_REAL, max(timeout, 1e-6))
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            except _Alarm:
+                # The timer fired, perhaps just after the lock became ours: taking it again
+                # on the same descriptor succeeds if so (or if it is free now).
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise LockTimeout(self.lock_file) from None
+        finally:
+            signal.signal(signal.SIGALRM, previous)  # after the timer is off: it fires no more
+        return fd
+
+    def _wait_on_helper(self, timeout: float) -> int:
+        """Block on a helper thread until the lock is ours; the descriptor now holding it."""
         fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
         got = threading.Event()
         state: dict[str, object] = {"abandoned": False, "error": None}

@@ -35,6 +35,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from s3engine.errors import S3Error
 
+#: The key name prefix of a workspace key (``s3flow.local/<workspace id>``).
+ORIGIN_PREFIX = "s3flow.local/"
+
 KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 ED25519_TYPE = b"\x01"

@@ -10,8 +10,10 @@ other unchanged.
 The chain's rules are the same for both: :meth:`JournalStore.transaction` holds the store's write
 lock (a file lock, or a PostgreSQL advisory lock per workspace) and yields the events other
 programs appended meanwhile; the caller validates against that state, builds the next event with
-:meth:`~JournalStore.make_event` and writes it with :meth:`~JournalStore.append_locked`, which
-returns only once the event is durable (fsynced, or committed). Reading is verified: every event's
+:meth:`~JournalStore.make_event` and writes it with :meth:`~JournalStore.append_locked`. The event
+is durable once the transaction has ended: PostgreSQL commits each event at once, the file journal
+fsyncs right after releasing its lock (so writers queued behind it write meanwhile: group commit),
+so callers acknowledge an event only after the ``with`` block. Reading is verified: every event's
 hash is recomputed before it is returned.
 
 A *position* is where a reader stands in the store (a byte offset in the file, the seq in
@@ -74,7 +76,7 @@ class JournalStore(Protocol):
         ...
 
     def append_locked(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Write one event durably under the lock; return it once it is durable."""
+        """Write one event under the lock; it is durable when the transaction has ended."""
         ...
 
     def append(self, actor: str, process: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -117,6 +119,10 @@ class JournalStore(Protocol):
 
     def all_events(self) -> Iterator[dict[str, Any]]:
         """Every event from the first, read afresh and verified."""
+        ...
+
+    def events_at(self, seqs: list[int]) -> list[dict[str, Any]]:
+        """The events with these seqs, in the order given, read afresh and verified."""
         ...
 
     def export_bytes(self) -> bytes:

@@ -22,7 +22,7 @@ from s3engine.journal import codec
 from s3engine.journal.event import shape_problem
 
 
-def blocks(path: Path, offset: int, block: int) -> Iterator[bytes] | None:
+def blocks(path: Path, offset: int, block: int, end: int | None = None) -> Iterator[bytes] | None:
     """The bytes after ``offset`` as blocks of whole lines, or None to read them at once.
 
     None when the file is short, cannot be opened, or does not end with a newline (a write in
@@ -32,6 +32,7 @@ def blocks(path: Path, offset: int, block: int) -> Iterator[bytes] | None:
         path: The journal file.
         offset: Where the unread tail starts.
         block: About how many bytes to read at a time.
+        end: Read up to this byte offset (default: the file's size when opened).
 
     Returns:
         An iterator of blocks, each ending with a newline; reading raises ``OSError``.
@@ -42,7 +43,7 @@ def blocks(path: Path, offset: int, block: int) -> Iterator[bytes] | None:
         return None  # the ordinary read reports what is wrong
     try:
         st = os.fstat(fh.fileno())
-        size = st.st_size
+        size = st.st_size if end is None else min(end, st.st_size)
         complete = False
         if stat.S_ISREG(st.st_mode) and size - offset >= 2 * block:
             fh.seek(size - 1)
@@ -91,18 +92,44 @@ def parse(
     """
     events: list[dict[str, Any]] = []
     pos = 0
+    for ev, size in stream(data, seq, prev):
+        events.append(ev)
+        pos += size
+        seq, prev = ev["seq"], ev["hash"]
+    return events, pos, seq, prev
+
+
+def stream(
+    data: bytes | Iterator[bytes], seq: int, prev: str, hashes: bool = True
+) -> Iterator[tuple[dict[str, Any], int]]:
+    """Check and decode the lines following event ``seq`` one by one: ``(event, line length)``.
+
+    Each event is yielded only once it passed every check; a bad line raises where it is.
+
+    Args:
+        data: The tail, whole or in blocks of whole lines.
+        seq: The seq of the last event read before.
+        prev: Its hash.
+        hashes: Recompute every hash here; False when a :mod:`.hash_worker` checks them at the
+            same time (the caller then must not trust the events before the worker's verdict).
+
+    Raises:
+        CorruptJournalError: A line is not valid JSON, does not continue the chain, or does not
+            match its hash (the events before it were yielded).
+    """
     lines = (
         data.splitlines(keepends=True)
         if isinstance(data, bytes)
         else (raw for part in data for raw in part.splitlines(keepends=True))
     )
+    read = codec.checked if hashes else codec.decode
     for raw in lines:
         try:
-            ev, hash_ok = codec.checked(raw)
+            ev, hash_ok = read(raw)
         except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for non-UTF-8
             why = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
             raise CorruptJournalError(seq + 1, f"line is not valid JSON ({why})") from exc
-        if not isinstance(ev, dict) or ev.get("seq") != seq + 1:
+        if type(ev) is not dict or ev.get("seq") != seq + 1:
             raise CorruptJournalError(
                 seq + 1,
                 f"expected seq {seq + 1}, found {ev.get('seq') if isinstance(ev, dict) else '?'}",
@@ -112,11 +139,9 @@ def parse(
         problem = shape_problem(ev)
         if problem:
             raise CorruptJournalError(seq + 1, problem)
-        if not hash_ok:
+        if hashes and not hash_ok:
             raise CorruptJournalError(
                 seq + 1, "its content does not match its hash (the event was changed)"
             )
-        seq, prev = ev["seq"], ev.get("hash", "")
-        pos += len(raw)
-        events.append(ev)
-    return events, pos, seq, prev
+        seq, prev = ev["seq"], ev["hash"]
+        yield ev, len(raw)

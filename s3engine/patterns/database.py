@@ -373,7 +373,7 @@ class PatternDB:
 
     def project(self, ws: Workspace) -> None:
         """Put every entry into the query-side table ``patterns`` (only rows that changed)."""
-        table = ws.projection.tables.get("patterns", {})
+        table = ws.projection.table("patterns", create=False)
         keys = set()
         for p in self.patterns():
             keys.add(p.key)
@@ -401,7 +401,7 @@ class PatternDB:
         except (OSError, ValueError, AttributeError):
             return 0
         used = 0
-        memory = ws.projection.tables.setdefault("patterns", {})
+        memory = ws.projection.table("patterns")
         for saved in rows:
             p = self._folder.adopt(saved)
             if p is not None:

@@ -243,7 +243,8 @@ class HiddenRoundMixin(Process):
             self.round["signals"][person] = "absent"
         self.reveal()
         if "revealed" in data:
-            self.ws.sealed.discard(self.id, self.round["no"])
+            pid, no = self.id, self.round["no"]
+            self.ws.after_replay(lambda: self.ws.sealed.discard(pid, no))
 
     def follow_up(self) -> tuple[str, dict[str, Any]] | None:
         """Reveal the round by itself once everyone present has signalled."""

@@ -226,7 +226,8 @@ class NominationMixin(Process):
             self.slips.setdefault(person, ABSENT)
         self._reveal()
         if "revealed" in data:
-            self.ws.sealed.discard(self.id, SLIPS_ROUND)
+            pid = self.id
+            self.ws.after_replay(lambda: self.ws.sealed.discard(pid, SLIPS_ROUND))
 
     def _reveal(self) -> None:
         self.revealed = True
