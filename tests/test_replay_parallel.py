@@ -94,6 +94,11 @@ def test_an_intact_journal_opens_to_the_same_state_both_ways(
     monkeypatch.setattr(hash_worker, "MIN_BYTES", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     started = spawned(monkeypatch)
+
+    def here(*_: Any) -> None:
+        raise AssertionError("the hashes were checked here, not by the worker")
+
+    monkeypatch.setattr(hash_worker, "first_bad", here)  # the worker has its own copy
     ws = Workspace(folder, use_snapshot=False)
     assert started == [(folder / "journal.jsonl").stat().st_size]  # one worker, whole journal
     assert state(ws) == sequential

@@ -10,7 +10,6 @@ Allowed imports: standard library, ``s3engine.journal``, ``s3engine.errors``.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -67,6 +66,8 @@ def new_identity(where: Path | KeyVault) -> dict[str, Any]:
     Raises:
         SigningKeyError: The key file cannot be written, or one exists that others can read.
     """
+    import uuid  # (only a new workspace needs it)
+
     workspace_id = uuid.uuid4().hex
     key = vault(where).load_or_create(ORIGIN_PREFIX + workspace_id)
     return {"name": key.name, "public_key": key.public_b64, "workspace_id": workspace_id}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from s3engine.journal.event import Clock, utc_now
 from s3engine.journal.file_store import Journal
-from s3engine.journal.pg_store import PgJournal, PgTarget, parse_url
+from s3engine.journal.pg_connection import PgTarget, parse_url
 from s3engine.journal.store import JournalStore, is_url
 
 DEFAULT_DIR = "s3flow-workspace"
@@ -23,7 +23,7 @@ def resolve_path(path: str | os.PathLike[str] | PgTarget | None = None) -> Locat
     """Return the workspace: the argument, else ``$S3FLOW_WORKSPACE``, else the default folder.
 
     A ``postgresql://`` URL (argument or variable) names a workspace in a PostgreSQL database
-    (see :func:`s3engine.journal.pg_store.parse_url`); anything else is a folder.
+    (see :func:`s3engine.journal.pg_connection.parse_url`); anything else is a folder.
     """
     if isinstance(path, PgTarget):
         return path
@@ -36,5 +36,7 @@ def resolve_path(path: str | os.PathLike[str] | PgTarget | None = None) -> Locat
 def open_journal(where: Location, clock: Clock = utc_now) -> JournalStore:
     """The journal store of a workspace, without opening the workspace (e.g. to verify it)."""
     if isinstance(where, PgTarget):
+        from s3engine.journal.pg_store import PgJournal
+
         return PgJournal(where, clock)
     return Journal(where / "journal.jsonl", clock)

@@ -42,7 +42,7 @@ from s3engine.errors import (
 )
 from s3engine.journal.event import Clock, utc_now
 from s3engine.journal.file_store import Journal
-from s3engine.journal.pg_store import PgJournal, PgTarget
+from s3engine.journal.pg_connection import PgTarget
 from s3engine.journal.store import JournalStore
 from s3engine.languages import LANGUAGES
 
@@ -87,9 +87,11 @@ class Workspace(Recorder):
         self.path = where.state if isinstance(where, PgTarget) else where
         self.journal: JournalStore = open_journal(where, clock or utc_now)
         self.keys: keyring.KeyVault = keyring.FolderVault(self.path)
-        if isinstance(self.journal, PgJournal):
+        if isinstance(where, PgTarget):
             from s3engine.journal.pg_secrets import PgKeys
+            from s3engine.journal.pg_store import PgJournal
 
+            assert isinstance(self.journal, PgJournal)
             self.keys = PgKeys(self.journal)
             if not create and not self.journal.exists():
                 raise WorkspaceError(
@@ -240,9 +242,11 @@ class Workspace(Recorder):
         if self._sealed is None or self._sealed[0] != marker:
             secret = key.private.private_bytes_raw() if key else None
             blobs = None
-            if isinstance(self.journal, PgJournal):  # every program of a deployment reaches them
+            if isinstance(self.target, PgTarget):  # every program of a deployment reaches them
                 from s3engine.journal.pg_secrets import PgSealedBlobs
+                from s3engine.journal.pg_store import PgJournal
 
+                assert isinstance(self.journal, PgJournal)
                 blobs = PgSealedBlobs(self.journal, lambda: self._replaying)
             from s3engine.core.sealed import SealedStore
 

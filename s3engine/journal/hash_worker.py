@@ -53,7 +53,8 @@ class HashCheck:
         self._proc: subprocess.Popen[bytes] | None = None
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", __name__, path, str(offset), str(length)],
+                # -P: the current folder is not searched first (it could hold other modules)
+                [sys.executable, "-P", "-m", __name__, path, str(offset), str(length)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
