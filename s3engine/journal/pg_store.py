@@ -400,15 +400,27 @@ class PgJournal:
     # -- checking ----------------------------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
-        """Check every stored event, and that the workspace's head row matches the last one."""
-        rep = verify_events(self.raw_events())
-        head = self.head_row()
-        if rep.ok and head[0] != rep.events:
+        """Check every stored event, and that the workspace's head row matches the last one.
+
+        The head and the events are read in one statement, so both come from the same moment
+        (a commit landing between two reads would look like a head that does not match).
+        """
+        rows = self._query(_HEAD_AND_LINES, (self.name,))
+        events: list[Any] = []
+        for _, line in rows:
+            if line is not None:
+                try:
+                    events.append(json.loads(line))
+                except ValueError:
+                    events.append(None)
+        rep = verify_events(events)
+        head = int(rows[0][0]) if rows else 0
+        if rep.ok and head != rep.events:
             return VerifyReport(
                 False,
                 rep.events,
-                min(head[0], rep.events) + 1,
-                f"the workspace's head records {head[0]} events where {rep.events} are stored "
+                min(head, rep.events) + 1,
+                f"the workspace's head records {head} events where {rep.events} are stored "
                 "(events were removed or added behind s3flow's back)",
             )
         return rep
@@ -432,6 +444,10 @@ class PgJournal:
 
 
 _AFTER = "SELECT seq, line FROM s3flow_events WHERE workspace = %s AND seq > %s ORDER BY seq"
+_HEAD_AND_LINES = (
+    "SELECT w.head_seq, e.line FROM s3flow_workspaces w LEFT JOIN s3flow_events e "
+    "ON e.workspace = w.name WHERE w.name = %s ORDER BY e.seq"
+)
 
 
 class _Moved(Exception):
