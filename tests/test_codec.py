@@ -127,3 +127,31 @@ def test_the_fast_line_of_a_typical_event() -> None:
         {**ev, "actor": ["not", "text"]}
     )
     assert codec.line({}) == b"{}\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    line_values,
+    st.one_of(st.just(None), st.fixed_dictionaries({"via": texts, "by": texts}), line_values),
+    st.one_of(st.just(None), texts, line_values),
+    st.one_of(st.integers(min_value=-(2**70), max_value=2**70), line_values),
+    st.dictionaries(tops, line_values, max_size=2),
+)
+def test_a_new_events_hash_and_line_are_the_standard_ones(
+    data: Any, auth: Any, request: Any, seq: Any, fields: dict[str, Any]
+) -> None:
+    ev = {**event(data), "seq": seq, "prev": "0" * 64}
+    if auth is not None:
+        ev["auth"] = auth
+    if request is not None:
+        ev["request"] = request
+    if len(fields) == 1:  # now and then another key, or another value for a known one
+        ev.update(fields)
+    try:
+        digest = event_hash(ev)
+        expected = encode_line({**ev, "hash": digest})
+    except (TypeError, ValueError) as exc:  # a lone surrogate, or a value JSON cannot hold
+        with pytest.raises(type(exc)):
+            codec.hash_and_line(ev)
+        return
+    assert codec.hash_and_line(ev) == (digest, expected)

@@ -49,7 +49,7 @@ from s3engine.errors import JournalWriteError
 from s3engine.journal import codec
 from s3engine.journal.event import Clock
 from s3engine.journal.lock import LockTimeout, WorkspaceLock
-from s3engine.journal.store import build_event
+from s3engine.journal.store import build_event_line
 
 
 class _Unsynced:
@@ -80,6 +80,9 @@ class FileAppends:
     _fd_id: tuple[int, int]  # (device, inode) of the file _fd is open on
     _unsynced: _Unsynced | None
     _where: str  # str(path)
+    _hold: int  # counts the times the lock was taken (not counting re-entries)
+    _seen: tuple[int, os.stat_result] | None  # the journal's stat by read_new, in which hold
+    _made: tuple[dict[str, Any], bytes] | None = None  # the last event made, and its line
 
     if TYPE_CHECKING:  # provided by the journal class
 
@@ -115,6 +118,8 @@ class FileAppends:
                 "Use a workspace folder on a writable disk with free space, then try again.",
             ) from exc
         self._locked += 1
+        if self._locked == 1:
+            self._hold += 1
 
     def _give(self) -> None:
         """Give the write lock back; once released, make this program's new lines durable.
@@ -164,12 +169,16 @@ class FileAppends:
             request: The caller's id for this action (retries with the same id are recognised).
         """
         head = (self.last_seq, self.last_hash)
-        return build_event(head, self.clock(), actor, process, type_, data, auth, request)
+        ev, line = build_event_line(head, self.clock(), actor, process, type_, data, auth, request)
+        self._made = (ev, line)
+        return ev
 
     def append_locked(self, event: dict[str, Any]) -> dict[str, Any]:
         """Write one event. The lock must be held (see :meth:`transaction`).
 
-        The event is durable once the lock is released (see the module docstring).
+        The event is durable once the lock is released (see the module docstring). An event
+        from :meth:`make_event` is written as it was made (its line was encoded with its hash);
+        change nothing in it.
 
         Returns:
             The event, written.
@@ -182,7 +191,8 @@ class FileAppends:
             raise RuntimeError("append_locked() needs the journal lock")
         if event["seq"] != self.last_seq + 1 or event["prev"] != self.last_hash:
             raise RuntimeError("event does not continue the journal head")
-        line = codec.line(event)
+        made, self._made = self._made, None
+        line = made[1] if made is not None and made[0] is event else codec.line(event)
         fd, size, new_file = self._append_fd()
         if size != self.offset:  # bytes this reader has not seen: never write after them
             self.close()
@@ -292,8 +302,21 @@ class FileAppends:
 
         The descriptor is reopened if the journal was replaced or removed.
         """
+        seen, self._seen = self._seen, None
+        st: os.stat_result | None = None
+        if (
+            seen is not None
+            and seen[0] == self._hold
+            and self._fd is not None
+            and (seen[1].st_dev, seen[1].st_ino) == self._fd_id
+        ):
+            # The name still led to our file when read_new looked, under this same hold of the
+            # lock; the size is taken now, right before the write (seeking to the end of an
+            # O_APPEND descriptor changes nothing for its writes, and costs less than fstat).
+            with contextlib.suppress(OSError):
+                return self._fd, os.lseek(self._fd, 0, os.SEEK_END), False
         try:
-            st: os.stat_result | None = os.stat(self._where)
+            st = os.stat(self._where)
         except OSError:
             st = None
         if self._fd is not None:

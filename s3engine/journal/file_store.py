@@ -67,6 +67,7 @@ class Journal(FileReads, FileAppends):
         self._fd_id = (0, 0)
         self._unsynced = None
         self._where = str(self.path)  # for system calls (a Path is converted at every call)
+        self._hold, self._seen = 0, None
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -85,9 +86,11 @@ class Journal(FileReads, FileAppends):
             CorruptJournalError: A line is not valid JSON or does not continue the chain.
         """
         data = self._read_tail()
+        if not data:  # nothing new (the common case for a writer)
+            return []
         if not isinstance(data, bytes):  # a long, complete tail: read block by block
             return self._parse(data)
-        if data and not data.endswith(b"\n"):
+        if not data.endswith(b"\n"):
             if self._locked:
                 raise TornTailError(
                     str(self.path),
@@ -107,7 +110,9 @@ class Journal(FileReads, FileAppends):
     def _read_tail(self) -> bytes | Iterator[bytes]:
         """The bytes after what was read; a long tail ending with a newline as blocks."""
         try:
-            st = os.stat(self.path)
+            st = os.stat(self._where)
+            if self._locked:  # the writer checks the same stat before it appends
+                self._seen = (self._hold, st)
             if not stat.S_ISREG(st.st_mode):
                 raise _not_a_file(self.path)
             if st.st_size == self.offset:

@@ -28,7 +28,6 @@ import os
 import signal
 import threading
 from types import FrameType
-from typing import cast
 
 
 class LockTimeout(Exception):
@@ -84,7 +83,7 @@ class WorkspaceLock:
             self._count += 1
             return
         while True:
-            fd = self._open()
+            fd = self._fd if self._fd is not None else self._open()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -118,10 +117,9 @@ class WorkspaceLock:
             pass
 
     def _open(self) -> int:
-        if self._fd is None:
-            fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-            self._keep(fd)
-        return cast(int, self._fd)
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        self._keep(fd)
+        return fd
 
     def _keep(self, fd: int) -> None:
         """Use ``fd`` from now on (remembering which file it is open on)."""

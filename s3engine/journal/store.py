@@ -159,6 +159,47 @@ def build_event(
     Raises:
         JournalWriteError: The data cannot be hashed (e.g. text that is not valid UTF-8).
     """
+    ev = _unhashed(head, time, actor, process, type_, data, auth, request)
+    try:
+        ev["hash"] = codec.new_hash(ev)
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise _cannot_hash(exc) from exc
+    return ev
+
+
+def build_event_line(
+    head: tuple[int, str],
+    time: str,
+    actor: str,
+    process: str,
+    type_: str,
+    data: dict[str, Any],
+    auth: dict[str, str] | None = None,
+    request: str | None = None,
+) -> tuple[dict[str, Any], bytes]:
+    """:func:`build_event`, and the event's journal line (``encode_line``), made together.
+
+    Raises:
+        JournalWriteError: The data cannot be hashed (e.g. text that is not valid UTF-8).
+    """
+    ev = _unhashed(head, time, actor, process, type_, data, auth, request)
+    try:
+        ev["hash"], line = codec.hash_and_line(ev)
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise _cannot_hash(exc) from exc
+    return ev, line
+
+
+def _unhashed(
+    head: tuple[int, str],
+    time: str,
+    actor: str,
+    process: str,
+    type_: str,
+    data: dict[str, Any],
+    auth: dict[str, str] | None,
+    request: str | None,
+) -> dict[str, Any]:
     ev: dict[str, Any] = {
         "seq": head[0] + 1,
         "time": time,
@@ -172,15 +213,15 @@ def build_event(
         ev["auth"] = auth
     if request is not None:
         ev["request"] = request
-    try:
-        ev["hash"] = codec.new_hash(ev)
-    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
-        why = "text that is not valid UTF-8" if isinstance(exc, UnicodeError) else str(exc)
-        raise JournalWriteError(
-            f"The event cannot be recorded: its data holds {why}. Nothing was written.",
-            "Give every value as valid UTF-8 text.",
-        ) from exc
     return ev
+
+
+def _cannot_hash(exc: Exception) -> JournalWriteError:
+    why = "text that is not valid UTF-8" if isinstance(exc, UnicodeError) else str(exc)
+    return JournalWriteError(
+        f"The event cannot be recorded: its data holds {why}. Nothing was written.",
+        "Give every value as valid UTF-8 text.",
+    )
 
 
 def check_next(ev: Any, seq: int, prev: str) -> None:
