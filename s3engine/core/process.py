@@ -460,8 +460,7 @@ class Process:
             effect(event["actor"], event["data"], event)
         if action.dest is not None:
             transition.fire(definition.machine, self, name, event["data"])
-        self._event = slim(event)  # the event itself is not kept: its data can be large
-        self.ws.on_changed(self, event)
+        self.ws.on_changed(self, event)  # (then only who, when and what is kept of the event)
 
     def fire(self, trigger: str, **kwargs: Any) -> None:
         """Fire a trigger of the shared machine on this process (see :mod:`.transition`)."""

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from s3engine.core.history import slim
+
 if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.process import Process
     from s3engine.core.projection import Projection
@@ -59,6 +61,8 @@ class Projector:
         order: dict[str, tuple[int, int, Process]] = {}
         last: dict[str, Any] = {}
         for n, (proc, event) in enumerate(touched.values()):
+            if proc._event is event:  # (not if a read in its next event settles this)
+                proc._event = slim(event)  # the event itself is not kept: its data can be large
             depth = 0
             p: Process | None = proc
             while p is not None:
@@ -78,6 +82,8 @@ class Projector:
 
     def project(self, proc: Process, event: dict[str, Any]) -> None:
         """Project the root of ``proc`` and the chain from it to ``proc`` now."""
+        if proc._event is event:
+            proc._event = slim(event)  # the event itself is not kept: its data can be large
         root = proc.root
         row = root.summary_row(event)
         self.tables.put("processes", root.id, row)

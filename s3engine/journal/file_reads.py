@@ -63,10 +63,13 @@ class FileReads:
             return
         start_seq, count = self.last_seq, 0
         check = hash_worker.HashCheck(str(self.path), self.offset, end - self.offset)
+        self.note_start(start_seq + 1, self.offset)  # then one start per event, in order
+        self.starts.pop()
+        note = self.starts.append
         try:
             try:
                 for ev, size in tail.stream(data, self.last_seq, self.last_hash, hashes=False):
-                    self.note_start(ev["seq"], self.offset)
+                    note(self.offset)
                     self.offset += size
                     self.last_seq, self.last_hash = ev["seq"], ev["hash"]
                     count += 1

@@ -262,37 +262,36 @@ class ConsentDecision(DriverStepMixin, ObjectionCheckMixin):
             responsibilities, review date, evaluation criteria, concerns, objections, proposal
             versions, people, patterns and links to the agreements it supersedes.
         """
-        d = self.data  # read only: the record is copied as a whole below
+        d = self.data  # read only: every list and dict in the record is a copy
         old = self.ws.projection.get("agreements", d["supersedes"]) if d.get("supersedes") else None
-        record: dict[str, Any] = plain_copy(
-            {
-                "id": self.id,
-                "title": d["title"],
-                "version": old["version"] + 1 if old is not None else 1,
-                "status": "active",
-                "driver": d["driver"],
-                "requirement": d["requirement"],
-                "text": d["proposal"],
-                "responsibilities": list(d["responsibilities"]),
-                "review_date": d["review_date"],
-                "evaluation_criteria": list(d["evaluation_criteria"]),
-                "concerns": [dict(c) for c in self.concerns],
-                "objections": [dict(o) for o in self.objections],
-                "deferred_objections": list(d.get("deferred_objections", [])),
-                "proposal_versions": list(self.proposal_versions),
-                "participants": self.participants,
-                "facilitator": self.facilitator,
-                "proposers": list(d["proposers"]),
-                "patterns": list(d["patterns"]),
-                "domain": d.get("domain"),
-                "cycle": d.get("cycle"),
-                "supersedes": d.get("supersedes"),
-                "superseded_by": None,
-                "agreed_on": self.last_time,
-                "decided_in": self.id,
-                "reviews": [],
-            }
-        )
+        copy = plain_copy  # the text fields are text (checked by their field types)
+        record: dict[str, Any] = {
+            "id": self.id,
+            "title": d["title"],
+            "version": old["version"] + 1 if old is not None else 1,
+            "status": "active",
+            "driver": d["driver"],
+            "requirement": d["requirement"],
+            "text": d["proposal"],
+            "responsibilities": copy(d["responsibilities"]),
+            "review_date": d["review_date"],
+            "evaluation_criteria": copy(d["evaluation_criteria"]),
+            "concerns": copy(self.concerns),
+            "objections": copy(self.objections),
+            "deferred_objections": copy(d.get("deferred_objections", [])),
+            "proposal_versions": copy(self.proposal_versions),
+            "participants": copy(self.participants),
+            "facilitator": self.facilitator,
+            "proposers": copy(d["proposers"]),
+            "patterns": copy(d["patterns"]),
+            "domain": d.get("domain"),
+            "cycle": d.get("cycle"),
+            "supersedes": d.get("supersedes"),
+            "superseded_by": None,
+            "agreed_on": self.last_time,
+            "decided_in": self.id,
+            "reviews": [],
+        }
         return record
 
     def details(self) -> dict[str, Any]:
