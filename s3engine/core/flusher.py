@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from s3engine.core.workspace import Workspace
 
 #: Workspaces with at least this many processes write their derived files detached at exit.
-DETACH_AT = 2000
+DETACH_AT = 500
 LOCK_NAME = "derived.lock"
 
 
