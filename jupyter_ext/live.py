@@ -3,11 +3,21 @@
 One watcher per workspace in this kernel looks at the journal file about every 0.2 s (one
 ``os.stat``; the journal only ever grows, so a change in size or modification time means new
 events). When it changes, the watcher applies the new tail (the journal is the only authority) and
-asks each registered view to redraw; views keep what their user is typing. The watcher is a task
-on the kernel's own event loop, so it never runs at the same time as a button's callback, and the
-widget updates it makes travel on IOPub to every browser showing the view; a closed view is
-dropped. This runs in JupyterLab and Voila kernels alike (tests/test_participation_browser.py: a
-participant's click shows on the facilitator's screen in about 0.2 s).
+redraws every registered view that does not show the workspace's last event yet, whoever applied
+it: the watcher, a button's action (which catches up before it writes) or an action s3flow took by
+itself (:func:`~s3engine.core.schedule.run_due`, such as revealing a round). Views keep what their
+user is typing; the widget updates travel on IOPub to every browser showing the view; a closed
+view is dropped. This runs in JupyterLab and Voila kernels alike
+(tests/test_participation_browser.py: a participant's click shows on the facilitator's screen in
+about 0.2 s).
+
+One thing at a time: the watcher is a task on the kernel's event loop, but JupyterLab (4.4 and
+later, with ipykernel 7) hands widget messages to a kernel subshell, another thread, so a button's
+callback could run while the watcher reads the journal. A workspace is not made for two threads at
+once: a read during another thread's append counts the new line twice, and every later read of
+that kernel fails. So every widget message is handled holding the kernel's :data:`LOCK`
+(:func:`serialize_messages`), and the watcher looks only while it holds it too; while a callback
+is busy it looks again at its next tick (tests/test_live.py).
 
 A workspace in PostgreSQL has no file to look at: every committed append sends a notification
 (``NOTIFY s3flow_journal`` with the workspace's name, :mod:`s3engine.journal.pg_store`), and the
@@ -23,9 +33,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
+import threading
 import weakref
 from typing import Any, Protocol
 
@@ -37,13 +49,42 @@ INTERVAL_S = 0.2
 DUE_EVERY = 25  # look for due actions (closing times) about every 5 s
 LISTEN_EVERY = 5  # listen again to a database whose connection was lost, about every second
 log = logging.getLogger(__name__)
+#: Held while a widget handles a message from the browser and while the watcher looks and redraws
+#: (reentrant: a callback may redraw, a redraw may catch up).
+LOCK = threading.RLock()
 
 
 class LiveView(Protocol):
-    """A view that can redraw itself after new events (keeping what its user is typing)."""
+    """A view that can redraw itself after new events (keeping what its user is typing).
+
+    A view may also say which event it shows (``shown_head``, the workspace's ``head`` when it
+    last drew); the watcher then leaves it alone when it shows the last event already.
+    """
 
     def live_refresh(self) -> None:
         """Redraw from the (already caught-up) workspace."""
+
+
+def serialize_messages(widget_class: Any) -> None:
+    """Make every widget of ``widget_class`` handle its browser messages holding :data:`LOCK`.
+
+    Called once when the widgets are loaded (:mod:`jupyter_ext.stepper`), before any is made: a
+    widget hands its message handler to its comm when it opens. Calling it again does nothing.
+
+    Args:
+        widget_class: ``ipywidgets.Widget`` (every widget's base class).
+    """
+    handle = widget_class._handle_msg
+    if getattr(handle, "s3flow_locked", False):
+        return
+
+    @functools.wraps(handle)
+    def locked(self: Any, msg: Any) -> Any:
+        with LOCK:
+            return handle(self, msg)
+
+    locked.s3flow_locked = True  # type: ignore[attr-defined]
+    widget_class._handle_msg = locked
 
 
 class PgListener:
@@ -92,6 +133,9 @@ class Watcher:
         self.ws = ws
         self.views: weakref.WeakSet[Any] = weakref.WeakSet()
         self._seen = self._stamp()
+        self._drawn = ws.head  # the last event the views were redrawn for
+        self._missed = False  # a notification came while a widget was busy
+        self._ticks = 0
         self.task: asyncio.Task[None] | None = None
         self.listener: PgListener | None = None
         self._warned = False
@@ -130,7 +174,12 @@ class Watcher:
             self._drop_listener()
             return
         if mine:
-            self.poll()
+            self._missed = True
+            if LOCK.acquire(blocking=False):  # else the next look, once the widget is done
+                try:
+                    self.poll()
+                finally:
+                    LOCK.release()
 
     def _drop_listener(self) -> None:
         if self.listener is not None:
@@ -151,19 +200,31 @@ class Watcher:
         return (st.st_size, st.st_mtime_ns)
 
     async def _run(self) -> None:
-        ticks = 0
         while True:
             await asyncio.sleep(INTERVAL_S)
-            ticks += 1
-            try:
-                if ticks % DUE_EVERY == 0:
-                    self.run_due()
-                if ticks % LISTEN_EVERY == 0:
-                    self.listen()
-                if self._stamp() != self._seen:
-                    self.poll()
-            except Exception:  # never let one bad look end live updates for good
-                log.exception("live update failed; trying again")
+            self.look()
+
+    def look(self) -> bool:
+        """One look (the task takes one every ``INTERVAL_S``): catch up and redraw if needed.
+
+        Returns:
+            False when a widget was handling a message (nothing was read; look again later).
+        """
+        if not LOCK.acquire(blocking=False):
+            return False
+        try:
+            self._ticks += 1
+            if self._ticks % DUE_EVERY == 0:
+                self.run_due()
+            if self._ticks % LISTEN_EVERY == 0:
+                self.listen()
+            if self._missed or self._stamp() != self._seen or self.ws.head != self._drawn:
+                self.poll()
+        except Exception:  # never let one bad look end live updates for good
+            log.exception("live update failed; trying again")
+        finally:
+            LOCK.release()
+        return True
 
     def run_due(self) -> None:
         """Take what is due now (a round whose closing time came) when this kernel can."""
@@ -171,20 +232,27 @@ class Watcher:
             run_due(self.ws)
 
     def poll(self) -> None:
-        """Apply new events now and redraw every view."""
-        self._seen = self._stamp()
-        try:
-            new = self.ws.refresh()
-        except S3Error:
-            new = [{}]  # the views show the error when they refresh
-        if not new:
-            return
-        for view in list(self.views):
-            if getattr(view, "comm", True) is None:  # a closed widget: nobody sees it any more
-                self.views.discard(view)
-                continue
-            with contextlib.suppress(Exception):  # one broken view must not stop the others
-                view.live_refresh()
+        """Apply new events now; redraw every view that does not show the last event yet."""
+        with LOCK:
+            self._missed = False
+            self._seen = self._stamp()
+            failed = False
+            try:
+                self.ws.refresh()
+            except S3Error:
+                failed = True  # the views show the error when they refresh
+            head = self.ws.head
+            if head == self._drawn and not failed:
+                return
+            self._drawn = head
+            for view in list(self.views):
+                if getattr(view, "comm", True) is None:  # a closed widget: nobody sees it now
+                    self.views.discard(view)
+                    continue
+                if not failed and getattr(view, "shown_head", None) == head:
+                    continue  # it drew the last event itself (after its own action)
+                with contextlib.suppress(Exception):  # one broken view must not stop the others
+                    view.live_refresh()
 
     def stop(self) -> None:
         """Stop watching."""

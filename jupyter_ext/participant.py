@@ -46,8 +46,6 @@ class ParticipantView(ProcessStepper):
 
     def __init__(self, ws: Workspace, pid: str, credential: Credential) -> None:
         super().__init__(ws, pid, actor=credential.person, credential=credential)
-        self.actor.options = [credential.person]
-        self.actor.value = credential.person
         self.actor.layout.display = "none"
         self.you = w.HTML(
             "<div class='s3-you' style='font-size:1.1em;margin:4px 0'>"
@@ -56,6 +54,11 @@ class ParticipantView(ProcessStepper):
         )
         self.children = (self.you, *tuple(self.children))  # type: ignore[has-type]  # a widget trait
         self.add_class("s3-participant")
+
+    def actor_options(self) -> list[str]:
+        """Only the person the link is for (their page never acts as anyone else)."""
+        assert self.credential is not None
+        return [self.credential.person]
 
 
 def link_status(ws: Workspace, token: str) -> str:

@@ -39,8 +39,10 @@ from .history import history_html
 from .hub import hub_credential
 from .i18n import _, say
 from .language_menu import PageLanguage
-from .live import follow
+from .live import follow, serialize_messages
 from .progress import focus_after, people_html, step_bar, step_text, where
+
+serialize_messages(w.Widget)  # one callback at a time, never during a live redraw (JupyterLab 4.4+)
 
 
 def slug(text: str) -> str:
@@ -108,7 +110,8 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             style={"description_width": "initial"},
         )
         self.actor.add_class("s3-actor")
-        self.actor.observe(lambda _c: self.render_actions(), names="value")
+        self.actor.observe(lambda _c: self._actor_changed(), names="value")
+        self._drawing = False  # render() is updating the menu itself
         self.buttons = w.HBox(layout=w.Layout(flex_flow="row wrap"))
         self.buttons.add_class("s3-actions")
         self.others = w.HTML()
@@ -134,6 +137,8 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self._pool: dict[tuple[str, str, str], w.Button] = {}
         self._diagram_key: tuple[str, str] | None = None
         self.revision = 0
+        #: The workspace's head when this screen was last drawn whole (the live watcher reads it).
+        self.shown_head: tuple[int, str] | None = None
         self.rev = w.HTML()  # updated last in render(): tests wait for it to know the screen is new
         self.rev.add_class("s3-rev")
         #: Keyboard focus and screen-reader announcements after each action (jupyter_ext.assist).
@@ -168,12 +173,18 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
 
     def render(self) -> None:
         """Redraw everything from the engine."""
+        self.shown_head = self.ws.head
         p = self.proc
         leaf = p.leaf()
-        if list(self.actor.options) != p.participants:  # someone joined (a tutor, a LIT member)
+        options = self.actor_options()
+        if list(self.actor.options) != options:  # someone joined (a tutor, a LIT member)
             acting = self.actor.value
-            self.actor.options = p.participants
-            self.actor.value = acting if acting in p.participants else p.facilitator
+            self._drawing = True  # no buttons (nor the "screen is new" marker) before the rest
+            try:
+                self.actor.options = options
+                self.actor.value = acting if acting in options else p.facilitator
+            finally:
+                self._drawing = False
         self.details.set_title(0, _(boards.board_title(p)))
         self.details.set_title(1, _("History"))
         self.details.set_title(2, _("Process diagram"))
@@ -194,6 +205,14 @@ class ProcessStepper(w.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.people.value = people_html(leaf, self._person())
         self.render_details()
         self.render_actions()
+
+    def actor_options(self) -> list[str]:
+        """Whom the person at this screen may choose to act as: everyone taking part."""
+        return list(self.proc.participants)
+
+    def _actor_changed(self) -> None:
+        if not self._drawing:
+            self.render_actions()
 
     def render_details(self) -> None:
         """Draw the open folded panel (board, history or diagram)."""
