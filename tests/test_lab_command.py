@@ -81,6 +81,7 @@ def test_app_listens_on_loopback_unless_lan_and_prints_links(
     base = ["app", "participant", "--workspace", str(tmp_path / "ws")]
     cli_jupyter.main([*base, "--port", "9911"])
     assert "--Voila.ip=127.0.0.1" in seen[-1] and "--port" in seen[-1]
+    assert "--VoilaExecutor.iopub_timeout=60" in seen[-1]  # a busy computer: the whole page
     cli_jupyter.main([*base, "--lan", "--process", pid])
     assert "--Voila.ip=0.0.0.0" in seen[-1] and "--port=8866" in seen[-1]
     out = capsys.readouterr().out

@@ -144,4 +144,5 @@ def voila_config() -> Config:
     cfg.VoilaConfiguration.prelaunch_hook = sign_in
     cfg.VoilaConfiguration.strip_sources = True
     cfg.VoilaConfiguration.show_tracebacks = False
+    cfg.VoilaExecutor.iopub_timeout = 60  # not 4 s: a busy server still shows the whole page
     return cfg

@@ -20,6 +20,11 @@ from typing import Any
 from s3engine.errors import MissingExtraError, S3Error
 from s3engine.shipped import notebooks_dir
 
+#: How long Voila waits for a page's output once its code ran (its own default, 4 s, serves a
+#: page without the participant's panel when the computer is busy, e.g. everyone opening their
+#: link at once).
+IOPUB_TIMEOUT_S = 60
+
 
 def tutor_notebooks(workspace: Path) -> Path:
     """The folder of tutor notebooks to open: working copies kept in the workspace.
@@ -134,6 +139,8 @@ def cmd_app(args: argparse.Namespace) -> int:
         rest.append(f"--port={port}")
     if not any(r.startswith("--Voila.ip") for r in rest):
         rest.append("--Voila.ip=0.0.0.0" if args.lan else "--Voila.ip=127.0.0.1")
+    if not any(r.startswith("--VoilaExecutor.iopub_timeout") for r in rest):
+        rest.append(f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}")
     host = lan_address() if args.lan else "127.0.0.1"
     base = f"http://{host}:{port}/"
     cmd = [voila, str(nb.resolve()), "--strip_sources=True", *rest]
