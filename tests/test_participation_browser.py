@@ -198,7 +198,14 @@ def sync(m: Meeting) -> int:
     for page in m.pages.values():
         wait_seq(page, head)
     steps = {who: current_step(page) for who, page in m.pages.items()}
-    assert len(set(steps.values())) == 1, steps
+    if len(set(steps.values())) != 1:
+        for who, page in m.pages.items():
+            shot(page, f"participation-failed-sync-{who.lower()}")
+        shown = {who: marker(page) for who, page in m.pages.items()}
+        raise AssertionError(
+            f"at event {head} the screens show different steps: {steps}; "
+            f"(revision, last event) {shown}"
+        )
     return head
 
 
@@ -216,7 +223,16 @@ def part(m: Meeting, who: str, action: str, choice: str | None = None, **fields:
     button = target(page, action, choice, **fields)
     t0 = time.perf_counter()
     page.click(button)
-    wait_history(m.pages["Ana"], seq)
+    try:
+        wait_history(m.pages["Ana"], seq)
+    except Exception as exc:  # say what each side shows (Ana's screen also names an error)
+        shot(m.pages["Ana"], f"participation-failed-history-{seq}")
+        raise AssertionError(
+            f"{who}'s {action} (event {seq}) is not in Ana's history after 30 s: the journal "
+            f"ends at event {m.head()}; Ana's screen (revision, last event) is "
+            f"{marker(m.pages['Ana'])}, its message {texts(m.pages['Ana'], '.s3-message')!r}; "
+            f"{who}'s is {marker(page)}, {texts(page, '.s3-message')!r}"
+        ) from exc
     m.latency.append((time.perf_counter() - t0) * 1000)
     check_no_error(page, action)
     row = m.pages["Ana"].inner_text(".s3-history tr:last-child")
