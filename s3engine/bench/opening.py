@@ -43,9 +43,6 @@ def _hwm():
     with open("/proc/self/status") as fh:
         kb = [ln.split()[1] for ln in fh if ln.startswith("VmHWM:")]
     print("peak_kb", kb[0] if kb else 0, file=sys.stderr, flush=True)
-    import resource  # the hash worker's own peak (a separate program: not in VmHWM)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print("children_peak_kb", kids, file=sys.stderr, flush=True)
 atexit.register(_hwm)  # registered first: runs last, after the workspace is closed
 """
 OPEN_CODE = (
@@ -55,6 +52,9 @@ import json
 from s3engine.core.workspace import Workspace
 ws = Workspace.open(sys.argv[1])
 due = ws.agreements(due_before=sys.argv[2])
+import resource  # the hash worker's own peak (a separate program, the only one ended by now)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print("children_peak_kb", kids, file=sys.stderr, flush=True)
 print(json.dumps({"due": len(due), "events": ws.head[0]}), flush=True)
 if sys.argv[3:] == ["answer-only"]:  # the very large workspace: its open, not its exit
     _hwm()
