@@ -204,11 +204,12 @@ class Workspace(Recorder):
                 gc.enable()
         later, self._later = self._later, []
         self._sealed_fixed = True  # the key does not change meanwhile: not looked at each time
+        self._replaying = replay  # (what they do may depend on it: see PgSealedBlobs)
         try:
             for action in later:  # the whole journal read is verified: side effects may happen
                 action()
         finally:
-            self._sealed_fixed = False
+            self._sealed_fixed = self._replaying = False
         return events
 
     def after_replay(self, action: Callable[[], None]) -> None:
