@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pg_support import StoreCase
 
 from s3engine.bench.opening import build_workspace
 from s3engine.core import flusher, sealed, snapshot
@@ -261,3 +262,25 @@ def test_a_warm_open_answers_due_agreements_from_the_index_alone(
     assert len(warm.agreements(due_before="2027-07-02")) > 0
     assert warm.agreements() == replayed.agreements()  # the whole table when no date is given
     assert state(warm) == state(replayed)  # and everything else, read when needed
+
+
+def test_a_replay_never_deletes_again_what_was_cleaned_up_when_revealed(
+    store: StoreCase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from s3engine.demo.consent import consent
+    from s3engine.journal import pg_secrets
+
+    ws = Workspace(store.location)
+    consent(ws, lambda _s: None)  # rounds sealed, revealed and cleaned up, live
+    deleted: list[tuple[str, int]] = []
+    real = pg_secrets.PgSealedBlobs.drop
+
+    def counting(self: Any, process: str, round_no: int) -> None:
+        if not self.replaying():
+            deleted.append((process, round_no))
+        real(self, process, round_no)
+
+    monkeypatch.setattr(pg_secrets.PgSealedBlobs, "drop", counting)
+    again = Workspace(ws.target, use_snapshot=False)
+    assert again.head == ws.head and again.sealed.usable
+    assert deleted == []  # a database workspace: not one DELETE per round revealed long ago
