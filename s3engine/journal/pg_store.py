@@ -51,7 +51,7 @@ from s3engine.journal.pg_connection import (
     release,
     server_says,
 )
-from s3engine.journal.store import build_event, check_next, verify_events
+from s3engine.journal.store import build_event_line, check_next, verify_events
 
 __all__ = ["CHANNEL", "PgJournal", "PgTarget", "lock_key", "parse_url"]
 
@@ -288,16 +288,8 @@ class PgJournal:
         request: str | None = None,
     ) -> dict[str, Any]:
         """Build (but do not write) the next event, chained to the current head."""
-        return build_event(
-            (self.last_seq, self.last_hash),
-            self.clock(),
-            actor,
-            process,
-            type_,
-            data,
-            auth,
-            request,
-        )
+        head = (self.last_seq, self.last_hash)
+        return build_event_line(head, self.clock(), actor, process, type_, data, auth, request)[0]
 
     def append_locked(self, event: dict[str, Any]) -> dict[str, Any]:
         """Write one event in its own transaction; return it once committed.

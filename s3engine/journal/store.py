@@ -134,39 +134,6 @@ class JournalStore(Protocol):
         ...
 
 
-def build_event(
-    head: tuple[int, str],
-    time: str,
-    actor: str,
-    process: str,
-    type_: str,
-    data: dict[str, Any],
-    auth: dict[str, str] | None = None,
-    request: str | None = None,
-) -> dict[str, Any]:
-    """The next event after ``head`` (seq, hash), hashed; what every store's ``make_event`` returns.
-
-    Args:
-        head: The (seq, hash) of the store's last event.
-        time: The event time.
-        actor: On whose behalf the event is recorded.
-        process: The process id ("" for none).
-        type_: The event type.
-        data: The event data.
-        auth: How the person acting was authenticated (see :mod:`s3engine.journal.event`).
-        request: The caller's id for this action (retries with the same id are recognised).
-
-    Raises:
-        JournalWriteError: The data cannot be hashed (e.g. text that is not valid UTF-8).
-    """
-    ev = _unhashed(head, time, actor, process, type_, data, auth, request)
-    try:
-        ev["hash"] = codec.new_hash(ev)
-    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
-        raise _cannot_hash(exc) from exc
-    return ev
-
-
 def build_event_line(
     head: tuple[int, str],
     time: str,
@@ -177,7 +144,19 @@ def build_event_line(
     auth: dict[str, str] | None = None,
     request: str | None = None,
 ) -> tuple[dict[str, Any], bytes]:
-    """:func:`build_event`, and the event's journal line (``encode_line``), made together.
+    """The next event after ``head`` (seq, hash), hashed, and its journal line (``encode_line``).
+
+    What every store's ``make_event`` builds; the hash and the line are made together.
+
+    Args:
+        head: The (seq, hash) of the store's last event.
+        time: The event time.
+        actor: On whose behalf the event is recorded.
+        process: The process id ("" for none).
+        type_: The event type.
+        data: The event data.
+        auth: How the person acting was authenticated (see :mod:`s3engine.journal.event`).
+        request: The caller's id for this action (retries with the same id are recognised).
 
     Raises:
         JournalWriteError: The data cannot be hashed (e.g. text that is not valid UTF-8).
