@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from s3engine.cli.main import main
-from s3engine.core import sealed
+from s3engine.core import sealed, sections
 from s3engine.core.credential import Credential, operator
 from s3engine.core.workspace import Workspace
 from s3engine.errors import ActionNotAllowedNow, ImpersonationRefused, S3Error
@@ -24,7 +24,18 @@ VALUES = ('"possible objection"', '"concern"')
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """Every file's bytes; a snapshot's sections also decoded (its processes are compressed)."""
+    files = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    if "snapshot.json" in files:
+        _seal, manifest, body = files["snapshot.json"].split(b"\n", 2)
+        places = json.loads(manifest)["sections"]
+        parts = sections.Sections(body, places)
+        for name in places:
+            files[f"snapshot.json:{name}"] = json.dumps(
+                parts.read(name), ensure_ascii=False
+            ).encode()
+        assert "snapshot.json:processes" in files
+    return files
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
