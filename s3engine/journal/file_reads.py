@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,13 @@ class FileReads:
 
     def note_start(self, seq: int, offset: int) -> None:
         """Remember that event ``seq`` starts at byte ``offset`` (events come in seq order)."""
+        self.starts_from(seq)(offset)
+
+    def starts_from(self, seq: int) -> Callable[[int], None]:
+        """What records where events ``seq``, ``seq + 1`` ... start (after a gap: from anew)."""
         if seq != self.first + len(self.starts):
             self.starts, self.first = array("q"), seq
-        self.starts.append(offset)
+        return self.starts.append
 
     def replay_new(self) -> Iterator[dict[str, Any]]:
         """Yield the events appended since the last read one by one, for replaying them.
@@ -63,9 +67,7 @@ class FileReads:
             return
         start_seq, count = self.last_seq, 0
         check = hash_worker.HashCheck(str(self.path), self.offset, end - self.offset)
-        self.note_start(start_seq + 1, self.offset)  # then one start per event, in order
-        self.starts.pop()
-        note = self.starts.append
+        note = self.starts_from(start_seq + 1)  # one start per event, in order
         try:
             try:
                 for ev, size in tail.stream(data, self.last_seq, self.last_hash, hashes=False):
